@@ -1,0 +1,1 @@
+"""svcforge's code generator: front-ends -> IR -> emitters -> writer."""

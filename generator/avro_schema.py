@@ -1,0 +1,97 @@
+"""IR -> self-contained Avro schema JSON for one message (pure).
+
+Each named type is written in full at its first use and by full name after
+that, so the result parses on its own with fastavro and the Apache library.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator import ir
+
+
+def message_schema(service: ir.Service, fullname: str) -> dict[str, Any]:
+    written: set[str] = set()
+    schema = _named(service, service.named(fullname), written)
+    assert isinstance(schema, dict)
+    return schema
+
+
+def _named(
+    service: ir.Service, t: ir.NamedType, written: set[str]
+) -> dict[str, Any] | str:
+    if t.fullname in written:
+        return t.fullname
+    written.add(t.fullname)
+    out: dict[str, Any]
+    if isinstance(t, ir.Record):
+        out = {"type": "record", "name": t.fullname}
+        if t.doc:
+            out["doc"] = t.doc
+        if t.aliases:
+            out["aliases"] = list(t.aliases)
+        out["fields"] = [_field(service, f, written) for f in t.fields]
+    elif isinstance(t, ir.Enum):
+        out = {"type": "enum", "name": t.fullname}
+        if t.doc:
+            out["doc"] = t.doc
+        if t.aliases:
+            out["aliases"] = list(t.aliases)
+        out["symbols"] = [s.name for s in t.symbols]
+        if t.default is not None:
+            out["default"] = t.default
+    else:
+        out = {"type": "fixed", "name": t.fullname}
+        if t.doc:
+            out["doc"] = t.doc
+        if t.aliases:
+            out["aliases"] = list(t.aliases)
+        out["size"] = t.size
+        if t.logical is not None:
+            out["logicalType"] = "decimal"
+            out["precision"] = t.logical.precision
+            out["scale"] = t.logical.scale
+    return out
+
+
+def _field(service: ir.Service, f: ir.Field, written: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": f.name,
+        "type": type_schema(service, f.type, written),
+    }
+    if f.doc:
+        out["doc"] = f.doc
+    if f.default is not ir.MISSING:
+        out["default"] = f.default
+    if f.order != "ascending":
+        out["order"] = f.order
+    if f.aliases:
+        out["aliases"] = list(f.aliases)
+    return out
+
+
+def type_schema(service: ir.Service, t: ir.Type, written: set[str]) -> Any:
+    match t:
+        case ir.Primitive(name):
+            return name
+        case ir.Logical(name="decimal", fixed=str(fixed)):
+            return _named(service, service.named(fixed), written)
+        case ir.Logical(name="decimal", precision=p, scale=s):
+            return {
+                "type": "bytes",
+                "logicalType": "decimal",
+                "precision": p,
+                "scale": s,
+            }
+        case ir.Logical(name=name, base=base):
+            return {"type": base, "logicalType": name}
+        case ir.Array(items):
+            return {"type": "array", "items": type_schema(service, items, written)}
+        case ir.Map(values):
+            return {"type": "map", "values": type_schema(service, values, written)}
+        case ir.Union(branches):
+            return [type_schema(service, b, written) for b in branches]
+        case ir.Ref(fullname):
+            return _named(service, service.named(fullname), written)
+    raise TypeError(t)

@@ -1,0 +1,140 @@
+"""``svcforge`` command line: regen, check, new, demo.
+
+Exit codes: 0 success / in sync; 1 a check found a problem; 2 bad input or
+usage (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from generator.errors import SchemaError, UsageError
+from generator.pipeline import generate
+from generator.writer import plan, write_tree
+
+EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _root(path: str | None) -> Path:
+    root = Path(path or ".")
+    if not root.is_dir():
+        raise UsageError(f"{root}: not a directory")
+    return root
+
+
+def cmd_regen(args: argparse.Namespace) -> int:
+    root = _root(args.path)
+    manifest, files = generate(root)
+    changes = write_tree(root, manifest, files)
+    for rel in changes.written:
+        print(f"wrote   {rel}")
+    for rel in changes.removed:
+        print(f"removed {rel}")
+    print(
+        f"svcforge regen: {len(changes.written)} written, {len(changes.removed)} "
+        f"removed, {len(changes.unchanged)} unchanged"
+    )
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    root = _root(args.path)
+    manifest, files = generate(root)
+    changes = plan(root, manifest, files)
+    if changes.clean:
+        print(f"svcforge check: {len(files)} generated files in sync")
+        return EXIT_OK
+    for diff in changes.diffs:
+        sys.stdout.write(diff if diff.endswith("\n") else diff + "\n")
+    print(
+        f"svcforge check: generated code is out of date "
+        f"({len(changes.written)} to rewrite, {len(changes.removed)} to remove); "
+        "run `svcforge regen`",
+        file=sys.stderr,
+    )
+    return EXIT_PROBLEM
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from generator.scaffold import new_service
+
+    new_service(Path(args.dest), data=dict(args.data or []), defaults=args.defaults)
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from generator.scaffold import demo
+
+    return demo(Path(args.dest))
+
+
+def _pair(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="svcforge",
+        description="Generate typed service code from message, table and config schemas.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    regen = sub.add_parser("regen", help="rewrite the generated folders of a service")
+    regen.add_argument("path", nargs="?", help="service root (default: current folder)")
+    regen.set_defaults(func=cmd_regen)
+    check = sub.add_parser(
+        "check", help="exit 1 with a diff when generated code is stale or edited"
+    )
+    check.add_argument("path", nargs="?", help="service root (default: current folder)")
+    check.set_defaults(func=cmd_check)
+    new = sub.add_parser("new", help="create a service from the copier template")
+    new.add_argument("dest", help="folder of the new service")
+    new.add_argument(
+        "--data",
+        "-d",
+        action="append",
+        type=_pair,
+        metavar="KEY=VALUE",
+        help="answer a template question (repeatable)",
+    )
+    new.add_argument(
+        "--defaults",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="use defaults for unanswered questions (default: yes)",
+    )
+    new.set_defaults(func=cmd_new)
+    demo = sub.add_parser(
+        "demo", help="create a demo service, generate its code and run it"
+    )
+    demo.add_argument("dest", nargs="?", default="demo-service")
+    demo.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except SchemaError as exc:
+        for d in exc.diagnostics:
+            print(d, file=sys.stderr)
+        n = len(exc.diagnostics)
+        print(
+            f"svcforge: {n} error{'s' if n != 1 else ''}; nothing written",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    except UsageError as exc:
+        print(f"svcforge: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

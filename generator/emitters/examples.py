@@ -1,0 +1,135 @@
+"""Example messages: one deterministic, valid instance per message, for the
+generated tests, the team's own tests and demos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from jinja2 import Environment
+
+from generator import ir
+from generator.emitters.codecs import constant_prefix
+from generator.emitters.pysrc import INDENT, header, py_str
+from generator.emitters.pytypes import Imports, Literals, import_block
+
+
+class _Examples:
+    def __init__(self, service: ir.Service, imports: Imports) -> None:
+        self.service = service
+        self.imports = imports
+        self.literals = Literals(service, imports)
+        self.used: set[str] = set()
+
+    def expr(self, t: ir.Type, hint: str, stack: tuple[str, ...], indent: str) -> str:
+        match t:
+            case ir.Primitive("null"):
+                return "None"
+            case ir.Primitive("boolean"):
+                return "True"
+            case ir.Primitive("int"):
+                return "7"
+            case ir.Primitive("long"):
+                return "1700000000123"
+            case ir.Primitive("float" | "double"):
+                return "1.5"
+            case ir.Primitive("bytes"):
+                return 'b"\\x00\\x01\\xfe\\xff"'
+            case ir.Primitive("string"):
+                return py_str(hint)
+            case ir.Logical():
+                return self.literals.value(self._logical(t), t)
+            case ir.Array(items):
+                if self._recurses(items, stack):
+                    return "[]"
+                return _bracket(
+                    "[", self.expr(items, hint, stack, indent + INDENT), "]", indent
+                )
+            case ir.Map(values):
+                if self._recurses(values, stack):
+                    return "{}"
+                item = self.expr(values, hint, stack, indent + INDENT)
+                return _bracket("{", f'"key": {item}', "}", indent)
+            case ir.Union(branches):
+                for b in branches:
+                    if b != ir.NULL and not self._recurses(b, stack):
+                        return self.expr(b, hint, stack, indent)
+                return "None"
+            case ir.Ref(fullname):
+                return self._named(self.service.named(fullname), stack, indent)
+        raise TypeError(t)
+
+    def _recurses(self, t: ir.Type, stack: tuple[str, ...]) -> bool:
+        return isinstance(t, ir.Ref) and t.fullname in stack
+
+    def _logical(self, t: ir.Logical) -> object:
+        match t.name:
+            case "date":
+                return dt.date(2024, 3, 15)
+            case "time-millis" | "time-micros":
+                return dt.time(9, 30, 15, 250000)
+            case "timestamp-millis" | "timestamp-micros":
+                return dt.datetime(2024, 3, 15, 9, 30, 15, 250000, tzinfo=dt.UTC)
+            case "local-timestamp-millis" | "local-timestamp-micros":
+                return dt.datetime(2024, 3, 15, 9, 30, 15, 250000)
+            case "uuid":
+                return uuid.UUID("6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c")
+        whole = "1" if t.precision > t.scale else "0"
+        frac = ("25" + "0" * t.scale)[: t.scale]
+        return Decimal(f"{whole}.{frac}" if t.scale else whole)
+
+    def _named(self, t: ir.NamedType, stack: tuple[str, ...], indent: str) -> str:
+        if isinstance(t, ir.Enum):
+            self.used.add(t.py_name)
+            return f"{t.py_name}.{t.symbols[0].py_name}"
+        if isinstance(t, ir.Fixed):
+            if t.logical is not None:
+                return self.literals.value(self._logical(t.logical), t.logical)
+            return self.literals.value(bytes(range(t.size)), ir.Primitive("bytes"))
+        self.used.add(t.py_name)
+        inner = indent + INDENT
+        args = [
+            f"{f.py_name}={self.expr(f.type, f.name, (*stack, t.fullname), inner)}"
+            for f in t.fields
+        ]
+        return _layout(t.py_name, args, indent)
+
+
+def _layout(name: str, args: list[str], indent: str) -> str:
+    """A constructor call, one argument per line with a magic trailing comma, so
+    that ruff format keeps the layout whatever the line length."""
+    if not args:
+        return f"{name}()"
+    inner = indent + INDENT
+    return f"{name}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
+
+
+def _bracket(open_: str, item: str, close: str, indent: str) -> str:
+    """A one-item list or dict: flat when the item is, else exploded."""
+    if "\n" not in item:
+        return f"{open_}{item}{close}"
+    return f"{open_}\n{indent}{INDENT}{item},\n{indent}{close}"
+
+
+def emit_examples(service: ir.Service, env: Environment) -> str:
+    imports = Imports()
+    ex = _Examples(service, imports)
+    functions = []
+    for m in service.messages:
+        record = service.record(m.fullname)
+        body = ex._named(record, (), INDENT)
+        ex.used.add(record.py_name)
+        functions.append(
+            {
+                "name": f"example_{constant_prefix(record).lower()}",
+                "model": record.py_name,
+                "body": body,
+            }
+        )
+    local = {".models": ex.used} if ex.used else {}
+    return env.get_template("examples.py.j2").render(
+        header=header(m.source for m in service.messages),
+        import_block=import_block(imports, local),
+        functions=functions,
+    )

@@ -1,0 +1,216 @@
+"""Message models: pydantic v2 models, ``StrEnum`` enums and type aliases."""
+
+from __future__ import annotations
+
+from jinja2 import Environment
+
+from generator import ir
+from generator.emitters.pysrc import (
+    INDENT,
+    LINE_LENGTH,
+    call,
+    docstring,
+    header,
+    py_str,
+)
+from generator.emitters.pytypes import (
+    Imports,
+    Literals,
+    TypeNamer,
+    decimal_alias,
+    import_block,
+)
+
+
+def emit_models(service: ir.Service, env: Environment) -> str:
+    imports = Imports()
+    namer = TypeNamer(service, imports)
+    literals = Literals(service, imports)
+    blocks: list[str] = []
+    for t in _ordered(service):
+        if isinstance(t, ir.Enum):
+            blocks.append(_enum(t, imports))
+        elif isinstance(t, ir.Fixed):
+            blocks.append(_fixed(t, imports))
+        else:
+            blocks.append(_record(t, namer, literals, imports))
+    aliases = [_decimal(p, s, imports) for p, s in sorted(namer.decimals)]
+    rebuild = [f"{t.py_name}.model_rebuild()" for t in _recursive(service)]
+    if any(isinstance(t, ir.Record) for t in service.named_types):
+        imports.add("svcforge", "SchemaModel")
+    return env.get_template("models.py.j2").render(
+        header=header(t.span.path for t in service.named_types),
+        import_block=import_block(imports),
+        aliases=aliases,
+        blocks=blocks,
+        rebuild=rebuild,
+    )
+
+
+def _ordered(service: ir.Service) -> list[ir.NamedType]:
+    """Named types with what a class body needs at definition time (enums and
+    fixed aliases used in defaults or annotations) first, records after, each
+    group in dependency order so forward references stay rare."""
+    first = [t for t in service.named_types if not isinstance(t, ir.Record)]
+    records = [t for t in service.named_types if isinstance(t, ir.Record)]
+    ordered: list[ir.NamedType] = list(first)
+    done: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(r: ir.Record) -> None:
+        if r.fullname in done or r.fullname in visiting:
+            return
+        visiting.add(r.fullname)
+        for dep in sorted(_record_deps(r)):
+            t = service.named(dep)
+            if isinstance(t, ir.Record):
+                visit(t)
+        visiting.discard(r.fullname)
+        done.add(r.fullname)
+        ordered.append(r)
+
+    for r in records:
+        visit(r)
+    return ordered
+
+
+def _record_deps(r: ir.Record) -> set[str]:
+    out: set[str] = set()
+    for f in r.fields:
+        out |= _refs(f.type)
+    return out
+
+
+def _refs(t: ir.Type) -> set[str]:
+    match t:
+        case ir.Ref(fullname):
+            return {fullname}
+        case ir.Array(items):
+            return _refs(items)
+        case ir.Map(values):
+            return _refs(values)
+        case ir.Union(branches):
+            return set().union(*(_refs(b) for b in branches))
+    return set()
+
+
+def _recursive(service: ir.Service) -> list[ir.Record]:
+    """Records that refer to themselves, directly or through others: their
+    annotations hold forward references that pydantic resolves on rebuild."""
+    records = {t.fullname: t for t in service.named_types if isinstance(t, ir.Record)}
+    out = []
+    for name, r in sorted(records.items()):
+        seen: set[str] = set()
+        stack = sorted(_record_deps(r) & records.keys())
+        while stack:
+            dep = stack.pop()
+            if dep == name:
+                out.append(r)
+                break
+            if dep in seen:
+                continue
+            seen.add(dep)
+            stack.extend(sorted(_record_deps(records[dep]) & records.keys()))
+    return out
+
+
+def _enum(t: ir.Enum, imports: Imports) -> str:
+    imports.add("enum", "StrEnum")
+    lines = [f"class {t.py_name}(StrEnum):"]
+    lines += docstring(t.doc or f"Avro enum ``{t.fullname}``.", INDENT)
+    lines.append("")
+    lines += [f"{INDENT}{s.py_name} = {py_str(s.name)}" for s in t.symbols]
+    return "\n".join(lines)
+
+
+def _fixed(t: ir.Fixed, imports: Imports) -> str:
+    if t.logical is not None:
+        imports.add("decimal", "Decimal")
+        text = _alias(
+            t.py_name,
+            "Decimal",
+            f"max_digits={t.logical.precision}, decimal_places={t.logical.scale}",
+            imports,
+        )
+    else:
+        text = _alias(
+            t.py_name, "bytes", f"min_length={t.size}, max_length={t.size}", imports
+        )
+    doc = t.doc or f"Avro fixed ``{t.fullname}`` ({t.size} bytes)."
+    return text + "\n" + "\n".join(docstring(doc, ""))
+
+
+def _decimal(precision: int, scale: int, imports: Imports) -> str:
+    imports.add("decimal", "Decimal")
+    return _alias(
+        decimal_alias(precision, scale),
+        "Decimal",
+        f"max_digits={precision}, decimal_places={scale}",
+        imports,
+    )
+
+
+def _alias(name: str, base: str, field_args: str, imports: Imports) -> str:
+    imports.add("typing", "Annotated")
+    imports.add("pydantic", "Field")
+    flat = f"{name} = Annotated[{base}, Field({field_args})]"
+    if len(flat) <= LINE_LENGTH:
+        return flat
+    return f"{name} = Annotated[\n{INDENT}{base}, Field({field_args})\n]"
+
+
+def _record(
+    t: ir.Record, namer: TypeNamer, literals: Literals, imports: Imports
+) -> str:
+    lines = [f"class {t.py_name}(SchemaModel):"]
+    lines += docstring(t.doc or f"Avro record ``{t.fullname}``.", INDENT)
+    if t.fields:
+        lines.append("")
+    for f in t.fields:
+        lines += _field(f, namer, literals, imports)
+    return "\n".join(lines)
+
+
+def _field(
+    f: ir.Field, namer: TypeNamer, literals: Literals, imports: Imports
+) -> list[str]:
+    annotation = namer.annotation(f.type)
+    args: list[str] = []
+    if f.default is not ir.MISSING:
+        expr = literals.expr(f.default, f.type)
+        if _mutable(f.default, f.type):
+            if expr in ("[]", "{}"):
+                args.append(f"default_factory={'list' if expr == '[]' else 'dict'}")
+            else:
+                args.append(f"default_factory=lambda: {expr}")
+        else:
+            args.append(f"default={expr}")
+    if f.py_name != f.name:
+        # Not ``alias=``: type checkers would then expect the wire name as the
+        # constructor's keyword.  These keep the Python name in ``__init__``.
+        args.append(f"validation_alias={py_str(f.name)}")
+        args.append(f"serialization_alias={py_str(f.name)}")
+    if f.doc:
+        args.append(f"description={py_str(f.doc.strip())}")
+    prefix = f"{INDENT}{f.py_name}: {annotation}"
+    if not args:
+        return [prefix]
+    if len(args) == 1 and args[0].startswith("default="):
+        line = f"{prefix} = {args[0].removeprefix('default=')}"
+        if len(line) <= LINE_LENGTH:
+            return [line]
+    imports.add("pydantic", "Field")
+    return call(f"{f.py_name}: {annotation} = Field", args, INDENT)
+
+
+def _mutable(value: object, t: ir.Type) -> bool:
+    """Whether the default is a list, dict or model instance (a factory keeps
+    instances from sharing it)."""
+    match t:
+        case ir.Union(branches):
+            return _mutable(value, branches[0])
+        case ir.Array() | ir.Map():
+            return True
+        case ir.Ref():
+            return isinstance(value, dict)
+    return False

@@ -1,0 +1,227 @@
+"""IR types -> Python annotations and literal expressions (pure)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from generator import ir
+from generator.emitters.pysrc import py_bytes, py_str
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+@dataclass(slots=True)
+class Imports:
+    """Names a generated module needs, by module."""
+
+    names: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, module: str, *names: str) -> None:
+        self.names.setdefault(module, set()).update(names)
+
+    def stdlib(self) -> dict[str, set[str]]:
+        return {m: n for m, n in self.names.items() if m not in _THIRD_PARTY}
+
+    def third_party(self) -> dict[str, set[str]]:
+        return {m: n for m, n in self.names.items() if m in _THIRD_PARTY}
+
+
+_THIRD_PARTY = frozenset({"pydantic", "svcforge", "pytest"})
+_PRIMITIVE = {
+    "null": "None",
+    "boolean": "bool",
+    "float": "float",
+    "double": "float",
+    "bytes": "bytes",
+    "string": "str",
+}
+
+
+def decimal_alias(precision: int, scale: int) -> str:
+    return f"Decimal{precision}_{scale}"
+
+
+class TypeNamer:
+    """Renders IR types as annotations of the models module."""
+
+    def __init__(self, service: ir.Service, imports: Imports) -> None:
+        self.service = service
+        self.imports = imports
+        self.decimals: set[tuple[int, int]] = set()
+
+    def annotation(self, t: ir.Type) -> str:
+        match t:
+            case ir.Primitive("int"):
+                self.imports.add("svcforge", "Int32")
+                return "Int32"
+            case ir.Primitive("long"):
+                self.imports.add("svcforge", "Int64")
+                return "Int64"
+            case ir.Primitive(name):
+                return _PRIMITIVE[name]
+            case ir.Logical(name="decimal", fixed=str(fixed)):
+                return self.service.named(fixed).py_name
+            case ir.Logical():
+                return self._logical(t)
+            case ir.Array(items):
+                return f"list[{self.annotation(items)}]"
+            case ir.Map(values):
+                return f"dict[str, {self.annotation(values)}]"
+            case ir.Union(branches):
+                parts = [self.annotation(b) for b in branches if b != ir.NULL]
+                if len(parts) < len(branches):
+                    parts.append("None")
+                return " | ".join(parts)
+            case ir.Ref(fullname):
+                return self.service.named(fullname).py_name
+        raise TypeError(t)
+
+    def _logical(self, t: ir.Logical) -> str:
+        name = t.name
+        if name == "decimal":
+            self.decimals.add((t.precision, t.scale))
+            return decimal_alias(t.precision, t.scale)
+        if name == "date":
+            self.imports.add("datetime", "date")
+            return "date"
+        if name.startswith("time-"):
+            self.imports.add("datetime", "time")
+            return "time"
+        if name.startswith("timestamp-"):
+            self.imports.add("pydantic", "AwareDatetime")
+            return "AwareDatetime"
+        if name.startswith("local-timestamp-"):
+            self.imports.add("pydantic", "NaiveDatetime")
+            return "NaiveDatetime"
+        self.imports.add("uuid", "UUID")
+        return "UUID"
+
+
+class Literals:
+    """Python expressions for values given in Avro's JSON encoding."""
+
+    def __init__(self, service: ir.Service, imports: Imports) -> None:
+        self.service = service
+        self.imports = imports
+
+    def expr(self, value: Any, t: ir.Type) -> str:
+        match t:
+            case ir.Union(branches):
+                return self.expr(value, branches[0])
+            case ir.Primitive("null"):
+                return "None"
+            case ir.Primitive("boolean"):
+                return "True" if value else "False"
+            case ir.Primitive("int" | "long"):
+                return str(int(value))
+            case ir.Primitive("float" | "double"):
+                return repr(float(value))
+            case ir.Primitive("string"):
+                return py_str(str(value))
+            case ir.Primitive("bytes"):
+                return py_bytes(str(value).encode("latin-1"))
+            case ir.Logical():
+                return self.value(logical_value(value, t, self.service), t)
+            case ir.Array(items):
+                return "[" + ", ".join(self.expr(v, items) for v in value) + "]"
+            case ir.Map(values):
+                return (
+                    "{"
+                    + ", ".join(
+                        f"{py_str(k)}: {self.expr(v, values)}" for k, v in value.items()
+                    )
+                    + "}"
+                )
+            case ir.Ref(fullname):
+                return self._named(value, self.service.named(fullname))
+        raise TypeError(t)
+
+    def _named(self, value: Any, t: ir.NamedType) -> str:
+        if isinstance(t, ir.Enum):
+            member = next(s.py_name for s in t.symbols if s.name == value)
+            return f"{t.py_name}.{member}"
+        if isinstance(t, ir.Fixed):
+            if t.logical is not None:
+                return self.value(
+                    logical_value(value, t.logical, self.service), t.logical
+                )
+            return py_bytes(str(value).encode("latin-1"))
+        args = [
+            f"{f.py_name}={self.expr(value[f.name], f.type)}"
+            for f in t.fields
+            if f.name in value
+        ]
+        return f"{t.py_name}({', '.join(args)})"
+
+    def value(self, value: Any, t: ir.Type) -> str:
+        """A Python expression for an already converted Python value."""
+        if isinstance(value, Decimal):
+            self.imports.add("decimal", "Decimal")
+            return f"Decimal({py_str(str(value))})"
+        if isinstance(value, dt.datetime):
+            self.imports.add("datetime", "datetime")
+            args = [
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+            ]
+            text = ", ".join(str(a) for a in args)
+            if value.tzinfo is not None:
+                self.imports.add("datetime", "UTC")
+                return f"datetime({text}, tzinfo=UTC)"
+            return f"datetime({text})"
+        if isinstance(value, dt.date):
+            self.imports.add("datetime", "date")
+            return f"date({value.year}, {value.month}, {value.day})"
+        if isinstance(value, dt.time):
+            self.imports.add("datetime", "time")
+            return f"time({value.hour}, {value.minute}, {value.second}, {value.microsecond})"
+        if isinstance(value, uuid.UUID):
+            self.imports.add("uuid", "UUID")
+            return f"UUID({py_str(str(value))})"
+        if isinstance(value, bytes):
+            return py_bytes(value)
+        return repr(value)
+
+
+def logical_value(value: Any, t: ir.Logical, service: ir.Service) -> Any:
+    """Convert a default written in Avro's JSON encoding (the underlying type's
+    value) to the Python value of the logical type."""
+    name = t.name
+    if name == "date":
+        return dt.date(1970, 1, 1) + dt.timedelta(days=int(value))
+    if name in ("time-millis", "time-micros"):
+        micros = int(value) * (1000 if name == "time-millis" else 1)
+        return (dt.datetime.min + dt.timedelta(microseconds=micros)).time()
+    if name.endswith("timestamp-millis") or name.endswith("timestamp-micros"):
+        micros = int(value) * (1000 if name.endswith("millis") else 1)
+        moment = _EPOCH + dt.timedelta(microseconds=micros)
+        return moment if not name.startswith("local-") else moment.replace(tzinfo=None)
+    if name == "uuid":
+        return uuid.UUID(str(value))
+    raw = str(value).encode("latin-1")
+    unscaled = int.from_bytes(raw, "big", signed=True) if raw else 0
+    return Decimal(unscaled).scaleb(-t.scale)
+
+
+def import_block(imports: Imports, local: dict[str, set[str]] | None = None) -> str:
+    """The import statements of a module, grouped and sorted as isort does."""
+    from generator.emitters.pysrc import from_import
+
+    groups = []
+    for section in (imports.stdlib(), imports.third_party(), local or {}):
+        lines: list[str] = []
+        for module in sorted(section):
+            if section[module]:
+                lines += from_import(module, section[module])
+        if lines:
+            groups.append("\n".join(lines))
+    return "\n\n".join(groups)

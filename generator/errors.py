@@ -1,0 +1,37 @@
+"""Diagnostics that point at the input, collected and reported in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from generator.ir import Span
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Diagnostic:
+    span: Span
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        text = f"{self.span}: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+def _key(d: Diagnostic) -> tuple[str, int, int, str]:
+    return (d.span.path, d.span.line, d.span.col, d.message)
+
+
+class SchemaError(Exception):
+    """Bad input: one or more diagnostics.  The CLI prints them and exits 2."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = tuple(sorted(set(diagnostics), key=_key))
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+
+class UsageError(Exception):
+    """Bad command-line usage or project setup; exit 2."""

@@ -1,0 +1,98 @@
+"""JSON documents that remember where each value was written."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from json_source_map import calculate
+
+from generator.errors import Diagnostic, SchemaError
+from generator.ir import Span
+
+
+def pointer(parent: str, key: str | int) -> str:
+    """Append one RFC 6901 reference token to a JSON pointer."""
+    token = str(key).replace("~", "~0").replace("/", "~1")
+    return f"{parent}/{token}"
+
+
+@dataclass(frozen=True, slots=True)
+class JsonDocument:
+    path: str
+    """Relative to the service root, as shown in diagnostics."""
+    value: Any
+    _spans: dict[str, tuple[int, int]]
+
+    def span(self, ptr: str, *, key: bool = False) -> Span:
+        """The 1-based position of the value (or its key) at a JSON pointer;
+        falls back to the closest enclosing value that has a position."""
+        while True:
+            entry = self._spans.get(ptr + ("#key" if key else ""))
+            if entry is not None:
+                return Span(self.path, entry[0], entry[1])
+            if not ptr:
+                return Span(self.path, 1, 1)
+            key = False
+            ptr = ptr.rpartition("/")[0]
+
+
+def load_json(path: str, text: str) -> JsonDocument:
+    """Parse ``text``; a syntax error becomes a diagnostic with line and column."""
+    try:
+        value = json.loads(text, object_pairs_hook=_reject_duplicates)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            [Diagnostic(Span(path, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")]
+        ) from None
+    spans: dict[str, tuple[int, int]] = {}
+    for ptr, entry in calculate(text).items():
+        spans[ptr] = (entry.value_start.line + 1, entry.value_start.column + 1)
+        if entry.key_start is not None:
+            spans[ptr + "#key"] = (entry.key_start.line + 1, entry.key_start.column + 1)
+    doc = JsonDocument(path, value, spans)
+    dup = _find_duplicate_key(value)
+    if dup is not None:
+        key = dup.rpartition("/")[2].replace("~1", "/").replace("~0", "~")
+        raise SchemaError(
+            [
+                Diagnostic(
+                    doc.span(dup, key=True), f"invalid JSON: duplicate key {key!r}"
+                )
+            ]
+        )
+    return doc
+
+
+class _Pairs(dict[str, Any]):
+    """A JSON object that had a duplicate key (kept to locate it later)."""
+
+    duplicate: str = ""
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            marked = _Pairs(out)
+            marked.duplicate = key
+            out = marked
+        out[key] = value
+    return out
+
+
+def _find_duplicate_key(value: Any, ptr: str = "") -> str | None:
+    if isinstance(value, _Pairs) and value.duplicate:
+        return pointer(ptr, value.duplicate)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            found = _find_duplicate_key(v, pointer(ptr, k))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            found = _find_duplicate_key(v, pointer(ptr, i))
+            if found is not None:
+                return found
+    return None

@@ -1,0 +1,157 @@
+"""Python-safe, unique, stable names for things named in schemas.
+
+Wire names are kept for the wire (aliases); only the Python side is renamed.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections.abc import Iterable
+
+# Attributes of pydantic.BaseModel a field must not shadow.
+_MODEL_ATTRS = frozenset(
+    {
+        "construct",
+        "copy",
+        "dict",
+        "fields",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+    }
+)
+# Names the generated modules import; a class must not take them.
+RESERVED_CLASS_NAMES = frozenset(
+    {
+        "Annotated",
+        "Any",
+        "AvroCodec",
+        "AwareDatetime",
+        "BaseModel",
+        "ConfigDict",
+        "Decimal",
+        "Field",
+        "Int32",
+        "Int64",
+        "JsonCodec",
+        "NaiveDatetime",
+        "StrEnum",
+        "UUID",
+        "date",
+        "datetime",
+        "time",
+        "timezone",
+    }
+)
+_ENUM_RESERVED = frozenset({"name", "value", "mro"})
+
+_CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
+_NOT_IDENT = re.compile(r"[^0-9A-Za-z_]")
+
+
+def snake_case(name: str) -> str:
+    """``bidPrice`` -> ``bid_price``; ``HTTPStatus`` -> ``http_status``."""
+    text = _NOT_IDENT.sub("_", name)
+    text = _CAMEL_1.sub(r"\1_\2", text)
+    text = _CAMEL_2.sub(r"\1_\2", text)
+    return re.sub(r"_+", "_", text).lower()
+
+
+def pascal_case(name: str) -> str:
+    """``order_book`` -> ``OrderBook``; an already PascalCase name is kept."""
+    parts = [p for p in _NOT_IDENT.sub("_", name).split("_") if p]
+    return "".join(p[:1].upper() + p[1:] for p in parts)
+
+
+def _ident(text: str, fallback: str) -> str:
+    text = _NOT_IDENT.sub("_", text)
+    if not text or text.strip("_") == "":
+        text = fallback
+    if text[0].isdigit():
+        text = f"{fallback}_{text}"
+    return text
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while name in taken:
+        name = f"{base}{n}" if base.endswith("_") else f"{base}_{n}"
+        n += 1
+    taken.add(name)
+    return name
+
+
+def field_names(wire_names: Iterable[str]) -> list[str]:
+    """Python attribute names for the fields of one record, in order."""
+    taken: set[str] = set()
+    out = []
+    for wire in wire_names:
+        name = _ident(snake_case(wire), "field")
+        name = name.lstrip("_") or "field"
+        if name[0].isdigit():
+            name = f"field_{name}"
+        if (
+            keyword.iskeyword(name)
+            or keyword.issoftkeyword(name)
+            or name in _MODEL_ATTRS
+            or name.startswith("model_")
+        ):
+            name += "_"
+        out.append(_unique(name, taken))
+    return out
+
+
+def enum_member_names(symbols: Iterable[str]) -> list[str]:
+    """Python member names for enum symbols (Avro symbols are identifiers)."""
+    taken: set[str] = set()
+    out = []
+    for symbol in symbols:
+        name = _ident(symbol, "VALUE")
+        if name.startswith("_"):
+            name = "V" + name
+        if keyword.iskeyword(name) or name in _ENUM_RESERVED:
+            name += "_"
+        out.append(_unique(name, taken))
+    return out
+
+
+def class_names(fullnames: Iterable[str]) -> dict[str, str]:
+    """Class names for named types, unique within a service.
+
+    The short name is used as is (PascalCased); when two namespaces define the
+    same short name, each gets its namespace's last part as prefix.
+    """
+    fullnames = sorted(fullnames)
+    by_short: dict[str, list[str]] = {}
+    for full in fullnames:
+        by_short.setdefault(pascal_case(full.rpartition(".")[2]) or "Type", []).append(
+            full
+        )
+    taken: set[str] = set()
+    out: dict[str, str] = {}
+    for short, fulls in sorted(by_short.items()):
+        for full in fulls:
+            base = short
+            if len(fulls) > 1:
+                ns = full.rpartition(".")[0]
+                base = pascal_case(ns.rpartition(".")[2] or "default") + short
+            base = _ident(base, "Type")
+            if base[0] == "_":
+                base = "T" + base
+            if base in RESERVED_CLASS_NAMES or keyword.iskeyword(base):
+                base += "Type"
+            out[full] = _unique(base, taken)
+    return out
+
+
+def module_name(name: str) -> str:
+    """A Python module/package name from a service or file name."""
+    return _ident(snake_case(name), "service").lstrip("_") or "service"

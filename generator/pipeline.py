@@ -1,0 +1,84 @@
+"""Service folder -> IR -> ``{relative path: text}``; no writing here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from generator import ir
+from generator.emitters.codecs import emit_codecs
+from generator.emitters.examples import emit_examples
+from generator.emitters.models import emit_models
+from generator.emitters.pysrc import header
+from generator.emitters.tests import emit_message_tests
+from generator.errors import Diagnostic, SchemaError
+from generator.frontends.avro import parse_avro
+from generator.jsonsource import JsonDocument, load_json
+from generator.manifest import Manifest, load_manifest
+from generator.resources import jinja_env
+
+MESSAGES_DIR = "schemas/messages"
+
+
+def _read(root: Path, path: Path) -> tuple[str, str]:
+    rel = path.relative_to(root).as_posix()
+    try:
+        return rel, path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise SchemaError(
+            [Diagnostic(ir.Span(rel, 1, 1), f"not UTF-8 text: {exc.reason}")]
+        ) from None
+
+
+def load_service(root: Path) -> tuple[Manifest, ir.Service]:
+    """Read the manifest and every schema; raise ``SchemaError`` with every
+    problem found."""
+    manifest = load_manifest(root)
+    documents: list[JsonDocument] = []
+    errors: list[Diagnostic] = []
+    for path in sorted((root / MESSAGES_DIR).glob("**/*.avsc")):
+        rel, text = _read(root, path)
+        try:
+            documents.append(load_json(rel, text))
+        except SchemaError as exc:
+            errors.extend(exc.diagnostics)
+    if errors:
+        raise SchemaError(errors)
+    named, messages = parse_avro(documents)
+    service = ir.Service(
+        name=manifest.name,
+        package=manifest.package,
+        named_types=named,
+        messages=messages,
+        sources=tuple(sorted(d.path for d in documents)),
+    )
+    return manifest, service
+
+
+def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
+    """Every generated file of the service, by path relative to its root."""
+    env = jinja_env()
+    pkg = f"{manifest.package_dir}/generated"
+    tests = f"{manifest.tests}/generated"
+    init = env.get_template("init.py.j2")
+    files = {
+        f"{pkg}/__init__.py": init.render(
+            header=header(service.sources), import_lines="", all_lines=""
+        ),
+        f"{tests}/__init__.py": init.render(
+            header=header(service.sources), import_lines="", all_lines=""
+        ),
+    }
+    if service.named_types:
+        files[f"{pkg}/models.py"] = emit_models(service, env)
+    if service.messages:
+        files[f"{pkg}/codecs.py"] = emit_codecs(service, env)
+        files[f"{pkg}/examples.py"] = emit_examples(service, env)
+        files[f"{tests}/test_messages.py"] = emit_message_tests(
+            service, env, manifest.package
+        )
+    return dict(sorted(files.items()))
+
+
+def generate(root: Path) -> tuple[Manifest, dict[str, str]]:
+    manifest, service = load_service(root)
+    return manifest, render_service(manifest, service)

@@ -1,0 +1,159 @@
+"""Codecs the generated code instantiates once per message type, at import."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from io import BytesIO
+from typing import Any, Generic, TypeVar
+
+from fastavro import parse_schema, schemaless_reader, schemaless_writer
+from fastavro.schema import to_parsing_canonical_form
+from pydantic import BaseModel
+
+from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
+
+__all__ = ["AvroCodec", "DecodeError", "JsonCodec", "UnknownSchemaError"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class DecodeError(ValueError):
+    """The payload is not a valid encoding of the codec's message."""
+
+
+class UnknownSchemaError(FramingError):
+    """The framing names a writer schema this codec does not know."""
+
+    def __init__(self, key: bytes, message: str) -> None:
+        super().__init__(f"unknown writer schema {key.hex()} for {message}")
+        self.key = key
+
+
+def _schema_dict(schema: str | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(schema, str):
+        parsed = json.loads(schema)
+        if not isinstance(parsed, dict):
+            raise ValueError("an Avro message schema is a JSON object")
+        return parsed
+    return dict(schema)
+
+
+def schema_fingerprint(schema: str | Mapping[str, Any]) -> bytes:
+    """CRC-64-AVRO fingerprint of a schema's Parsing Canonical Form."""
+    canonical = to_parsing_canonical_form(parse_schema(_schema_dict(schema)))
+    return crc64_avro(canonical.encode())
+
+
+class AvroCodec(Generic[M]):
+    """Avro binary codec of one pydantic model, framed so that the reader can tell
+    which writer schema produced the bytes.
+
+    ``encode``/``decode`` carry the framing; ``encode_payload``/``decode_payload``
+    handle the bare Avro datum (for containers that keep the schema elsewhere).
+    """
+
+    __slots__ = (
+        "_header",
+        "_header_len",
+        "_parsed",
+        "_validate",
+        "_writers",
+        "fingerprint",
+        "framing",
+        "model",
+        "schema",
+    )
+
+    def __init__(
+        self,
+        model: type[M],
+        schema: str | Mapping[str, Any],
+        *,
+        fingerprint: bytes | None = None,
+        framing: Framing | None = None,
+    ) -> None:
+        self.model = model
+        self.schema = _schema_dict(schema)
+        self._parsed = parse_schema(self.schema)
+        self.fingerprint = fingerprint or schema_fingerprint(schema)
+        self.framing = framing or SingleObjectFraming(self.fingerprint)
+        self._header = self.framing.header
+        self._header_len = len(self._header)
+        self._validate = model.model_validate
+        # Writer schemas this codec can read besides its own, keyed by the
+        # framing's schema identification (schema evolution).
+        self._writers: dict[bytes, Any] = {}
+
+    def add_writer_schema(
+        self, schema: str | Mapping[str, Any], key: bytes | None = None
+    ) -> bytes:
+        """Accept bytes written with an older or newer ``schema``; Avro schema
+        resolution maps them onto this codec's model.  ``key`` defaults to the
+        schema's fingerprint (single-object encoding); pass the registry id bytes
+        for the Confluent framing."""
+        key = key if key is not None else schema_fingerprint(schema)
+        self._writers[key] = parse_schema(_schema_dict(schema))
+        return key
+
+    def encode(self, message: M) -> bytes:
+        buf = BytesIO()
+        buf.write(self._header)
+        schemaless_writer(buf, self._parsed, message.model_dump(by_alias=True))
+        return buf.getvalue()
+
+    def decode(self, data: bytes | bytearray | memoryview) -> M:
+        size = self._header_len
+        if data[:size] == self._header:
+            return self._read(data, size, self._parsed)
+        key = self.framing.schema_key(bytes(data))
+        writer = self._writers.get(key)
+        if writer is None:
+            raise UnknownSchemaError(key, self.model.__name__)
+        return self._read(data, size, writer)
+
+    def encode_payload(self, message: M) -> bytes:
+        buf = BytesIO()
+        schemaless_writer(buf, self._parsed, message.model_dump(by_alias=True))
+        return buf.getvalue()
+
+    def decode_payload(self, data: bytes | bytearray | memoryview) -> M:
+        return self._read(data, 0, self._parsed)
+
+    def _read(self, data: bytes | bytearray | memoryview, start: int, writer: Any) -> M:
+        buf = BytesIO(data)
+        buf.seek(start)
+        try:
+            if writer is self._parsed:
+                record = schemaless_reader(buf, writer, None)
+            else:
+                record = schemaless_reader(buf, writer, self._parsed)
+        except (
+            EOFError,
+            StopIteration,
+            IndexError,
+            ValueError,
+            UnicodeDecodeError,
+        ) as exc:
+            raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
+        if buf.tell() != len(data):
+            raise DecodeError(
+                f"bad {self.model.__name__} payload: "
+                f"{len(data) - buf.tell()} trailing bytes"
+            )
+        return self._validate(record)
+
+
+class JsonCodec(Generic[M]):
+    """JSON codec of one pydantic model (plain JSON, wire names as keys)."""
+
+    __slots__ = ("model",)
+
+    def __init__(self, model: type[M]) -> None:
+        self.model = model
+
+    def encode(self, message: M) -> bytes:
+        return message.model_dump_json(by_alias=True).encode()
+
+    def decode(self, data: bytes | bytearray | str) -> M:
+        return self.model.model_validate_json(data)

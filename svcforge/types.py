@@ -1,0 +1,34 @@
+"""Constrained types the generated models use for Avro's sized primitives."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Int32", "Int64", "SchemaModel"]
+
+Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+"""Avro ``int``: a signed 32-bit integer."""
+
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+"""Avro ``long``: a signed 64-bit integer."""
+
+
+class SchemaModel(BaseModel):
+    """Base of every generated message model.
+
+    Attributes use Python-safe names; the wire names are aliases, used when
+    serialising and accepted (like the attribute names) when validating.  Bytes
+    travel as base64 in JSON, and NaN/Infinity as JSON constants, so that JSON
+    round trips are exact.
+    """
+
+    model_config = ConfigDict(
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        ser_json_inf_nan="constants",
+    )
