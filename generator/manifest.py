@@ -11,7 +11,8 @@ from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
 from generator.naming import module_name
 
-_KNOWN = {"package", "name", "src", "tests"}
+_KNOWN = {"package", "name", "src", "tests", "uses"}
+RUNTIME_PARTS = ("kafka", "postgres", "redis")
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
 
@@ -23,6 +24,8 @@ class Manifest:
     """The import name of the service's package."""
     src: str = "src"
     tests: str = "tests"
+    uses: tuple[str, ...] = ()
+    """Runtime parts the service uses: kafka, postgres, redis."""
 
     @property
     def package_dir(self) -> str:
@@ -102,6 +105,16 @@ def load_manifest(root: Path) -> Manifest:
                     f"[tool.svcforge] {key} must be a non-empty string",
                 )
             )
+    uses = table.get("uses", [])
+    if not isinstance(uses, list) or not all(u in RUNTIME_PARTS for u in uses):
+        errors.append(
+            Diagnostic(
+                _line_of(text, r"\s*(uses)\s*="),
+                "[tool.svcforge] uses must be a list drawn from "
+                + ", ".join(repr(p) for p in RUNTIME_PARTS)
+                + f", found {uses!r}",
+            )
+        )
     if errors:
         raise SchemaError(errors)
     assert isinstance(package, str)
@@ -112,4 +125,5 @@ def load_manifest(root: Path) -> Manifest:
         package=package,
         src=str(table.get("src", "src")).strip("/"),
         tests=str(table.get("tests", "tests")).strip("/"),
+        uses=tuple(sorted(set(uses))),
     )
