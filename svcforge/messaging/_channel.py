@@ -1,0 +1,226 @@
+"""Typed channels and the ``Messaging`` hub that binds them to brokers."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+
+from prometheus_client import Counter
+from pydantic import BaseModel
+
+from svcforge.messaging import _headers as h
+from svcforge.messaging._broker import Broker, Dispatcher, Handler, Subscription
+from svcforge.messaging._memory import InMemoryBroker
+from svcforge.messaging._metrics import MessagingMetrics
+from svcforge.messaging._spec import ChannelSpec, Transport
+
+__all__ = ["Channel", "ConsumeChannel", "Messaging", "PublishChannel"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Messaging:
+    """The brokers of a service, by transport, and the channels' metrics.
+
+    ``Messaging(kafka=KafkaBroker(settings), redis=RedisBroker(settings))`` for
+    real servers; ``Messaging.in_memory()`` runs every channel on one in-memory
+    broker (unit tests, demos: no server needed).
+    """
+
+    def __init__(
+        self,
+        *,
+        kafka: Broker | None = None,
+        redis: Broker | None = None,
+        metrics: MessagingMetrics | None = None,
+    ) -> None:
+        self._brokers: dict[Transport, Broker] = {}
+        if kafka is not None:
+            self._brokers["kafka"] = kafka
+        if redis is not None:
+            self._brokers["redis"] = redis
+        self.metrics = metrics if metrics is not None else MessagingMetrics()
+        self._started = False
+
+    @classmethod
+    def in_memory(cls, metrics: MessagingMetrics | None = None) -> Messaging:
+        broker = InMemoryBroker()
+        return cls(kafka=broker, redis=broker, metrics=metrics)
+
+    @property
+    def brokers(self) -> Mapping[Transport, Broker]:
+        return self._brokers
+
+    def _unique(self) -> list[Broker]:
+        seen: list[Broker] = []
+        for b in self._brokers.values():
+            if all(b is not s for s in seen):
+                seen.append(b)
+        return seen
+
+    def broker(self, transport: Transport) -> Broker:
+        try:
+            return self._brokers[transport]
+        except KeyError:
+            raise LookupError(
+                f"no {transport} broker: pass {transport}=... to Messaging"
+            ) from None
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    async def start(self) -> None:
+        for b in self._unique():
+            await b.start()
+        self._started = True
+
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop consumers (finishing in-flight handlers), flush producers, close."""
+        self._started = False
+        brokers = self._unique()
+        await asyncio.gather(*(b.stop(timeout) for b in brokers))
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """In-memory brokers only: wait until consumers caught up."""
+        for b in self._unique():
+            if isinstance(b, InMemoryBroker):
+                await b.drain(timeout)
+
+    async def check(self) -> dict[str, str | None]:
+        """Per broker: None when connected, else the problem."""
+        return {b.name: await b.check() for b in self._unique()}
+
+    def problems(self) -> dict[str, str]:
+        return {b.name: p for b in self._unique() if (p := b.problem()) is not None}
+
+    def subscribe(self, spec: ChannelSpec[M], handler: Handler[M]) -> None:
+        transport = spec.consume_from
+        if transport is None:
+            raise ValueError(f"channel {spec.name} is not consumed by this service")
+        route = spec.route(transport)
+        assert route is not None and spec.group is not None
+        dispatcher = Dispatcher(
+            spec, handler, transport, self.metrics.channel(spec.name, transport)
+        )
+        self.broker(transport).subscribe(Subscription(dispatcher, route, spec.group))
+
+    async def __aenter__(self) -> Messaging:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+
+class _Bound(Generic[M]):
+    __slots__ = ("messaging", "spec")
+
+    def __init__(self, spec: ChannelSpec[M], messaging: Messaging) -> None:
+        self.spec = spec
+        self.messaging = messaging
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+class PublishChannel(_Bound[M]):
+    """A channel this service publishes: ``await channel.publish(message)``."""
+
+    __slots__ = ("_base_headers", "_metrics", "_model", "_routes")
+
+    def __init__(self, spec: ChannelSpec[M], messaging: Messaging) -> None:
+        super().__init__(spec, messaging)
+        self._model = spec.model
+        base: h.Headers = [
+            (h.MESSAGE_TYPE, spec.message_type.encode()),
+            (h.CONTENT_TYPE, spec.content_type.encode()),
+        ]
+        if spec.schema_id is not None:
+            base.append((h.SCHEMA_ID, spec.schema_id.encode()))
+        self._base_headers = base
+        self._routes = [
+            (t, spec.route(t), messaging.metrics.channel(spec.name, t).published)
+            for t in spec.transports
+        ]
+        self._metrics = messaging.metrics
+
+    async def publish(
+        self, message: M, *, headers: Mapping[str, str | bytes] | None = None
+    ) -> None:
+        """Send ``message`` and wait until every broker of the channel
+        acknowledged it (Kafka: ``acks=all``)."""
+        await (await self.send(message, headers=headers))
+
+    async def send(
+        self, message: M, *, headers: Mapping[str, str | bytes] | None = None
+    ) -> asyncio.Future[Any]:
+        """Hand ``message`` to the brokers' batches and return at once; the
+        returned future resolves when they acknowledged it.  For throughput:
+        send many, then gather the futures."""
+        if not isinstance(message, self._model):
+            raise TypeError(
+                f"channel {self.spec.name} carries {self._model.__name__}, "
+                f"not {type(message).__name__}"
+            )
+        spec = self.spec
+        value = spec.codec.encode(message)
+        key = spec.key(message).encode() if spec.key is not None else None
+        trace = h.current_trace.get()
+        trace = trace.child() if trace is not None else h.TraceContext.new()
+        hdrs = [*self._base_headers, (h.PRODUCED_AT, h.now_ms())]
+        hdrs += h.trace_headers(trace)
+        if headers:
+            hdrs += [
+                (k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()
+            ]
+        futures = []
+        for transport, route, published in self._routes:
+            assert route is not None
+            broker = self.messaging.broker(transport)
+            fut = await broker.send(route, key, value, hdrs)
+            fut.add_done_callback(_count(published))
+            futures.append(fut)
+        if len(futures) == 1:
+            return futures[0]
+        return asyncio.ensure_future(_all(futures))
+
+
+async def _all(futures: list[asyncio.Future[Any]]) -> None:
+    await asyncio.gather(*futures)
+
+
+def _count(counter: Counter) -> Callable[[asyncio.Future[Any]], None]:
+    inc = counter.inc
+
+    def done(fut: asyncio.Future[Any]) -> None:
+        if not fut.cancelled() and fut.exception() is None:
+            inc()
+
+    return done
+
+
+class ConsumeChannel(_Bound[M]):
+    """A channel this service consumes: register one handler."""
+
+    __slots__ = ()
+
+    def handler(self, fn: Handler[M]) -> Handler[M]:
+        """Register ``fn`` (usable as a decorator).  It runs for every message,
+        with retries; the message is acknowledged once it returned."""
+        self.messaging.subscribe(self.spec, fn)
+        return fn
+
+
+class Channel(PublishChannel[M], ConsumeChannel[M]):
+    """A channel this service both publishes and consumes."""
+
+    __slots__ = ()
