@@ -27,6 +27,13 @@ _MODEL_ATTRS = frozenset(
         "validate",
     }
 )
+# Names that field annotations and defaults refer to inside a class body: a
+# field of that name would shadow them for the fields after it.
+_TYPE_NAMES = frozenset(
+    {"bool", "bytes", "date", "datetime", "dict", "float", "int", "list", "str", "time"}
+)
+# Names pycodestyle rejects (E741, E742) because they look like 1 and 0.
+_AMBIGUOUS = frozenset({"I", "O", "l"})
 # Names the generated modules import; a class must not take them.
 RESERVED_CLASS_NAMES = frozenset(
     {
@@ -36,21 +43,82 @@ RESERVED_CLASS_NAMES = frozenset(
         "AwareDatetime",
         "BaseModel",
         "ConfigDict",
+        "DecodeError",
         "Decimal",
         "Field",
+        "Final",
         "Int32",
         "Int64",
         "JsonCodec",
         "NaiveDatetime",
+        "SchemaModel",
         "StrEnum",
+        "UTC",
         "UUID",
+        "UnknownSchemaError",
         "date",
         "datetime",
         "time",
         "timezone",
     }
 )
-_ENUM_RESERVED = frozenset({"name", "value", "mro"})
+# Enum attributes and the methods of ``str`` (enums are ``StrEnum``): a member
+# may not shadow them.  Spelled out so the output does not depend on the
+# Python version that runs the generator.
+_ENUM_RESERVED = frozenset(
+    {
+        "name",
+        "value",
+        "mro",
+        "capitalize",
+        "casefold",
+        "center",
+        "count",
+        "encode",
+        "endswith",
+        "expandtabs",
+        "find",
+        "format",
+        "format_map",
+        "index",
+        "isalnum",
+        "isalpha",
+        "isascii",
+        "isdecimal",
+        "isdigit",
+        "isidentifier",
+        "islower",
+        "isnumeric",
+        "isprintable",
+        "isspace",
+        "istitle",
+        "isupper",
+        "join",
+        "ljust",
+        "lower",
+        "lstrip",
+        "maketrans",
+        "partition",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "rfind",
+        "rindex",
+        "rjust",
+        "rpartition",
+        "rsplit",
+        "rstrip",
+        "split",
+        "splitlines",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "translate",
+        "upper",
+        "zfill",
+    }
+)
 
 _CAMEL_1 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _CAMEL_2 = re.compile(r"([a-z0-9])([A-Z])")
@@ -89,24 +157,37 @@ def _unique(base: str, taken: set[str]) -> str:
     return name
 
 
+def _field_base(wire: str) -> str:
+    name = _ident(snake_case(wire), "field")
+    name = name.lstrip("_") or "field"
+    if name[0].isdigit():
+        name = f"field_{name}"
+    if (
+        keyword.iskeyword(name)
+        or keyword.issoftkeyword(name)
+        or name in _MODEL_ATTRS
+        or name in _TYPE_NAMES
+        or name in _AMBIGUOUS
+        or name.startswith("model_")
+    ):
+        name += "_"
+    return name
+
+
 def field_names(wire_names: Iterable[str]) -> list[str]:
-    """Python attribute names for the fields of one record, in order."""
-    taken: set[str] = set()
-    out = []
-    for wire in wire_names:
-        name = _ident(snake_case(wire), "field")
-        name = name.lstrip("_") or "field"
-        if name[0].isdigit():
-            name = f"field_{name}"
-        if (
-            keyword.iskeyword(name)
-            or keyword.issoftkeyword(name)
-            or name in _MODEL_ATTRS
-            or name.startswith("model_")
-        ):
-            name += "_"
-        out.append(_unique(name, taken))
-    return out
+    """Python attribute names for the fields of one record, in order.
+
+    Models accept both names when validating, so an attribute never takes the
+    wire name of another field: a field whose wire name is already a good
+    attribute name keeps it, and the others get a suffix.
+    """
+    wires = list(wire_names)
+    bases = [_field_base(w) for w in wires]
+    taken = set(wires)
+    return [
+        base if base == wire else _unique(base, taken)
+        for wire, base in zip(wires, bases, strict=True)
+    ]
 
 
 def enum_member_names(symbols: Iterable[str]) -> list[str]:
@@ -117,7 +198,7 @@ def enum_member_names(symbols: Iterable[str]) -> list[str]:
         name = _ident(symbol, "VALUE")
         if name.startswith("_"):
             name = "V" + name
-        if keyword.iskeyword(name) or name in _ENUM_RESERVED:
+        if keyword.iskeyword(name) or name in _ENUM_RESERVED | _AMBIGUOUS:
             name += "_"
         out.append(_unique(name, taken))
     return out
@@ -146,7 +227,7 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
             base = _ident(base, "Type")
             if base[0] == "_":
                 base = "T" + base
-            if base in RESERVED_CLASS_NAMES or keyword.iskeyword(base):
+            if base in RESERVED_CLASS_NAMES | _AMBIGUOUS or keyword.iskeyword(base):
                 base += "Type"
             out[full] = _unique(base, taken)
     return out

@@ -11,7 +11,16 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.codecs import constant_prefix
-from generator.emitters.pysrc import INDENT, header, py_str
+from generator.emitters.pysrc import (
+    INDENT,
+    Expr,
+    Group,
+    fits,
+    header,
+    layout,
+    py_bytes,
+    py_str,
+)
 from generator.emitters.pytypes import Imports, Literals, import_block
 
 
@@ -22,7 +31,7 @@ class _Examples:
         self.literals = Literals(service, imports)
         self.used: set[str] = set()
 
-    def expr(self, t: ir.Type, hint: str, stack: tuple[str, ...], indent: str) -> str:
+    def expr(self, t: ir.Type, hint: str, stack: tuple[str, ...]) -> Expr:
         match t:
             case ir.Primitive("null"):
                 return "None"
@@ -39,25 +48,24 @@ class _Examples:
             case ir.Primitive("string"):
                 return py_str(hint)
             case ir.Logical():
-                return self.literals.value(self._logical(t), t)
+                return self.literals.value(self._logical(t))
             case ir.Array(items):
                 if self._recurses(items, stack):
                     return "[]"
-                return _bracket(
-                    "[", self.expr(items, hint, stack, indent + INDENT), "]", indent
-                )
+                item = self.expr(items, hint, stack)
+                return Group("[", (("", item),), "]", hug=False)
             case ir.Map(values):
                 if self._recurses(values, stack):
                     return "{}"
-                item = self.expr(values, hint, stack, indent + INDENT)
-                return _bracket("{", f'"key": {item}', "}", indent)
+                item = self.expr(values, hint, stack)
+                return Group("{", (('"key": ', item),), "}", hug=False)
             case ir.Union(branches):
                 for b in branches:
                     if b != ir.NULL and not self._recurses(b, stack):
-                        return self.expr(b, hint, stack, indent)
+                        return self.expr(b, hint, stack)
                 return "None"
             case ir.Ref(fullname):
-                return self._named(self.service.named(fullname), stack, indent)
+                return self.named(self.service.named(fullname), stack)
         raise TypeError(t)
 
     def _recurses(self, t: ir.Type, stack: tuple[str, ...]) -> bool:
@@ -79,37 +87,22 @@ class _Examples:
         frac = ("25" + "0" * t.scale)[: t.scale]
         return Decimal(f"{whole}.{frac}" if t.scale else whole)
 
-    def _named(self, t: ir.NamedType, stack: tuple[str, ...], indent: str) -> str:
+    def named(self, t: ir.NamedType, stack: tuple[str, ...]) -> Expr:
         if isinstance(t, ir.Enum):
             self.used.add(t.py_name)
             return f"{t.py_name}.{t.symbols[0].py_name}"
         if isinstance(t, ir.Fixed):
             if t.logical is not None:
-                return self.literals.value(self._logical(t.logical), t.logical)
-            return self.literals.value(bytes(range(t.size)), ir.Primitive("bytes"))
+                return self.literals.value(self._logical(t.logical))
+            return py_bytes(bytes(range(t.size)))
         self.used.add(t.py_name)
-        inner = indent + INDENT
-        args = [
-            f"{f.py_name}={self.expr(f.type, f.name, (*stack, t.fullname), inner)}"
+        args = tuple(
+            (f"{f.py_name}=", self.expr(f.type, f.name, (*stack, t.fullname)))
             for f in t.fields
-        ]
-        return _layout(t.py_name, args, indent)
-
-
-def _layout(name: str, args: list[str], indent: str) -> str:
-    """A constructor call, one argument per line with a magic trailing comma, so
-    that ruff format keeps the layout whatever the line length."""
-    if not args:
-        return f"{name}()"
-    inner = indent + INDENT
-    return f"{name}(\n" + "".join(f"{inner}{a},\n" for a in args) + f"{indent})"
-
-
-def _bracket(open_: str, item: str, close: str, indent: str) -> str:
-    """A one-item list or dict: flat when the item is, else exploded."""
-    if "\n" not in item:
-        return f"{open_}{item}{close}"
-    return f"{open_}\n{indent}{INDENT}{item},\n{indent}{close}"
+        )
+        # One argument per line with a magic trailing comma: ruff format keeps
+        # that layout whatever the line length, and examples read better so.
+        return Group(f"{t.py_name}(", args, ")", magic=True)
 
 
 def emit_examples(service: ir.Service, env: Environment) -> str:
@@ -118,18 +111,20 @@ def emit_examples(service: ir.Service, env: Environment) -> str:
     functions = []
     for m in service.messages:
         record = service.record(m.fullname)
-        body = ex._named(record, (), INDENT)
-        ex.used.add(record.py_name)
+        name = f"example_{constant_prefix(record).lower()}"
+        signature = f"def {name}() -> {record.py_name}:"
+        if not fits(signature):
+            signature = f"def {name}() -> (\n{INDENT}{record.py_name}\n):"
+        body = layout(ex.named(record, ()), INDENT, f"{INDENT}return ")
         functions.append(
             {
-                "name": f"example_{constant_prefix(record).lower()}",
+                "signature": signature,
                 "model": record.py_name,
-                "body": body,
+                "body": "\n".join(body),
             }
         )
-    local = {".models": ex.used} if ex.used else {}
     return env.get_template("examples.py.j2").render(
         header=header(m.source for m in service.messages),
-        import_block=import_block(imports, local),
+        import_block=import_block(imports, {".models": ex.used}),
         functions=functions,
     )

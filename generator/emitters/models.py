@@ -8,9 +8,15 @@ from generator import ir
 from generator.emitters.pysrc import (
     INDENT,
     LINE_LENGTH,
-    call,
+    Expr,
+    Group,
+    annotated,
+    assigned,
     docstring,
+    fits,
+    flat,
     header,
+    layout,
     py_str,
 )
 from generator.emitters.pytypes import (
@@ -27,13 +33,15 @@ def emit_models(service: ir.Service, env: Environment) -> str:
     namer = TypeNamer(service, imports)
     literals = Literals(service, imports)
     blocks: list[str] = []
+    defined: set[str] = set()
     for t in _ordered(service):
         if isinstance(t, ir.Enum):
             blocks.append(_enum(t, imports))
         elif isinstance(t, ir.Fixed):
             blocks.append(_fixed(t, imports))
         else:
-            blocks.append(_record(t, namer, literals, imports))
+            blocks.append(_record(t, namer, literals, imports, defined))
+        defined.add(t.fullname)
     aliases = [_decimal(p, s, imports) for p, s in sorted(namer.decimals)]
     rebuild = [f"{t.py_name}.model_rebuild()" for t in _recursive(service)]
     if any(isinstance(t, ir.Record) for t in service.named_types):
@@ -116,11 +124,16 @@ def _recursive(service: ir.Service) -> list[ir.Record]:
 
 def _enum(t: ir.Enum, imports: Imports) -> str:
     imports.add("enum", "StrEnum")
-    lines = [f"class {t.py_name}(StrEnum):"]
+    lines = _class_header(t.py_name, "StrEnum")
     lines += docstring(t.doc or f"Avro enum ``{t.fullname}``.", INDENT)
     lines.append("")
-    lines += [f"{INDENT}{s.py_name} = {py_str(s.name)}" for s in t.symbols]
+    for s in t.symbols:
+        lines += assigned(f"{INDENT}{s.py_name} = ", py_str(s.name), INDENT)
     return "\n".join(lines)
+
+
+def _class_header(name: str, base: str) -> list[str]:
+    return layout(Group(f"class {name}(", (("", base),), ")", comma=False), "", "", ":")
 
 
 def _fixed(t: ir.Fixed, imports: Imports) -> str:
@@ -160,47 +173,60 @@ def _alias(name: str, base: str, field_args: str, imports: Imports) -> str:
 
 
 def _record(
-    t: ir.Record, namer: TypeNamer, literals: Literals, imports: Imports
+    t: ir.Record,
+    namer: TypeNamer,
+    literals: Literals,
+    imports: Imports,
+    defined: set[str],
 ) -> str:
-    lines = [f"class {t.py_name}(SchemaModel):"]
+    lines = _class_header(t.py_name, "SchemaModel")
     lines += docstring(t.doc or f"Avro record ``{t.fullname}``.", INDENT)
     if t.fields:
         lines.append("")
     for f in t.fields:
-        lines += _field(f, namer, literals, imports)
+        # Class bodies evaluate annotations eagerly: a record not defined yet
+        # (itself, or one in the same cycle) is named in a string annotation,
+        # which the ``model_rebuild()`` calls at the end of the module resolve.
+        forward = bool(_refs(f.type) - defined)
+        lines += _field(f, namer, literals, imports, forward)
     return "\n".join(lines)
 
 
 def _field(
-    f: ir.Field, namer: TypeNamer, literals: Literals, imports: Imports
+    f: ir.Field,
+    namer: TypeNamer,
+    literals: Literals,
+    imports: Imports,
+    forward: bool,
 ) -> list[str]:
-    annotation = namer.annotation(f.type)
-    args: list[str] = []
+    annotation = namer.annotation_expr(f.type)
+    if forward:
+        annotation = f'"{flat(annotation)}"'
+    args: list[tuple[str, Expr]] = []
     if f.default is not ir.MISSING:
         expr = literals.expr(f.default, f.type)
-        if _mutable(f.default, f.type):
-            if expr in ("[]", "{}"):
-                args.append(f"default_factory={'list' if expr == '[]' else 'dict'}")
-            else:
-                args.append(f"default_factory=lambda: {expr}")
+        if not _mutable(f.default, f.type):
+            args.append(("default=", expr))
+        elif isinstance(expr, Group) and not expr.items:
+            args.append(("default_factory=", "list" if expr.open == "[" else "dict"))
         else:
-            args.append(f"default={expr}")
+            args.append(("default_factory=lambda: ", expr))
     if f.py_name != f.name:
         # Not ``alias=``: type checkers would then expect the wire name as the
         # constructor's keyword.  These keep the Python name in ``__init__``.
-        args.append(f"validation_alias={py_str(f.name)}")
-        args.append(f"serialization_alias={py_str(f.name)}")
+        args.append(("validation_alias=", py_str(f.name)))
+        args.append(("serialization_alias=", py_str(f.name)))
     if f.doc:
-        args.append(f"description={py_str(f.doc.strip())}")
-    prefix = f"{INDENT}{f.py_name}: {annotation}"
+        args.append(("description=", py_str(f.doc.strip())))
+    lead = f"{INDENT}{f.py_name}: "
     if not args:
-        return [prefix]
-    if len(args) == 1 and args[0].startswith("default="):
-        line = f"{prefix} = {args[0].removeprefix('default=')}"
-        if len(line) <= LINE_LENGTH:
+        return annotated(lead, annotation, None, INDENT)
+    if len(args) == 1 and args[0][0] == "default=":
+        line = f"{lead}{flat(annotation)} = {flat(args[0][1])}"
+        if fits(line):
             return [line]
     imports.add("pydantic", "Field")
-    return call(f"{f.py_name}: {annotation} = Field", args, INDENT)
+    return annotated(lead, annotation, Group("Field(", tuple(args), ")"), INDENT)
 
 
 def _mutable(value: object, t: ir.Type) -> bool:

@@ -9,7 +9,15 @@ from decimal import Decimal
 from typing import Any
 
 from generator import ir
-from generator.emitters.pysrc import py_bytes, py_str
+from generator.emitters.pysrc import (
+    BinOp,
+    Expr,
+    Group,
+    flat,
+    py_bytes,
+    py_float,
+    py_str,
+)
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -54,6 +62,10 @@ class TypeNamer:
         self.decimals: set[tuple[int, int]] = set()
 
     def annotation(self, t: ir.Type) -> str:
+        return str(flat(self.annotation_expr(t)))
+
+    def annotation_expr(self, t: ir.Type) -> Expr:
+        """The annotation as a layout tree (see ``pysrc.layout``)."""
         match t:
             case ir.Primitive("int"):
                 self.imports.add("svcforge", "Int32")
@@ -68,14 +80,18 @@ class TypeNamer:
             case ir.Logical():
                 return self._logical(t)
             case ir.Array(items):
-                return f"list[{self.annotation(items)}]"
+                item = self.annotation_expr(items)
+                return Group("list[", (("", item),), "]", comma=False)
             case ir.Map(values):
-                return f"dict[str, {self.annotation(values)}]"
+                value = self.annotation_expr(values)
+                return Group("dict[", (("", "str"), ("", value)), "]")
             case ir.Union(branches):
-                parts = [self.annotation(b) for b in branches if b != ir.NULL]
+                parts = [self.annotation_expr(b) for b in branches if b != ir.NULL]
                 if len(parts) < len(branches):
                     parts.append("None")
-                return " | ".join(parts)
+                # float and double are both ``float``: name each type once.
+                unique = tuple(dict.fromkeys(parts))
+                return unique[0] if len(unique) == 1 else BinOp(unique)
             case ir.Ref(fullname):
                 return self.service.named(fullname).py_name
         raise TypeError(t)
@@ -102,13 +118,14 @@ class TypeNamer:
 
 
 class Literals:
-    """Python expressions for values given in Avro's JSON encoding."""
+    """Python expressions for values given in Avro's JSON encoding, as layout
+    trees (see ``pysrc.layout``)."""
 
     def __init__(self, service: ir.Service, imports: Imports) -> None:
         self.service = service
         self.imports = imports
 
-    def expr(self, value: Any, t: ir.Type) -> str:
+    def expr(self, value: Any, t: ir.Type) -> Expr:
         match t:
             case ir.Union(branches):
                 return self.expr(value, branches[0])
@@ -119,49 +136,51 @@ class Literals:
             case ir.Primitive("int" | "long"):
                 return str(int(value))
             case ir.Primitive("float" | "double"):
-                return repr(float(value))
+                return py_float(float(value))
             case ir.Primitive("string"):
                 return py_str(str(value))
             case ir.Primitive("bytes"):
                 return py_bytes(str(value).encode("latin-1"))
             case ir.Logical():
-                return self.value(logical_value(value, t, self.service), t)
+                return self.value(logical_value(value, t, self.service))
             case ir.Array(items):
-                return "[" + ", ".join(self.expr(v, items) for v in value) + "]"
+                return Group(
+                    "[", tuple(("", self.expr(v, items)) for v in value), "]", hug=False
+                )
             case ir.Map(values):
-                return (
-                    "{"
-                    + ", ".join(
-                        f"{py_str(k)}: {self.expr(v, values)}" for k, v in value.items()
-                    )
-                    + "}"
+                return Group(
+                    "{",
+                    tuple(
+                        (f"{py_str(k)}: ", self.expr(v, values))
+                        for k, v in value.items()
+                    ),
+                    "}",
+                    hug=False,
                 )
             case ir.Ref(fullname):
                 return self._named(value, self.service.named(fullname))
         raise TypeError(t)
 
-    def _named(self, value: Any, t: ir.NamedType) -> str:
+    def _named(self, value: Any, t: ir.NamedType) -> Expr:
         if isinstance(t, ir.Enum):
             member = next(s.py_name for s in t.symbols if s.name == value)
             return f"{t.py_name}.{member}"
         if isinstance(t, ir.Fixed):
             if t.logical is not None:
-                return self.value(
-                    logical_value(value, t.logical, self.service), t.logical
-                )
+                return self.value(logical_value(value, t.logical, self.service))
             return py_bytes(str(value).encode("latin-1"))
-        args = [
-            f"{f.py_name}={self.expr(value[f.name], f.type)}"
+        args = tuple(
+            (f"{f.py_name}=", self.expr(value[f.name], f.type))
             for f in t.fields
             if f.name in value
-        ]
-        return f"{t.py_name}({', '.join(args)})"
+        )
+        return Group(f"{t.py_name}(", args, ")")
 
-    def value(self, value: Any, t: ir.Type) -> str:
+    def value(self, value: Any) -> Expr:
         """A Python expression for an already converted Python value."""
         if isinstance(value, Decimal):
             self.imports.add("decimal", "Decimal")
-            return f"Decimal({py_str(str(value))})"
+            return _call("Decimal", py_str(str(value)))
         if isinstance(value, dt.datetime):
             self.imports.add("datetime", "datetime")
             args = [
@@ -173,23 +192,29 @@ class Literals:
                 value.second,
                 value.microsecond,
             ]
-            text = ", ".join(str(a) for a in args)
             if value.tzinfo is not None:
                 self.imports.add("datetime", "UTC")
-                return f"datetime({text}, tzinfo=UTC)"
-            return f"datetime({text})"
+                return _call("datetime", *map(str, args), "tzinfo=UTC")
+            return _call("datetime", *map(str, args))
         if isinstance(value, dt.date):
             self.imports.add("datetime", "date")
-            return f"date({value.year}, {value.month}, {value.day})"
+            return _call("date", str(value.year), str(value.month), str(value.day))
         if isinstance(value, dt.time):
             self.imports.add("datetime", "time")
-            return f"time({value.hour}, {value.minute}, {value.second}, {value.microsecond})"
+            args = [value.hour, value.minute, value.second, value.microsecond]
+            return _call("time", *map(str, args))
         if isinstance(value, uuid.UUID):
             self.imports.add("uuid", "UUID")
-            return f"UUID({py_str(str(value))})"
+            return _call("UUID", py_str(str(value)))
         if isinstance(value, bytes):
             return py_bytes(value)
+        if isinstance(value, float):
+            return py_float(value)
         return repr(value)
+
+
+def _call(name: str, *args: str) -> Group:
+    return Group(f"{name}(", tuple(("", a) for a in args), ")")
 
 
 def logical_value(value: Any, t: ir.Logical, service: ir.Service) -> Any:

@@ -6,7 +6,15 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.codecs import constant_prefix
-from generator.emitters.pysrc import INDENT, call, from_import, header
+from generator.emitters.pysrc import (
+    INDENT,
+    Group,
+    assigned,
+    call,
+    from_import,
+    header,
+    layout,
+)
 
 
 def emit_message_tests(service: ir.Service, env: Environment, package: str) -> str:
@@ -29,10 +37,26 @@ def emit_message_tests(service: ir.Service, env: Environment, package: str) -> s
                 "param": "\n".join(param),
             }
         )
+    other_message = ""
+    if len(cases) > 1:
+        first, second = cases[0], cases[1]
+        encode = Group(
+            f"{second['const']}_AVRO.encode(", (("", f"{second['example']}()"),), ")"
+        )
+        decode = Group(f"{first['const']}_AVRO.decode(", (("", "data"),), ")")
+        inner = INDENT * 2
+        other_message = "\n".join(
+            [
+                *assigned(f"{INDENT}data = ", encode, INDENT),
+                f"{INDENT}with pytest.raises(UnknownSchemaError):",
+                *layout(decode, inner, inner),
+            ]
+        )
     codec_names = [f"{c['const']}_{kind}" for c in cases for kind in ("AVRO", "JSON")]
     return env.get_template("test_messages.py.j2").render(
         header=header(m.source for m in service.messages),
         cases=cases,
+        other_message=other_message,
         svcforge_import="\n".join(
             from_import(
                 "svcforge",
