@@ -213,6 +213,8 @@ class Service:
     """Top-level messages, sorted by full name."""
     sources: tuple[str, ...] = field(default=())
     """Every schema file read, relative to the service root, sorted."""
+    channels: tuple[Channel, ...] = ()
+    """Channels of ``[tool.svcforge.channels]``, sorted by name."""
 
     def named(self, fullname: str) -> NamedType:
         for t in self.named_types:
@@ -225,3 +227,57 @@ class Service:
         if not isinstance(t, Record):
             raise KeyError(f"{fullname} is not a record")
         return t
+
+
+# --- Channels: messages bound to Kafka topics and Redis streams --------------
+
+ChannelTransport = Literal["kafka", "redis"]
+Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Handler runs before a message is dead-lettered, and the backoff."""
+
+    attempts: int = 3
+    backoff_ms: int = 100
+    max_backoff_ms: int = 10_000
+    max_deliveries: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class KafkaTarget:
+    topic: str
+    dead_letter: str
+    partitions: int | None = None
+    compression: Compression | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RedisTarget:
+    stream: str
+    dead_letter: str
+    maxlen: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A message bound to a Kafka topic and/or a Redis stream, declared in
+    ``[tool.svcforge.channels.<name>]``."""
+
+    name: str
+    py_name: str
+    """The attribute of the generated ``Channels`` class."""
+    message: str
+    """Full name of the message's record."""
+    span: Span
+    kafka: KafkaTarget | None = None
+    redis: RedisTarget | None = None
+    key: str | None = None
+    """Wire name of the key field."""
+    publish: bool = True
+    consume: ChannelTransport | None = None
+    """The transport this service consumes the channel from, if it does."""
+    group: str | None = None
+    retry: RetryPolicy = RetryPolicy()
+    encoding: Literal["avro", "json"] = "avro"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from generator import ir
+from generator.emitters.channels import emit_channel_tests, emit_channels
 from generator.emitters.codecs import emit_codecs
 from generator.emitters.examples import emit_examples
 from generator.emitters.models import emit_models
@@ -13,7 +15,7 @@ from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
 from generator.jsonsource import JsonDocument, load_json
-from generator.manifest import Manifest, load_manifest
+from generator.manifest import Manifest, load_manifest, resolve_channels
 from generator.resources import jinja_env
 
 MESSAGES_DIR = "schemas/messages"
@@ -51,6 +53,9 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
         messages=messages,
         sources=tuple(sorted(d.path for d in documents)),
     )
+    if manifest.channels:
+        channels = resolve_channels(manifest.channels, service)
+        service = replace(service, channels=channels)
     return manifest, service
 
 
@@ -74,6 +79,11 @@ def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
         files[f"{pkg}/codecs.py"] = emit_codecs(service, env)
         files[f"{pkg}/examples.py"] = emit_examples(service, env)
         files[f"{tests}/test_messages.py"] = emit_message_tests(
+            service, env, manifest.package
+        )
+    if service.channels:
+        files[f"{pkg}/channels.py"] = emit_channels(service, env)
+        files[f"{tests}/test_channels.py"] = emit_channel_tests(
             service, env, manifest.package
         )
     return dict(sorted(files.items()))

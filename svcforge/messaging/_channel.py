@@ -151,6 +151,10 @@ class PublishChannel(_Bound[M]):
             (t, spec.route(t), messaging.metrics.channel(spec.name, t).published)
             for t in spec.transports
         ]
+        for t, route, _ in self._routes:
+            broker = messaging.brokers.get(t)
+            if broker is not None and route is not None:
+                broker.declare(route)
         self._metrics = messaging.metrics
 
     async def publish(
