@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,9 +44,7 @@ def load_json(path: str, text: str) -> JsonDocument:
     try:
         value = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
-        raise SchemaError(
-            [Diagnostic(Span(path, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")]
-        ) from None
+        raise SchemaError([_syntax_error(path, text, exc)]) from None
     spans: dict[str, tuple[int, int]] = {}
     for ptr, entry in calculate(text).items():
         spans[ptr] = (entry.value_start.line + 1, entry.value_start.column + 1)
@@ -62,7 +61,50 @@ def load_json(path: str, text: str) -> JsonDocument:
                 )
             ]
         )
+    # Python's json module accepts NaN and Infinity; JSON (and every other
+    # Avro implementation) does not.
+    bad = _find_non_finite(value)
+    if bad is not None:
+        raise SchemaError(
+            [
+                Diagnostic(
+                    doc.span(bad[0]),
+                    f"invalid JSON: {bad[1]} is not a JSON number",
+                )
+            ]
+        )
     return doc
+
+
+def _find_non_finite(value: Any, ptr: str = "") -> tuple[str, str] | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        text = "NaN" if math.isnan(value) else "Infinity"
+        return ptr, text if value > 0 or math.isnan(value) else "-" + text
+    children: Any = ()
+    if isinstance(value, dict):
+        children = value.items()
+    elif isinstance(value, list):
+        children = enumerate(value)
+    for k, v in children:
+        found = _find_non_finite(v, pointer(ptr, k))
+        if found is not None:
+            return found
+    return None
+
+
+def _syntax_error(path: str, text: str, exc: json.JSONDecodeError) -> Diagnostic:
+    # json reports a trailing comma as a missing value at the bracket after
+    # it; point at the comma instead, the usual culprit.
+    before = text[: exc.pos].rstrip()
+    if before.endswith(",") and text[exc.pos : exc.pos + 1] in ("]", "}"):
+        pos = len(before) - 1
+        line = text.count("\n", 0, pos) + 1
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        return Diagnostic(
+            Span(path, line, col),
+            f"invalid JSON: trailing comma before {text[exc.pos]!r}",
+        )
+    return Diagnostic(Span(path, exc.lineno, exc.colno), f"invalid JSON: {exc.msg}")
 
 
 class _Pairs(dict[str, Any]):

@@ -149,7 +149,8 @@ def _fixed(t: ir.Fixed, imports: Imports) -> str:
         text = _alias(
             t.py_name, "bytes", f"min_length={t.size}, max_length={t.size}", imports
         )
-    doc = t.doc or f"Avro fixed ``{t.fullname}`` ({t.size} bytes)."
+    unit = "byte" if t.size == 1 else "bytes"
+    doc = t.doc or f"Avro fixed ``{t.fullname}`` ({t.size} {unit})."
     return text + "\n" + "\n".join(docstring(doc, ""))
 
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 from generator import ir
@@ -62,6 +64,8 @@ class _Definition:
 class _State:
     definitions: dict[str, _Definition] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    default_spans: dict[tuple[str, str], ir.Span] = field(default_factory=dict)
+    """Where each field default was written, by record and field name."""
 
     def error(self, doc: JsonDocument, ptr: str, message: str, hint: str = "") -> None:
         self.diagnostics.append(Diagnostic(doc.span(ptr), message, hint))
@@ -214,7 +218,7 @@ def _define(
             doc,
             pointer(ptr, "name"),
             f"duplicate definition of {fullname!r}",
-            f"first defined at {first.doc.span(first.ptr)}",
+            f"first defined at {first.doc.span(pointer(first.ptr, 'name'))}",
         )
         return None
     state.definitions[fullname] = _Definition(
@@ -334,6 +338,10 @@ class _Builder:
             aliases_f = self._field_aliases(d.doc, ptr, f)
             if type_ is None:
                 continue
+            if "default" in f:
+                self.state.default_spans[d.fullname, name] = d.doc.span(
+                    pointer(ptr, "default")
+                )
             fields.append(
                 ir.Field(
                     name=name,
@@ -380,7 +388,8 @@ class _Builder:
             self.err(
                 d.doc,
                 d.ptr if symbols is None else sptr,
-                f'enum {d.fullname!r} needs a "symbols" list of strings',
+                f'enum {d.fullname!r} needs a "symbols" list of strings'
+                + ("" if symbols is None else f", found {_describe(symbols)}"),
             )
             return None
         ok = True
@@ -685,9 +694,26 @@ def _check_defaults(state: _State, types: dict[str, ir.NamedType]) -> None:
                 continue
             problem = default_problem(f.default, f.type, types)
             if problem:
+                span = state.default_spans.get((t.fullname, f.name), f.span)
                 state.diagnostics.append(
-                    Diagnostic(f.span, f"bad default for field {f.name!r}: {problem}")
+                    Diagnostic(
+                        span,
+                        f"bad default for field {f.name!r}: {problem}",
+                        _union_default_hint(f.default, f.type, types),
+                    )
                 )
+
+
+def _union_default_hint(value: Any, t: ir.Type, types: dict[str, ir.NamedType]) -> str:
+    """When a union's default fits a later branch: say to list that one first."""
+    if not isinstance(t, ir.Union):
+        return ""
+    for i, branch in enumerate(t.branches[1:], 1):
+        if not default_problem(value, branch, types):
+            return (
+                f"the default matches branch {i} ({_union_key(branch)}); list it first"
+            )
+    return ""
 
 
 def default_problem(value: Any, t: ir.Type, types: dict[str, ir.NamedType]) -> str:
@@ -702,30 +728,69 @@ def default_problem(value: Any, t: ir.Type, types: dict[str, ir.NamedType]) -> s
                 else ""
             )
         case ir.Logical(base=base, fixed=fixed):
-            if fixed:
-                return default_problem(value, ir.Ref(fixed), types)
-            assert base is not None
-            return default_problem(value, ir.Primitive(base), types)
+            inner = default_problem(
+                value, ir.Ref(fixed) if fixed else ir.Primitive(base or "null"), types
+            )
+            return inner or _logical_default_problem(value, t)
         case ir.Primitive(name):
             return _primitive_default_problem(value, name)
         case ir.Array(items):
             if not isinstance(value, list):
                 return f"expected a JSON array, found {_describe(value)}"
-            for v in value:
+            for i, v in enumerate(value):
                 p = default_problem(v, items, types)
                 if p:
-                    return p
+                    return f"item {i}: {p}"
             return ""
         case ir.Map(values):
             if not isinstance(value, dict):
                 return f"expected a JSON object, found {_describe(value)}"
-            for v in value.values():
+            for k, v in value.items():
                 p = default_problem(v, values, types)
                 if p:
-                    return p
+                    return f"key {k!r}: {p}"
             return ""
         case ir.Ref(fullname):
             return _named_default_problem(value, types[fullname], types)
+    return ""
+
+
+# The values Python's date, time and datetime can hold, as Avro writes them.
+_MICROS_PER_DAY = 86_400_000_000
+_DAYS = (-719_162, 2_932_896)  # 0001-01-01 .. 9999-12-31
+_MICROS = (_DAYS[0] * _MICROS_PER_DAY, (_DAYS[1] + 1) * _MICROS_PER_DAY - 1)
+
+
+def _logical_default_problem(value: Any, t: ir.Logical) -> str:
+    """Why a default that suits the underlying type is no value of the logical
+    type, or ''."""
+    if t.name == "uuid":
+        try:
+            uuid.UUID(value)
+        except ValueError:
+            return f"expected a UUID string, found {_describe(value)}"
+        return ""
+    if t.name == "decimal":
+        raw = value.encode("latin-1")
+        unscaled = int.from_bytes(raw, "big", signed=True) if raw else 0
+        if len(str(abs(unscaled))) > t.precision:
+            shown = Decimal(unscaled).scaleb(-t.scale)
+            return (
+                f"decimal {shown} has more than the {t.precision} digits "
+                "of its precision"
+            )
+        return ""
+    unit = 1000 if t.name.endswith("millis") else 1
+    if t.name == "date":
+        lo, hi, what = *_DAYS, "a day from 0001-01-01 to 9999-12-31"
+    elif t.name.startswith("time-"):
+        lo, hi = 0, (_MICROS_PER_DAY - 1) // unit
+        what = f"a time of day from 0 to {hi} ({t.name.rpartition('-')[2]})"
+    else:
+        lo, hi = -(-_MICROS[0] // unit), _MICROS[1] // unit
+        what = f"a {t.name} from year 1 to year 9999"
+    if not lo <= value <= hi:
+        return f"expected {what}, found {_describe(value)}"
     return ""
 
 
@@ -764,7 +829,7 @@ def _named_default_problem(
             and all(ord(c) < 256 for c in value)
         ):
             return f"expected a string of {t.size} bytes for fixed {t.fullname!r}"
-        return ""
+        return _logical_default_problem(value, t.logical) if t.logical else ""
     if not isinstance(value, dict):
         return f"expected a JSON object for record {t.fullname!r}, found {_describe(value)}"
     for f in t.fields:
