@@ -215,6 +215,14 @@ class Service:
     """Every schema file read, relative to the service root, sorted."""
     channels: tuple[Channel, ...] = ()
     """Channels of ``[tool.svcforge.channels]``, sorted by name."""
+    sql_enums: tuple[SqlEnum, ...] = ()
+    """Enum types the migrations define, sorted by qualified name."""
+    tables: tuple[Table, ...] = ()
+    """Tables after replaying every migration, sorted by qualified name."""
+    migrations: tuple[Migration, ...] = ()
+    """``schemas/tables/*.sql`` in the order they apply."""
+    queries: tuple[Query, ...] = ()
+    """Named queries of ``schemas/queries/*.sql``, by file then position."""
 
     def named(self, fullname: str) -> NamedType:
         for t in self.named_types:
@@ -227,6 +235,242 @@ class Service:
         if not isinstance(t, Record):
             raise KeyError(f"{fullname} is not a record")
         return t
+
+    def table(self, qualname: str) -> Table:
+        for t in self.tables:
+            if t.qualname == qualname:
+                return t
+        raise KeyError(qualname)
+
+    def sql_enum(self, qualname: str) -> SqlEnum:
+        for e in self.sql_enums:
+            if e.qualname == qualname:
+                return e
+        raise KeyError(qualname)
+
+
+# --- PostgreSQL: tables (replayed migrations) and named queries ---------------
+
+# PostgreSQL's own names for the supported base types (``pg_type.typname``, as
+# ``information_schema.columns.udt_name`` and a prepared statement's
+# description report them).
+SQL_BASE_TYPES = (
+    "int2",
+    "int4",
+    "int8",
+    "float4",
+    "float8",
+    "numeric",
+    "bool",
+    "text",
+    "varchar",
+    "bpchar",
+    "bytea",
+    "uuid",
+    "date",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "interval",
+    "json",
+    "jsonb",
+    "inet",
+    "cidr",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlType:
+    """A column or parameter type: a base type from ``SQL_BASE_TYPES`` or an
+    enum of the service (``enum`` is then its qualified name), possibly an
+    array of ``dims`` dimensions."""
+
+    name: str
+    """``pg_type.typname`` of the element type, or the enum's name."""
+    modifiers: tuple[int, ...] = ()
+    """Length of varchar/char, precision and scale of numeric."""
+    dims: int = 0
+    enum: str = ""
+    """The qualified name (``schema.name``) when the element is an enum."""
+
+    @property
+    def element(self) -> SqlType:
+        return SqlType(self.name, self.modifiers, 0, self.enum)
+
+    def array(self, dims: int = 1) -> SqlType:
+        return SqlType(self.name, self.modifiers, dims, self.enum)
+
+    @property
+    def sql(self) -> str:
+        """The type as a PostgreSQL cast would spell it."""
+        base = self.enum or _SQL_SPELLING.get(self.name, self.name)
+        if self.modifiers:
+            base += "(" + ", ".join(str(m) for m in self.modifiers) + ")"
+        return base + "[]" * self.dims
+
+
+_SQL_SPELLING = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "bool": "boolean",
+    "varchar": "varchar",
+    "bpchar": "char",
+    "timestamptz": "timestamptz",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SqlEnum:
+    schema: str
+    name: str
+    py_name: str
+    labels: tuple[str, ...]
+    """The labels, in the enum's sort order."""
+    member_names: tuple[str, ...]
+    """A Python member name for each label."""
+    span: Span
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    py_name: str
+    type: SqlType
+    nullable: bool
+    span: Span
+    default: str | None = None
+    """The default expression as SQL text (``nextval(…)`` for serial kinds)."""
+    identity: Literal["", "always", "by default"] = ""
+    generated: str | None = None
+    """The expression of a ``GENERATED ALWAYS AS (…) STORED`` column."""
+    doc: str = ""
+
+    @property
+    def writable(self) -> bool:
+        """Whether INSERT and UPDATE may give it a value."""
+        return self.identity != "always" and self.generated is None
+
+    @property
+    def has_default(self) -> bool:
+        """Whether the server fills it in when an INSERT leaves it out."""
+        return self.default is not None or self.identity == "by default"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A primary key, unique constraint or unique index (plain columns only)."""
+
+    name: str
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKey:
+    name: str
+    columns: tuple[str, ...]
+    ref_table: str
+    """Qualified name of the referenced table."""
+    ref_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    expr: str
+    """The condition as SQL text (kept as metadata, not enforced in Python)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    name: str
+    columns: tuple[str, ...]
+    """Column names; an expression part is empty."""
+    unique: bool = False
+    partial: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    schema: str
+    name: str
+    py_name: str
+    """The row class stem, singular PascalCase: ``trades`` -> ``Trade``."""
+    module: str
+    """The generated module's name: ``trades`` (``market_trades`` when two
+    schemas hold a table of the same name)."""
+    columns: tuple[Column, ...]
+    span: Span
+    primary_key: Key | None = None
+    unique_keys: tuple[Key, ...] = ()
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    checks: tuple[Check, ...] = ()
+    indexes: tuple[Index, ...] = ()
+    sources: tuple[str, ...] = ()
+    """The migration files that created or changed it."""
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One file of ``schemas/tables``, applied in file-name order."""
+
+    path: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    index: int
+    """The ``$n`` it binds."""
+    py_name: str
+    type: SqlType
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueryColumn:
+    name: str
+    py_name: str
+    type: SqlType
+    nullable: bool
+
+
+QueryCommand = Literal["one", "many", "exec", "execrows"]
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """A named statement of ``schemas/queries/*.sql`` with its derived types."""
+
+    name: str
+    command: QueryCommand
+    sql: str
+    params: tuple[QueryParam, ...]
+    columns: tuple[QueryColumn, ...]
+    source: str
+    span: Span
+    doc: str = ""
+    table: str = ""
+    """Qualified name of the table whose row model the result reuses, when the
+    result is exactly that table's columns."""
 
 
 # --- Channels: messages bound to Kafka topics and Redis streams --------------

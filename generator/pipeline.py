@@ -11,14 +11,20 @@ from generator.emitters.codecs import emit_codecs
 from generator.emitters.examples import emit_examples
 from generator.emitters.models import emit_models
 from generator.emitters.pysrc import header
+from generator.emitters.repo_tests import emit_repo_tests
+from generator.emitters.repos import emit_repos
 from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
+from generator.frontends.sql import parse_migrations
+from generator.frontends.sql_source import SqlSource
 from generator.jsonsource import JsonDocument, load_json
 from generator.manifest import Manifest, load_manifest, resolve_channels
 from generator.resources import jinja_env
 
 MESSAGES_DIR = "schemas/messages"
+TABLES_DIR = "schemas/tables"
+QUERIES_DIR = "schemas/queries"
 
 
 def _read(root: Path, path: Path) -> tuple[str, str]:
@@ -53,10 +59,30 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
         messages=messages,
         sources=tuple(sorted(d.path for d in documents)),
     )
+    service = _with_database(root, service)
     if manifest.channels:
         channels = resolve_channels(manifest.channels, service)
         service = replace(service, channels=channels)
     return manifest, service
+
+
+def _load_sql(root: Path, folder: str) -> list[SqlSource]:
+    """The ``*.sql`` files of a schema folder, in file-name order."""
+    paths = sorted((root / folder).glob("*.sql"), key=lambda p: p.name)
+    return [SqlSource(*_read(root, p)) for p in paths]
+
+
+def _with_database(root: Path, service: ir.Service) -> ir.Service:
+    """Tables (migrations replayed) and named queries."""
+    sql_enums, tables, migrations = parse_migrations(_load_sql(root, TABLES_DIR))
+    sources = {*service.sources, *(m.path for m in migrations)}
+    return replace(
+        service,
+        sql_enums=sql_enums,
+        tables=tables,
+        migrations=migrations,
+        sources=tuple(sorted(sources)),
+    )
 
 
 def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
@@ -86,6 +112,10 @@ def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
         files[f"{tests}/test_channels.py"] = emit_channel_tests(
             service, env, manifest.package
         )
+    for rel, text in emit_repos(service, env).items():
+        files[f"{pkg}/{rel}"] = text
+    for rel, text in emit_repo_tests(service, env, manifest.package).items():
+        files[f"{tests}/{rel}"] = text
     return dict(sorted(files.items()))
 
 

@@ -1,0 +1,470 @@
+"""Tables -> ``generated/db/``: a row class, an insert class and a repository
+per table, the service's enum types and its migrations.
+
+Rows are slotted dataclasses built positionally from the driver's records:
+PostgreSQL already typed every value, and validating it again costs more than
+the query (see ``bench/repository.py`` for the numbers behind this choice).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import Environment
+
+from generator import ir
+from generator.emitters.pysrc import INDENT, docstring, header, py_str
+from generator.emitters.sqlpy import (
+    Imports,
+    cast,
+    expanded,
+    py_type,
+    qualified,
+    quote,
+    signature,
+    sql_block,
+    triple_quoted_body,
+    wrap_sql,
+)
+
+I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
+_RESERVED_MODULES = frozenset({"enums", "migrations", "__init__"})
+
+
+def module_of(table: ir.Table) -> str:
+    return (
+        table.module + "_table" if table.module in _RESERVED_MODULES else table.module
+    )
+
+
+def row_class(table: ir.Table) -> str:
+    return f"{table.py_name}Row"
+
+
+def emit_repos(service: ir.Service, env: Environment) -> dict[str, str]:
+    """Files under ``generated/db/``, by path relative to ``generated/``."""
+    if not service.migrations:
+        return {}
+    files = {
+        "db/__init__.py": _init(service, env),
+        "db/enums.py": _enums(service, env),
+        "db/migrations.py": _migrations(service, env),
+    }
+    for table in service.tables:
+        files[f"db/{module_of(table)}.py"] = TableModule(service, table).render(env)
+    return files
+
+
+def _init(service: ir.Service, env: Environment) -> str:
+    return env.get_template("repo_init.py.j2").render(
+        header=header(m.path for m in service.migrations),
+    )
+
+
+def _enums(service: ir.Service, env: Environment) -> str:
+    imports = Imports()
+    imports.add("typing", "Final")
+    imports.add("svcforge.db", "EnumType")
+    blocks = []
+    for e in service.sql_enums:
+        imports.add("enum", "StrEnum")
+        lines = [f"class {e.py_name}(StrEnum):"]
+        lines += docstring(e.doc or f"PostgreSQL enum ``{e.qualname}``.", INDENT)
+        lines.append("")
+        lines += [
+            f"{INDENT}{member} = {py_str(label)}"
+            for member, label in zip(e.member_names, e.labels, strict=True)
+        ]
+        blocks.append("\n".join(lines))
+    items = [
+        f"EnumType({py_str(e.schema)}, {py_str(e.name)}, {e.py_name})"
+        for e in service.sql_enums
+    ]
+    if items:
+        registry = "\n".join(expanded("ENUM_TYPES: Final = (", items, ")", ""))
+        if len(items) == 1 and registry.endswith(")") and "\n" not in registry:
+            registry = registry[:-1] + ",)"
+    else:
+        registry = "ENUM_TYPES: Final[tuple[EnumType, ...]] = ()"
+    return env.get_template("repo_enums.py.j2").render(
+        header=header(e.span.path for e in service.sql_enums)
+        if service.sql_enums
+        else header(m.path for m in service.migrations),
+        import_block=imports.block(),
+        blocks=blocks,
+        registry=registry,
+    )
+
+
+def _migrations(service: ir.Service, env: Environment) -> str:
+    items = []
+    for m in service.migrations:
+        name = m.path.rpartition("/")[2]
+        body = triple_quoted_body(m.sql, closed_right_after=True)
+        items.append(
+            f'{INDENT}Migration(\n{INDENT * 2}{py_str(name)},\n{INDENT * 2}"""{body}""",\n{INDENT}),'
+        )
+    return env.get_template("repo_migrations.py.j2").render(
+        header=header(m.path for m in service.migrations),
+        items=items,
+    )
+
+
+@dataclass
+class TableModule:
+    service: ir.Service
+    table: ir.Table
+
+    def __post_init__(self) -> None:
+        self.imports = Imports()
+        t = self.table
+        self.row = row_class(t)
+        self.new = f"{t.py_name}Insert"
+        self.repo = f"{t.py_name}Repository"
+        self.insertable = [c for c in t.columns if c.writable]
+        pk = t.primary_key.columns if t.primary_key else ()
+        self.pk = [t.column(c) for c in pk]
+        self.updatable = [c for c in self.insertable if c.name not in pk]
+        self.select = wrap_sql(
+            "SELECT", [quote(c.name) for c in t.columns], f"FROM {qualified(t)}"
+        )
+        self.returning = wrap_sql("RETURNING", [quote(c.name) for c in t.columns])
+
+    def annotation(self, c: ir.Column, optional: bool = False) -> str:
+        return py_type(c.type, c.nullable or optional, self.service, self.imports)
+
+    # --- classes -------------------------------------------------------------------
+
+    def row_class(self) -> str:
+        t = self.table
+        self.imports.add("dataclasses", "dataclass")
+        lines = ["@dataclass(slots=True)", f"class {self.row}:"]
+        doc = f"A row of ``{t.qualname}``." + (f"\n\n{t.doc}" if t.doc else "")
+        lines += docstring(doc, INDENT)
+        lines.append("")
+        for c in t.columns:
+            lines.append(f"{INDENT}{c.py_name}: {self.annotation(c)}")
+            if c.doc:
+                lines += docstring(c.doc, INDENT)
+        return "\n".join(lines)
+
+    def insert_class(self) -> str:
+        t = self.table
+        lines = ["@dataclass(slots=True, kw_only=True)", f"class {self.new}:"]
+        doc = (
+            f"Values of a new row of ``{t.qualname}``.\n\n"
+            "``None`` in a column with a server default lets the server fill it in."
+        )
+        lines += docstring(doc, INDENT)
+        lines.append("")
+        for c in self.insertable:
+            optional = c.nullable or c.has_default
+            ann = self.annotation(c, optional)
+            lines.append(
+                f"{INDENT}{c.py_name}: {ann}" + (" = None" if optional else "")
+            )
+            if c.doc:
+                lines += docstring(c.doc, INDENT)
+        return "\n".join(lines)
+
+    # --- statements ----------------------------------------------------------------
+
+    def values_sql(self) -> str:
+        parts = []
+        for i, c in enumerate(self.insertable, 1):
+            if not c.has_default:
+                parts.append(f"${i}")
+            else:
+                parts.append(f"COALESCE(${i}::{cast(c.type)}, {self._default(c)})")
+        cols = [quote(c.name) for c in self.insertable]
+        return (
+            wrap_sql(f"INSERT INTO {qualified(self.table)} (", cols).replace("( ", "(")
+            + ")\n"
+            + wrap_sql("VALUES (", parts).replace("( ", "(")
+            + ")"
+        )
+
+    def _default(self, c: ir.Column) -> str:
+        if c.identity or (c.default or "").startswith("nextval("):
+            # The sequence behind a serial or identity column, found at run
+            # time so that renaming the table does not break the statement.
+            table = py_str(qualified(self.table)).strip('"').replace("'", "''")
+            return f"nextval(pg_get_serial_sequence('{table}', '{c.name.replace(chr(39), chr(39) * 2)}'))"
+        return f"({c.default})"
+
+    def statements(self) -> list[str]:
+        t = self.table
+        out = []
+        pk_where = " AND ".join(
+            f"{quote(c.name)} = ${i}" for i, c in enumerate(self.pk, 1)
+        )
+        if self.pk:
+            out.append(sql_block("GET", f"{self.select}\nWHERE {pk_where}"))
+        for key in t.unique_keys:
+            where = " AND ".join(
+                f"{quote(c)} = ${i}" for i, c in enumerate(key.columns, 1)
+            )
+            out.append(sql_block(self._key_const(key), f"{self.select}\nWHERE {where}"))
+        if self.insertable:
+            out.append(sql_block("INSERT", f"{self.values_sql()}\n{self.returning}"))
+        if self.can_upsert():
+            out.append(sql_block("UPSERT", self.upsert_sql()))
+        if self.pk and self.updatable:
+            out.append(sql_block("UPDATE", self.update_sql()))
+        if self.pk:
+            out.append(
+                sql_block("DELETE", f"DELETE FROM {qualified(t)}\nWHERE {pk_where}")
+            )
+        out.append(sql_block("COUNT", f"SELECT count(*) FROM {qualified(t)}"))
+        if self.pk:
+            order = ", ".join(quote(c.name) for c in self.pk)
+            n = len(self.pk)
+            out.append(
+                sql_block("PAGE_FIRST", f"{self.select}\nORDER BY {order}\nLIMIT $1")
+            )
+            if n == 1:
+                after = f"{order} > $1"
+            else:
+                params = ", ".join(f"${i}" for i in range(1, n + 1))
+                after = f"({order}) > ({params})"
+            out.append(
+                sql_block(
+                    "PAGE_AFTER",
+                    f"{self.select}\nWHERE {after}\nORDER BY {order}\nLIMIT ${n + 1}",
+                )
+            )
+        return out
+
+    def _key_const(self, key: ir.Key) -> str:
+        return "GET_BY_" + "_AND_".join(
+            self.table.column(c).py_name.upper().rstrip("_") for c in key.columns
+        )
+
+    def can_upsert(self) -> bool:
+        return bool(self.pk) and all(c.writable for c in self.pk)
+
+    def upsert_sql(self) -> str:
+        conflict = ", ".join(quote(c.name) for c in self.pk)
+        targets = self.updatable or self.pk
+        sets = [f"{quote(c.name)} = EXCLUDED.{quote(c.name)}" for c in targets]
+        return (
+            f"{self.values_sql()}\nON CONFLICT ({conflict}) DO UPDATE SET\n"
+            + ",\n".join(INDENT + s for s in sets)
+            + f"\n{self.returning}"
+        )
+
+    def update_sql(self) -> str:
+        n = len(self.pk)
+        sets = []
+        for i, c in enumerate(self.updatable):
+            flag, value = n + 2 * i + 1, n + 2 * i + 2
+            col = quote(c.name)
+            sets.append(
+                f"{INDENT}{col} = CASE WHEN ${flag} THEN ${value} ELSE {col} END"
+            )
+        where = " AND ".join(
+            f"{quote(c.name)} = ${i}" for i, c in enumerate(self.pk, 1)
+        )
+        return (
+            f"UPDATE {qualified(self.table)} SET\n"
+            + ",\n".join(sets)
+            + f"\nWHERE {where}\n{self.returning}"
+        )
+
+    # --- repository ----------------------------------------------------------------
+
+    def repository(self) -> str:
+        t = self.table
+        self.imports.add("svcforge.db", "Executor")
+        lines = [f"class {self.repo}:"]
+        lines += docstring(
+            f"Statements on ``{t.qualname}``.  Give it a ``Database`` or a\n"
+            "``Connection`` (inside ``Database.transaction()`` for example): it runs\n"
+            "the same either way.",
+            I1,
+        )
+        lines += [
+            "",
+            f"{I1}def __init__(self, db: Executor) -> None:",
+            f"{I2}self.db = db",
+        ]
+        methods = []
+        if self.pk:
+            methods.append(self.get_method())
+        for key in t.unique_keys:
+            methods.append(self.get_by_method(key))
+        if self.insertable:
+            methods.append(self.insert_method())
+            methods.append(self.insert_many_method())
+        if self.can_upsert():
+            methods.append(self.upsert_method())
+        if self.pk and self.updatable:
+            methods.append(self.update_method())
+        if self.pk:
+            methods.append(self.delete_method())
+        methods.append(self.count_method())
+        if self.pk:
+            methods.append(self.page_method())
+        for m in methods:
+            lines += ["", *m]
+        return "\n".join(lines)
+
+    def _params(self, columns: list[ir.Column]) -> list[str]:
+        return [
+            f"{c.py_name}: {py_type(c.type, False, self.service, self.imports)}"
+            for c in columns
+        ]
+
+    def _method(
+        self, name: str, params: list[str], returns: str, doc: str
+    ) -> list[str]:
+        return signature(name, ["self", *params], returns, I1) + docstring(doc, I2)
+
+    def _fetch_row(self, const: str, args: list[str]) -> list[str]:
+        call = expanded("row = await self.db.fetchrow(", [const, *args], ")", I2)
+        return [*call, f"{I2}return None if row is None else {self.row}(*row)"]
+
+    def get_method(self) -> list[str]:
+        lines = self._method(
+            "get",
+            self._params(self.pk),
+            f"{self.row} | None",
+            "The row with this primary key, or None.",
+        )
+        return lines + self._fetch_row("GET", [c.py_name for c in self.pk])
+
+    def get_by_method(self, key: ir.Key) -> list[str]:
+        cols = [self.table.column(c) for c in key.columns]
+        name = "get_by_" + "_and_".join(c.py_name.rstrip("_") for c in cols)
+        doc = f"The row with this {', '.join(key.columns)} (unique key\n``{key.name}``), or None."
+        lines = self._method(name, self._params(cols), f"{self.row} | None", doc)
+        return lines + self._fetch_row(self._key_const(key), [c.py_name for c in cols])
+
+    def _returned(self, const: str) -> list[str]:
+        self.imports.add("svcforge.db", "returned")
+        values = [f"row.{c.py_name}" for c in self.insertable]
+        call = expanded("record = await self.db.fetchrow(", [const, *values], ")", I2)
+        return [*call, f"{I2}return {self.row}(*returned(record))"]
+
+    def insert_method(self) -> list[str]:
+        doc = "Insert one row; return it as stored (defaults filled in)."
+        lines = self._method("insert", [f"row: {self.new}"], self.row, doc)
+        return lines + self._returned("INSERT")
+
+    def upsert_method(self) -> list[str]:
+        doc = (
+            "Insert the row, or update every column of the row with the same\n"
+            "primary key; return it as stored."
+        )
+        lines = self._method("upsert", [f"row: {self.new}"], self.row, doc)
+        return lines + self._returned("UPSERT")
+
+    def insert_many_method(self) -> list[str]:
+        self.imports.add("collections.abc", "Iterable")
+        self.imports.add("svcforge.db", "copy_rows")
+        doc = "Insert rows with COPY, the fastest way in; return how many."
+        lines = self._method("insert_many", [f"rows: Iterable[{self.new}]"], "int", doc)
+        if len(self.insertable) > 1:
+            records = "list(map(_VALUES, rows))"
+        else:
+            records = f"[(r.{self.insertable[0].py_name},) for r in rows]"
+        schema, name = py_str(self.table.schema), py_str(self.table.name)
+        args = [
+            "self.db",
+            schema,
+            name,
+            "INSERT_COLUMNS",
+            records,
+            "DEFAULTED",
+            "INSERT",
+        ]
+        return lines + expanded("return await copy_rows(", args, ")", I2)
+
+    def update_method(self) -> list[str]:
+        self.imports.add("svcforge.db", "UNSET", "Unset", "changed")
+        params = [*self._params(self.pk), "*"]
+        params += [
+            f"{c.py_name}: {self.annotation(c)} | Unset = UNSET" for c in self.updatable
+        ]
+        doc = (
+            "Set the columns given (``None`` is NULL; ``UNSET`` leaves a column as\n"
+            "it is); return the updated row, or None when no row has this key."
+        )
+        lines = self._method("update", params, f"{self.row} | None", doc)
+        args = [*(c.py_name for c in self.pk)]
+        args += [f"*changed({c.py_name})" for c in self.updatable]
+        return lines + self._fetch_row("UPDATE", args)
+
+    def delete_method(self) -> list[str]:
+        doc = "Delete the row with this primary key; whether there was one."
+        lines = self._method("delete", self._params(self.pk), "bool", doc)
+        args = ["DELETE", *(c.py_name for c in self.pk)]
+        lines += expanded("status = await self.db.execute(", args, ")", I2)
+        return [*lines, f'{I2}return status == "DELETE 1"']
+
+    def count_method(self) -> list[str]:
+        lines = self._method("count", [], "int", "How many rows the table holds.")
+        return [
+            *lines,
+            f"{I2}count: int = await self.db.fetchval(COUNT)",
+            f"{I2}return count",
+        ]
+
+    def page_method(self) -> list[str]:
+        types = [py_type(c.type, False, self.service, self.imports) for c in self.pk]
+        key = types[0] if len(types) == 1 else f"tuple[{', '.join(types)}]"
+        doc = (
+            "Up to ``limit`` rows in primary-key order, starting after the key\n"
+            "``after`` (keyset pagination: pass the last row's key to get the next\n"
+            "page)."
+        )
+        params = ["*", f"after: {key} | None = None", "limit: int = 100"]
+        lines = self._method("page", params, f"list[{self.row}]", doc)
+        after = "after" if len(types) == 1 else "*after"
+        return [
+            *lines,
+            f"{I2}if after is None:",
+            f"{I3}rows = await self.db.fetch(PAGE_FIRST, limit)",
+            f"{I2}else:",
+            f"{I3}rows = await self.db.fetch(PAGE_AFTER, {after}, limit)",
+            f"{I2}return [{self.row}(*r) for r in rows]",
+        ]
+
+    # --- module ----------------------------------------------------------------------
+
+    def constants(self) -> list[str]:
+        out = self.statements()
+        if self.insertable:
+            cols = [py_str(c.name) for c in self.insertable]
+            self.imports.add("typing", "Final")
+            out.append(
+                "\n".join(expanded("INSERT_COLUMNS: Final = (", cols, ")", "")).replace(
+                    f"({cols[0]})", f"({cols[0]},)"
+                )
+            )
+            defaulted = [str(i) for i, c in enumerate(self.insertable) if c.has_default]
+            text = "\n".join(expanded("DEFAULTED: Final = (", defaulted, ")", ""))
+            if len(defaulted) == 1:
+                text = text.replace(f"({defaulted[0]})", f"({defaulted[0]},)")
+            out.append(text)
+            if len(self.insertable) > 1:
+                self.imports.add("operator", "attrgetter")
+                names = [py_str(c.py_name) for c in self.insertable]
+                out.append("\n".join(expanded("_VALUES = attrgetter(", names, ")", "")))
+        return out
+
+    def render(self, env: Environment) -> str:
+        t = self.table
+        blocks = [self.row_class()]
+        if self.insertable:
+            blocks.append(self.insert_class())
+        blocks.append(self.repository())
+        constants = self.constants()
+        doc = f"Rows and repository of table ``{t.qualname}``."
+        return env.get_template("repo.py.j2").render(
+            header=header(t.sources),
+            doc="\n".join(docstring(doc, "")),
+            import_block=self.imports.block(),
+            constants=constants,
+            blocks=blocks,
+        )

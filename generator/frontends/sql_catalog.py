@@ -1,0 +1,173 @@
+"""A small, mutable model of a PostgreSQL catalog that migrations are replayed
+into.  Only the SQL front-end uses it; it becomes IR once every file is in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from generator.frontends.sql_source import SqlError
+from generator.ir import Check, ForeignKey, Index, Key, Span, SqlType
+
+NAMEDATALEN = 63  # PostgreSQL truncates identifiers to 63 bytes
+
+
+@dataclass
+class CatColumn:
+    name: str
+    type: SqlType
+    nullable: bool
+    span: Span
+    default: str | None = None
+    identity: Literal["", "always", "by default"] = ""
+    generated: str | None = None
+    doc: str = ""
+
+
+@dataclass
+class CatTable:
+    schema: str
+    name: str
+    span: Span
+    columns: list[CatColumn] = field(default_factory=list)
+    primary_key: Key | None = None
+    uniques: list[Key] = field(default_factory=list)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    def find(self, name: str) -> CatColumn | None:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        return None
+
+    def column(self, name: str, offset: int | None) -> CatColumn:
+        c = self.find(name)
+        if c is None:
+            raise SqlError(
+                offset,
+                f'column "{name}" does not exist in table "{self.qualname}"',
+                "columns: " + ", ".join(c.name for c in self.columns),
+            )
+        return c
+
+    def constraint_names(self) -> set[str]:
+        names = {k.name for k in self.uniques}
+        names |= {f.name for f in self.foreign_keys}
+        names |= {c.name for c in self.checks}
+        if self.primary_key is not None:
+            names.add(self.primary_key.name)
+        return names
+
+
+@dataclass
+class CatEnum:
+    schema: str
+    name: str
+    labels: list[str]
+    span: Span
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
+class CatIndex:
+    schema: str
+    table: str
+    """Qualified name of its table."""
+    index: Index
+    constraint: bool = False
+    """Backs a PRIMARY KEY or UNIQUE constraint (dropped with it)."""
+
+
+@dataclass
+class Catalog:
+    schemas: set[str] = field(default_factory=lambda: {"public"})
+    tables: dict[str, CatTable] = field(default_factory=dict)
+    enums: dict[str, CatEnum] = field(default_factory=dict)
+    indexes: dict[str, CatIndex] = field(default_factory=dict)
+    """By qualified index name (indexes share their schema's namespace)."""
+
+    def qualify(self, name: str, schema: str | None, offset: int | None) -> str:
+        schema = schema or "public"
+        if schema not in self.schemas:
+            raise SqlError(
+                offset,
+                f'schema "{schema}" does not exist',
+                f"create it first: CREATE SCHEMA {schema};",
+            )
+        return f"{schema}.{name}"
+
+    def table(self, name: str, schema: str | None, offset: int | None) -> CatTable:
+        qual = f"{schema or 'public'}.{name}"
+        t = self.tables.get(qual)
+        if t is None:
+            raise SqlError(offset, f'table "{qual}" does not exist')
+        return t
+
+    def relation_taken(self, qualname: str) -> bool:
+        """Tables, indexes and types share one namespace per schema."""
+        return (
+            qualname in self.tables
+            or qualname in self.indexes
+            or qualname in self.enums
+        )
+
+    def enum_lookup(self, name: str, schema: str | None) -> str | None:
+        qual = f"{schema or 'public'}.{name}"
+        return qual if qual in self.enums else None
+
+    def index_of(self, table: CatTable, key: Key) -> CatIndex | None:
+        for ix in self.indexes.values():
+            if ix.table == table.qualname and ix.index.name == key.name:
+                return ix
+        return None
+
+    def drop_indexes_of(self, table: CatTable) -> None:
+        for name in [n for n, ix in self.indexes.items() if ix.table == table.qualname]:
+            del self.indexes[name]
+
+    def references_to(self, table: CatTable) -> list[tuple[CatTable, ForeignKey]]:
+        return [
+            (t, fk)
+            for t in self.tables.values()
+            if t is not table
+            for fk in t.foreign_keys
+            if fk.ref_table == table.qualname
+        ]
+
+
+def object_name(table: str, columns: list[str], label: str, taken: set[str]) -> str:
+    """The name PostgreSQL picks for an unnamed constraint or index
+    (``makeObjectName``): ``table_col1_col2_label`` cut to 63 bytes, then a
+    number appended to the label until it is unique."""
+    n = 0
+    while True:
+        suffix = label if n == 0 else f"{label}{n}"
+        parts = [table, "_".join(columns)] if columns else [table]
+        name = _fit(parts, suffix)
+        if name not in taken:
+            return name
+        n += 1
+
+
+def _fit(parts: list[str], label: str) -> str:
+    budget = NAMEDATALEN - len(label) - len(parts)  # underscores between
+    lengths = [len(p.encode()) for p in parts]
+    while sum(lengths) > budget:
+        i = max(range(len(lengths)), key=lambda j: lengths[j])
+        lengths[i] -= 1
+    cut = [
+        p.encode()[:n].decode(errors="ignore")
+        for p, n in zip(parts, lengths, strict=True)
+    ]
+    return "_".join([*cut, label])

@@ -1,0 +1,117 @@
+"""PostgreSQL type names (pglast ``TypeName`` nodes) -> ``ir.SqlType``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pglast import ast
+
+from generator.frontends.sql_source import SqlError
+from generator.ir import SQL_BASE_TYPES, SqlType
+
+# What users write (lower case, unqualified) -> pg_type.typname.  The parser
+# already turns the SQL-standard spellings (integer, double precision,
+# character varying, timestamp with time zone, ...) into pg_catalog names.
+_ALIASES = {
+    "smallint": "int2",
+    "integer": "int4",
+    "int": "int4",
+    "bigint": "int8",
+    "real": "float4",
+    "double precision": "float8",
+    "decimal": "numeric",
+    "boolean": "bool",
+    "character varying": "varchar",
+    "character": "bpchar",
+    "timestamp with time zone": "timestamptz",
+    "timestamp without time zone": "timestamp",
+    "time without time zone": "time",
+}
+SERIALS = {
+    "smallserial": "int2",
+    "serial2": "int2",
+    "serial": "int4",
+    "serial4": "int4",
+    "bigserial": "int8",
+    "serial8": "int8",
+}
+_KEEP_MODIFIERS = frozenset(
+    {"varchar", "bpchar", "numeric", "time", "timestamp", "timestamptz"}
+)
+
+SUPPORTED_HINT = (
+    "supported: smallint, integer, bigint, smallserial, serial, bigserial, real, "
+    "double precision, numeric(p,s), boolean, text, varchar(n), char(n), bytea, "
+    "uuid, date, time, timestamp, timestamptz, interval, json, jsonb, inet, cidr, "
+    "arrays of these, and enum types created by the migrations"
+)
+
+EnumLookup = Callable[[str, str | None], str | None]
+"""(name, schema or None) -> the enum's qualified name, or None."""
+
+
+def type_label(names: list[str]) -> str:
+    """How the user would recognise the type in a message."""
+    if len(names) == 2 and names[0] == "pg_catalog":
+        return names[1]
+    return ".".join(names)
+
+
+def _names(tn: Any) -> list[str]:
+    return [str(n.sval) for n in tn.names or () if isinstance(n, ast.String)]
+
+
+def sql_type(tn: Any, enums: EnumLookup) -> tuple[SqlType, bool]:
+    """The type, and whether it was a serial kind (which implies NOT NULL and
+    a sequence default).  Raises ``SqlError`` for anything unsupported."""
+    names = _names(tn)
+    where = tn.location
+    if tn.setof or tn.pct_type:
+        raise SqlError(where, f"unsupported type {type_label(names)!r} (%TYPE/SETOF)")
+    dims = len(tn.arrayBounds or ())
+    base, serial = _base_name(names)
+    if base is None:
+        schema, name = (names[0], names[1]) if len(names) == 2 else (None, names[-1])
+        qualname = enums(name, schema) if len(names) <= 2 else None
+        if qualname is None:
+            known = "" if schema in (None, "pg_catalog") else " (no such enum type)"
+            raise SqlError(
+                where,
+                f"unsupported column type {type_label(names)!r}{known}",
+                SUPPORTED_HINT,
+            )
+        if tn.typmods:
+            raise SqlError(where, f"enum type {qualname!r} takes no modifiers")
+        return SqlType(qualname.rpartition(".")[2], (), dims, qualname), False
+    if serial and dims:
+        raise SqlError(where, f"{names[-1]} cannot be an array")
+    return SqlType(base, _modifiers(base, tn), dims), serial
+
+
+def _base_name(names: list[str]) -> tuple[str | None, bool]:
+    if not names:
+        return None, False
+    if len(names) == 2 and names[0] == "pg_catalog":
+        name = names[1]
+    elif len(names) == 1:
+        name = names[0].lower()
+    else:
+        return None, False
+    if name in SERIALS:
+        return SERIALS[name], True
+    name = _ALIASES.get(name, name)
+    return (name, False) if name in SQL_BASE_TYPES else (None, False)
+
+
+def _modifiers(base: str, tn: Any) -> tuple[int, ...]:
+    if base not in _KEEP_MODIFIERS or not tn.typmods:
+        return ()
+    values = []
+    for m in tn.typmods:
+        if not (isinstance(m, ast.A_Const) and isinstance(m.val, ast.Integer)):
+            raise SqlError(tn.location, f"type modifiers of {base} must be integers")
+        values.append(int(m.val.ival or 0))
+    if base == "numeric" and len(values) == 1:
+        values.append(0)  # numeric(p) is numeric(p, 0)
+    return tuple(values)

@@ -1,0 +1,57 @@
+"""PostgreSQL runtime: what generated repositories and queries run on.
+
+``Database`` owns an asyncpg pool (``pip install 'svcforge[postgres]'``);
+``apply_migrations``/``Database.migrate`` apply a service's migrations.
+"""
+
+from svcforge.db._database import (
+    Connection,
+    Database,
+    DatabaseError,
+    DatabaseSettings,
+    register_codecs,
+)
+from svcforge.db._migrate import (
+    MIGRATIONS_TABLE,
+    Migration,
+    MigrationError,
+    apply_migrations,
+    load_migrations,
+)
+from svcforge.db._repository import NoRowReturned, copy_rows, returned
+from svcforge.db._types import (
+    UNSET,
+    Cidr,
+    EnumType,
+    Executor,
+    Inet,
+    JsonValue,
+    Record,
+    Unset,
+    changed,
+)
+
+__all__ = [
+    "MIGRATIONS_TABLE",
+    "UNSET",
+    "Cidr",
+    "Connection",
+    "Database",
+    "DatabaseError",
+    "DatabaseSettings",
+    "EnumType",
+    "Executor",
+    "Inet",
+    "JsonValue",
+    "Migration",
+    "MigrationError",
+    "NoRowReturned",
+    "Record",
+    "Unset",
+    "apply_migrations",
+    "changed",
+    "copy_rows",
+    "load_migrations",
+    "register_codecs",
+    "returned",
+]

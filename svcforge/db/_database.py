@@ -1,0 +1,272 @@
+"""``Database``: an asyncpg pool with its settings, codecs, transactions,
+readiness check and a clean close."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from svcforge.db._types import EnumType, Record
+
+__all__ = ["Connection", "Database", "DatabaseError", "DatabaseSettings"]
+
+Isolation = Literal["read_committed", "repeatable_read", "serializable"]
+
+
+class DatabaseError(RuntimeError):
+    """The database runtime was misused or could not be reached."""
+
+
+class DatabaseSettings(BaseModel):
+    """Pool size and timeouts (seconds).  Nest it in the service's settings,
+    or read it from ``DATABASE_*`` environment variables with ``from_env``."""
+
+    url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    min_size: int = Field(default=1, ge=0)
+    max_size: int = Field(default=10, ge=1)
+    connect_timeout: float = Field(default=10.0, gt=0)
+    command_timeout: float | None = Field(default=30.0, gt=0)
+    """Default timeout of each statement; None waits forever."""
+    max_inactive_connection_lifetime: float = Field(default=300.0, ge=0)
+    statement_cache_size: int = Field(default=100, ge=0)
+    """Prepared statements kept per connection (0 behind pgbouncer in
+    transaction mode)."""
+    application_name: str = ""
+
+    @classmethod
+    def from_env(
+        cls, prefix: str = "DATABASE_", environ: Mapping[str, str] | None = None
+    ) -> DatabaseSettings:
+        """``DATABASE_URL``, ``DATABASE_MAX_SIZE``, ... (each field, upper case)."""
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[f"{prefix}{name.upper()}"]
+            for name in cls.model_fields
+            if f"{prefix}{name.upper()}" in env
+        }
+        return cls.model_validate(values)
+
+
+def _asyncpg() -> Any:
+    try:
+        import asyncpg
+    except ImportError:  # pragma: no cover - depends on the install
+        raise DatabaseError(
+            "asyncpg is not installed: pip install 'svcforge[postgres]'"
+        ) from None
+    return asyncpg
+
+
+async def register_codecs(conn: Any, enums: Sequence[EnumType] = ()) -> None:
+    """json/jsonb as Python values, and the service's enum types as their
+    ``StrEnum`` classes.  Enum types that do not exist yet (migrations not
+    applied) are skipped; ``Database.migrate`` reconnects afterwards."""
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name,
+            encoder=_json_dumps,
+            decoder=json.loads,
+            schema="pg_catalog",
+            format="text",
+        )
+    if not enums:
+        return
+    present = {
+        (r[0], r[1])
+        for r in await conn.fetch(
+            "SELECT n.nspname, t.typname FROM pg_catalog.pg_type t "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+            "WHERE t.typtype = 'e'"
+        )
+    }
+    for e in enums:
+        if (e.schema, e.name) in present:
+            await conn.set_type_codec(
+                e.name, encoder=str, decoder=e.python, schema=e.schema, format="text"
+            )
+
+
+def _json_dumps(value: object) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class _NotOpen:
+    def __getattr__(self, name: str) -> Any:
+        raise DatabaseError("the database is not open: await db.open() first")
+
+
+class _Runs:
+    """Statement methods shared by ``Database`` (pooled) and ``Connection``."""
+
+    _target: Any
+
+    async def fetch(self, query: str, *args: object) -> list[Record]:
+        rows: list[Record] = await self._target.fetch(query, *args)
+        return rows
+
+    async def fetchrow(self, query: str, *args: object) -> Record | None:
+        row: Record | None = await self._target.fetchrow(query, *args)
+        return row
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        return await self._target.fetchval(query, *args)
+
+    async def execute(self, query: str, *args: object) -> str:
+        status: str = await self._target.execute(query, *args)
+        return status
+
+    async def executemany(self, query: str, args: Iterable[Sequence[object]]) -> None:
+        await self._target.executemany(query, args)
+
+    async def copy_records(
+        self,
+        table: str,
+        records: Iterable[Sequence[object]],
+        *,
+        columns: Sequence[str],
+        schema: str = "public",
+    ) -> int:
+        """COPY rows into a table (the fastest bulk insert); returns the count."""
+        status: str = await self._target.copy_records_to_table(
+            table, records=records, columns=list(columns), schema_name=schema
+        )
+        return int(status.rpartition(" ")[2] or 0)
+
+
+class Connection(_Runs):
+    """One connection taken from the pool: what ``Database.acquire`` and
+    ``Database.transaction`` give.  Repositories and queries take it as they
+    take the ``Database``."""
+
+    def __init__(self, raw: Any) -> None:
+        self._target = raw
+
+    @property
+    def raw(self) -> Any:
+        """The underlying ``asyncpg.Connection``."""
+        return self._target
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, isolation: Isolation | None = None, readonly: bool = False
+    ) -> AsyncIterator[Connection]:
+        """A transaction, or a savepoint when one is already open."""
+        async with self._target.transaction(isolation=isolation, readonly=readonly):
+            yield self
+
+
+class Database(_Runs):
+    """A pool of connections to one PostgreSQL database.
+
+    ``async with Database(settings, enums=ENUM_TYPES) as db:`` opens it and
+    closes it cleanly.  Each statement method borrows a connection for that
+    one statement; ``transaction()`` holds one connection for a block.
+    """
+
+    def __init__(
+        self,
+        settings: DatabaseSettings | str,
+        *,
+        enums: Sequence[EnumType] = (),
+        server_settings: Mapping[str, str] | None = None,
+    ) -> None:
+        if isinstance(settings, str):
+            settings = DatabaseSettings(url=settings)
+        self.settings = settings
+        self.enums = tuple(enums)
+        self._server_settings = dict(server_settings or {})
+        if settings.application_name:
+            self._server_settings.setdefault(
+                "application_name", settings.application_name
+            )
+        self._pool: Any = None
+        self._target = _NotOpen()
+
+    @property
+    def pool(self) -> Any:
+        """The underlying ``asyncpg.Pool``."""
+        if self._pool is None:
+            raise DatabaseError("the database is not open: await db.open() first")
+        return self._pool
+
+    async def open(self) -> Database:
+        if self._pool is None:
+            s = self.settings
+            self._pool = await _asyncpg().create_pool(
+                s.url,
+                min_size=s.min_size,
+                max_size=s.max_size,
+                timeout=s.connect_timeout,
+                command_timeout=s.command_timeout,
+                max_inactive_connection_lifetime=s.max_inactive_connection_lifetime,
+                statement_cache_size=s.statement_cache_size,
+                server_settings=self._server_settings or None,
+                init=self._init_connection,
+            )
+            self._target = self._pool
+        return self
+
+    async def _init_connection(self, conn: Any) -> None:
+        await register_codecs(conn, self.enums)
+
+    async def close(self, timeout: float = 10.0) -> None:
+        """Wait for borrowed connections to come back (up to ``timeout``),
+        then close them all."""
+        pool, self._pool = self._pool, None
+        self._target = _NotOpen()
+        if pool is None:
+            return
+        try:
+            await asyncio.wait_for(pool.close(), timeout)
+        except TimeoutError:
+            pool.terminate()
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def ready(self, timeout: float = 2.0) -> bool:
+        """Whether the database answers a trivial query within ``timeout``."""
+        if self._pool is None:
+            return False
+        try:
+            value = await asyncio.wait_for(self._pool.fetchval("SELECT 1"), timeout)
+        except (OSError, TimeoutError, _asyncpg().PostgresError):
+            return False
+        return bool(value == 1)
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[Connection]:
+        async with self.pool.acquire() as raw:
+            yield Connection(raw)
+
+    @asynccontextmanager
+    async def transaction(
+        self, *, isolation: Isolation | None = None, readonly: bool = False
+    ) -> AsyncIterator[Connection]:
+        """One connection in a transaction: committed when the block ends,
+        rolled back when it raises."""
+        async with (
+            self.pool.acquire() as raw,
+            raw.transaction(isolation=isolation, readonly=readonly),
+        ):
+            yield Connection(raw)
+
+    async def migrate(self, migrations: Sequence[Any]) -> list[str]:
+        """Apply the migrations not applied yet (see ``apply_migrations``), then
+        renew the pool's connections so they see new enum types."""
+        from svcforge.db._migrate import apply_migrations
+
+        async with self.acquire() as conn:
+            applied = await apply_migrations(conn.raw, migrations)
+        if applied:
+            await self.pool.expire_connections()
+        return applied

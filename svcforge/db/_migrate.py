@@ -1,0 +1,97 @@
+"""Applying a service's migrations: in file-name order, each once, each in its
+own transaction, recorded in ``svcforge_migrations``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "MIGRATIONS_TABLE",
+    "Migration",
+    "MigrationError",
+    "apply_migrations",
+    "load_migrations",
+]
+
+MIGRATIONS_TABLE = "svcforge_migrations"
+# Concurrent migrators (several replicas starting at once) wait for each other
+# on this advisory lock instead of racing.
+_LOCK_KEY = 0x5FC0F0E6E1
+
+
+class MigrationError(RuntimeError):
+    """A migration failed, or an applied one was changed afterwards."""
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One migration file: its file name (the key it is recorded under) and text."""
+
+    name: str
+    sql: str
+
+    @property
+    def checksum(self) -> str:
+        return hashlib.sha256(self.sql.encode()).hexdigest()
+
+
+def load_migrations(directory: str | Path) -> list[Migration]:
+    """The ``*.sql`` files of a folder, in file-name order."""
+    paths = sorted(Path(directory).glob("*.sql"), key=lambda p: p.name)
+    return [Migration(p.name, p.read_text(encoding="utf-8")) for p in paths]
+
+
+_CREATE = f"""
+CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
+    name text PRIMARY KEY,
+    checksum text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+
+async def apply_migrations(conn: Any, migrations: Sequence[Migration]) -> list[str]:
+    """Apply, on an ``asyncpg`` connection, the migrations not recorded yet,
+    in name order; return their names.
+
+    Each runs in its own transaction together with its record, so a failing
+    migration leaves nothing behind and stops the run.  A recorded migration
+    whose text changed since is an error (edit history with a new file)."""
+    ordered = sorted(migrations, key=lambda m: m.name)
+    names = [m.name for m in ordered]
+    if len(set(names)) != len(names):
+        raise MigrationError("two migrations have the same file name")
+    await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+    try:
+        await conn.execute(_CREATE)
+        done = {
+            r["name"]: r["checksum"]
+            for r in await conn.fetch(f"SELECT name, checksum FROM {MIGRATIONS_TABLE}")
+        }
+        applied = []
+        for m in ordered:
+            if m.name in done:
+                if done[m.name] != m.checksum:
+                    raise MigrationError(
+                        f"migration {m.name} was changed after it was applied; "
+                        "add a new migration instead of editing an applied one"
+                    )
+                continue
+            try:
+                async with conn.transaction():
+                    await conn.execute(m.sql)
+                    await conn.execute(
+                        f"INSERT INTO {MIGRATIONS_TABLE} (name, checksum) VALUES ($1, $2)",
+                        m.name,
+                        m.checksum,
+                    )
+            except Exception as exc:
+                raise MigrationError(f"migration {m.name} failed: {exc}") from exc
+            applied.append(m.name)
+        return applied
+    finally:
+        await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
