@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import struct
+from collections.abc import Callable, Mapping
 from io import BytesIO
 from typing import Any, Generic, TypeVar
 
 from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import to_parsing_canonical_form
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
+from svcforge.avro_binary import Reader, Writer
 
 __all__ = ["AvroCodec", "DecodeError", "JsonCodec", "UnknownSchemaError"]
 
@@ -28,6 +30,20 @@ class UnknownSchemaError(FramingError):
     def __init__(self, key: bytes, message: str) -> None:
         super().__init__(f"unknown writer schema {key.hex()} for {message}")
         self.key = key
+
+
+# What malformed bytes raise while being decoded, by fastavro or by the
+# generated readers (``KeyError``: an enum or union index out of range).
+_MALFORMED = (
+    EOFError,
+    StopIteration,
+    IndexError,
+    KeyError,
+    ValueError,
+    OverflowError,
+    struct.error,
+    RecursionError,
+)
 
 
 def _schema_dict(schema: str | Mapping[str, Any]) -> dict[str, Any]:
@@ -51,13 +67,22 @@ class AvroCodec(Generic[M]):
 
     ``encode``/``decode`` carry the framing; ``encode_payload``/``decode_payload``
     handle the bare Avro datum (for containers that keep the schema elsewhere).
+
+    ``write`` and ``read`` are the codec svcforge generates for the schema
+    (see ``svcforge.avro_binary``); without them fastavro interprets the schema
+    (``model_dump`` then fastavro to encode, fastavro then validation to
+    decode).  Bytes of another writer schema (``add_writer_schema``) always go
+    through fastavro's schema resolution.
     """
 
     __slots__ = (
         "_header",
         "_header_len",
         "_parsed",
+        "_read",
+        "_serialize",
         "_validate",
+        "_write",
         "_writers",
         "fingerprint",
         "framing",
@@ -72,6 +97,8 @@ class AvroCodec(Generic[M]):
         *,
         fingerprint: bytes | None = None,
         framing: Framing | None = None,
+        write: Writer[M] | None = None,
+        read: Reader[M] | None = None,
     ) -> None:
         self.model = model
         self.schema = _schema_dict(schema)
@@ -80,7 +107,11 @@ class AvroCodec(Generic[M]):
         self.framing = framing or SingleObjectFraming(self.fingerprint)
         self._header = self.framing.header
         self._header_len = len(self._header)
-        self._validate = model.model_validate
+        self._write = write
+        self._read = read
+        self._serialize = model.__pydantic_serializer__.to_python
+        self._validate: Callable[[Any], M]
+        self._validate = model.__pydantic_validator__.validate_python
         # Writer schemas this codec can read besides its own, keyed by the
         # framing's schema identification (schema evolution).
         self._writers: dict[bytes, Any] = {}
@@ -97,30 +128,56 @@ class AvroCodec(Generic[M]):
         return key
 
     def encode(self, message: M) -> bytes:
+        write = self._write
+        if write is not None:
+            out = bytearray(self._header)
+            write(out, message)
+            return bytes(out)
         buf = BytesIO()
         buf.write(self._header)
-        schemaless_writer(buf, self._parsed, message.model_dump(by_alias=True))
+        schemaless_writer(buf, self._parsed, self._serialize(message, by_alias=True))
+        return buf.getvalue()
+
+    def encode_payload(self, message: M) -> bytes:
+        write = self._write
+        if write is not None:
+            out = bytearray()
+            write(out, message)
+            return bytes(out)
+        buf = BytesIO()
+        schemaless_writer(buf, self._parsed, self._serialize(message, by_alias=True))
         return buf.getvalue()
 
     def decode(self, data: bytes | bytearray | memoryview) -> M:
         size = self._header_len
         if data[:size] == self._header:
-            return self._read(data, size, self._parsed)
+            return self._read_own(data, size)
         key = self.framing.schema_key(bytes(data))
         writer = self._writers.get(key)
         if writer is None:
             raise UnknownSchemaError(key, self.model.__name__)
-        return self._read(data, size, writer)
-
-    def encode_payload(self, message: M) -> bytes:
-        buf = BytesIO()
-        schemaless_writer(buf, self._parsed, message.model_dump(by_alias=True))
-        return buf.getvalue()
+        return self._read_fastavro(data, size, writer)
 
     def decode_payload(self, data: bytes | bytearray | memoryview) -> M:
-        return self._read(data, 0, self._parsed)
+        return self._read_own(data, 0)
 
-    def _read(self, data: bytes | bytearray | memoryview, start: int, writer: Any) -> M:
+    def _read_own(self, data: bytes | bytearray | memoryview, start: int) -> M:
+        read = self._read
+        if read is None:
+            return self._read_fastavro(data, start, self._parsed)
+        if type(data) is not bytes:
+            data = bytes(data)
+        try:
+            message, end = read(data, start)
+        except _MALFORMED as exc:
+            raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
+        if end != len(data):
+            raise self._length_error(len(data) - end)
+        return message
+
+    def _read_fastavro(
+        self, data: bytes | bytearray | memoryview, start: int, writer: Any
+    ) -> M:
         buf = BytesIO(data)
         buf.seek(start)
         try:
@@ -128,20 +185,21 @@ class AvroCodec(Generic[M]):
                 record = schemaless_reader(buf, writer, None)
             else:
                 record = schemaless_reader(buf, writer, self._parsed)
-        except (
-            EOFError,
-            StopIteration,
-            IndexError,
-            ValueError,
-            UnicodeDecodeError,
-        ) as exc:
+        except _MALFORMED as exc:
             raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
         if buf.tell() != len(data):
-            raise DecodeError(
-                f"bad {self.model.__name__} payload: "
-                f"{len(data) - buf.tell()} trailing bytes"
-            )
-        return self._validate(record)
+            raise self._length_error(len(data) - buf.tell())
+        try:
+            return self._validate(record)
+        except ValidationError as exc:
+            raise DecodeError(f"bad {self.model.__name__} payload: {exc}") from exc
+
+    def _length_error(self, trailing: int) -> DecodeError:
+        if trailing < 0:
+            return DecodeError(f"bad {self.model.__name__} payload: truncated")
+        return DecodeError(
+            f"bad {self.model.__name__} payload: {trailing} trailing bytes"
+        )
 
 
 class JsonCodec(Generic[M]):

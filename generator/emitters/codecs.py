@@ -1,5 +1,6 @@
 """Codecs: the self-contained Avro schema, its fingerprint and the Avro and JSON
-codec objects of every top-level message."""
+codec objects of every top-level message, with the specialised Avro writer and
+reader functions the Avro codecs run (``generator.emitters.avro_binary``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.avro_schema import message_schema
+from generator.emitters.avro_binary import emit_binary_codecs
 from generator.emitters.pysrc import call, from_import, header
 from generator.naming import snake_case
 from svcforge._framing import crc64_avro
@@ -26,29 +28,55 @@ def fingerprint(schema: dict[str, object]) -> bytes:
 
 
 def emit_codecs(service: ir.Service, env: Environment) -> str:
+    records = [service.record(m.fullname) for m in service.messages]
+    taken = {t.py_name for t in service.named_types}
+    for record in records:
+        const = constant_prefix(record)
+        taken |= {f"{const}_SCHEMA", f"{const}_AVRO", f"{const}_JSON"}
+    binary = emit_binary_codecs(service, taken)
     codecs = []
-    for m in service.messages:
-        record = service.record(m.fullname)
+    for m, record in zip(service.messages, records, strict=True):
         schema = message_schema(service, m.fullname)
         const = constant_prefix(record)
         fp = fingerprint(schema).hex()
-        avro = call(
-            f"{const}_AVRO: Final = AvroCodec",
-            [record.py_name, f"{const}_SCHEMA", f'fingerprint=bytes.fromhex("{fp}")'],
-            "",
-        )
+        args = [record.py_name, f"{const}_SCHEMA", f'fingerprint=bytes.fromhex("{fp}")']
+        writer = binary.writers[m.fullname]
+        if writer is not None:
+            args.append(f"write={writer}")
+        args.append(f"read={binary.readers[m.fullname]}")
         codecs.append(
             {
                 "model": record.py_name,
                 "const": const,
                 "schema": json.dumps(schema, indent=2, ensure_ascii=True),
-                "avro_lines": "\n".join(avro),
+                "avro_lines": "\n".join(
+                    call(f"{const}_AVRO: Final = AvroCodec", args, "")
+                ),
                 "source": m.source,
             }
         )
-    models = [str(c["model"]) for c in codecs]
+    models = binary.imports.pop(".models", set()) | {r.py_name for r in records}
+    stdlib = {"typing": {"Final"}}
+    third_party = {"svcforge": {"AvroCodec", "JsonCodec"}}
+    for module, names in binary.imports.items():
+        (third_party if module.startswith("svcforge") else stdlib)[module] = names
     return env.get_template("codecs.py.j2").render(
         header=header(m.source for m in service.messages),
         codecs=codecs,
-        model_import="\n".join(from_import(".models", models)),
+        import_block=_import_block(stdlib, third_party, {".models": models}),
+        functions=binary.functions,
+        helpers=[
+            "\n".join(binary.helpers[kind])
+            for kind in ("build", "read", "write")
+            if kind in binary.helpers
+        ],
     )
+
+
+def _import_block(*sections: dict[str, set[str]]) -> str:
+    groups = []
+    for section in sections:
+        lines = [line for m in sorted(section) for line in from_import(m, section[m])]
+        if lines:
+            groups.append("\n".join(lines))
+    return "\n\n".join(groups)

@@ -9,14 +9,72 @@
 
 Avro bytes carry the Avro single-object encoding (``C3 01`` + the CRC-64-AVRO
 fingerprint of the writer schema), so a reader can tell which schema wrote them
-without a registry.
+without a registry.  The Avro codecs encode and decode with the functions below,
+written for these schemas, rather than interpret the schema at run time; bytes
+of other writer schemas go through fastavro's schema resolution.
 """
 
 from typing import Final
 
 from svcforge import AvroCodec, JsonCodec
+from svcforge.avro_binary import (
+    array_reader,
+    array_writer,
+    decimal_reader,
+    decimal_writer,
+    enum_reader,
+    enum_writer,
+    fixed_decimal_reader,
+    fixed_decimal_writer,
+    fixed_reader,
+    fixed_writer,
+    map_reader,
+    map_writer,
+    model_builder,
+    optional_reader,
+    optional_writer,
+    read_boolean,
+    read_date,
+    read_double,
+    read_int,
+    read_local_timestamp_micros,
+    read_local_timestamp_millis,
+    read_long,
+    read_null,
+    read_string,
+    read_time_micros,
+    read_time_millis,
+    read_timestamp_micros,
+    read_timestamp_millis,
+    read_uuid,
+    union_reader,
+    union_writer,
+    write_boolean,
+    write_date,
+    write_double,
+    write_int,
+    write_local_timestamp_micros,
+    write_local_timestamp_millis,
+    write_long,
+    write_null,
+    write_string,
+    write_time_micros,
+    write_time_millis,
+    write_timestamp_micros,
+    write_timestamp_millis,
+    write_uuid,
+)
 
-from .models import Candle, OrderBookSnapshot, Trade, TradingSession
+from .models import (
+    Candle,
+    CandleInterval,
+    OrderBookSnapshot,
+    PriceLevel,
+    Side,
+    Trade,
+    TradingSession,
+    Venue,
+)
 
 CANDLE_SCHEMA: Final = r"""
 {
@@ -140,10 +198,6 @@ CANDLE_SCHEMA: Final = r"""
 }
 """
 """Avro schema of ``Candle``, from schemas/messages/candle.avsc."""
-CANDLE_AVRO: Final = AvroCodec(
-    Candle, CANDLE_SCHEMA, fingerprint=bytes.fromhex("6aa38a972bf489fc")
-)
-CANDLE_JSON: Final = JsonCodec(Candle)
 
 ORDER_BOOK_SNAPSHOT_SCHEMA: Final = r"""
 {
@@ -234,12 +288,6 @@ ORDER_BOOK_SNAPSHOT_SCHEMA: Final = r"""
 }
 """
 """Avro schema of ``OrderBookSnapshot``, from schemas/messages/order_book.avsc."""
-ORDER_BOOK_SNAPSHOT_AVRO: Final = AvroCodec(
-    OrderBookSnapshot,
-    ORDER_BOOK_SNAPSHOT_SCHEMA,
-    fingerprint=bytes.fromhex("20876e34264dd3bb"),
-)
-ORDER_BOOK_SNAPSHOT_JSON: Final = JsonCodec(OrderBookSnapshot)
 
 TRADE_SCHEMA: Final = r"""
 {
@@ -356,10 +404,6 @@ TRADE_SCHEMA: Final = r"""
 }
 """
 """Avro schema of ``Trade``, from schemas/messages/trade.avsc."""
-TRADE_AVRO: Final = AvroCodec(
-    Trade, TRADE_SCHEMA, fingerprint=bytes.fromhex("321d0688e31048a0")
-)
-TRADE_JSON: Final = JsonCodec(Trade)
 
 TRADING_SESSION_SCHEMA: Final = r"""
 {
@@ -464,9 +508,284 @@ TRADING_SESSION_SCHEMA: Final = r"""
 }
 """
 """Avro schema of ``TradingSession``, from schemas/messages/session.avsc."""
+
+
+def _write_candle(out: bytearray, message: Candle) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+    write_string(out, message.symbol)
+    _write_venue(out, message.venue)
+    _write_candle_interval(out, message.interval)
+    write_timestamp_millis(out, message.open_time)
+    write_timestamp_millis(out, message.close_time)
+    _write_decimal18_8(out, message.open)
+    _write_decimal18_8(out, message.high)
+    _write_decimal18_8(out, message.low)
+    _write_decimal18_8(out, message.close)
+    _write_decimal28_8(out, message.volume)
+    _write_optional_decimal18_8(out, message.vwap)
+    write_long(out, message.trade_count)
+
+
+def _read_candle(data: bytes, pos: int) -> tuple[Candle, int]:
+    """The ``Candle`` at ``pos``, and the position after it."""
+    symbol, pos = read_string(data, pos)
+    venue, pos = _read_venue(data, pos)
+    interval, pos = _read_candle_interval(data, pos)
+    open_time, pos = read_timestamp_millis(data, pos)
+    close_time, pos = read_timestamp_millis(data, pos)
+    open, pos = _read_decimal18_8(data, pos)
+    high, pos = _read_decimal18_8(data, pos)
+    low, pos = _read_decimal18_8(data, pos)
+    close, pos = _read_decimal18_8(data, pos)
+    volume, pos = _read_decimal28_8(data, pos)
+    vwap, pos = _read_optional_decimal18_8(data, pos)
+    trade_count, pos = read_long(data, pos)
+    values = {
+        "symbol": symbol,
+        "venue": venue,
+        "interval": interval,
+        "open_time": open_time,
+        "close_time": close_time,
+        "open": open,
+        "high": high,
+        "low": low,
+        "close": close,
+        "volume": volume,
+        "vwap": vwap,
+        "trade_count": trade_count,
+    }
+    return _build_candle(values), pos
+
+
+def _write_order_book_snapshot(out: bytearray, message: OrderBookSnapshot) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+    write_string(out, message.symbol)
+    _write_venue(out, message.venue)
+    write_long(out, message.sequence)
+    write_timestamp_millis(out, message.taken_at)
+    _write_price_level_array(out, message.bids)
+    _write_price_level_array(out, message.asks)
+
+
+def _read_order_book_snapshot(data: bytes, pos: int) -> tuple[OrderBookSnapshot, int]:
+    """The ``OrderBookSnapshot`` at ``pos``, and the position after it."""
+    symbol, pos = read_string(data, pos)
+    venue, pos = _read_venue(data, pos)
+    sequence, pos = read_long(data, pos)
+    taken_at, pos = read_timestamp_millis(data, pos)
+    bids, pos = _read_price_level_array(data, pos)
+    asks, pos = _read_price_level_array(data, pos)
+    values = {
+        "symbol": symbol,
+        "venue": venue,
+        "sequence": sequence,
+        "taken_at": taken_at,
+        "bids": bids,
+        "asks": asks,
+    }
+    return _build_order_book_snapshot(values), pos
+
+
+def _write_trade(out: bytearray, message: Trade) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+    write_uuid(out, message.trade_id)
+    write_string(out, message.symbol)
+    _write_venue(out, message.venue)
+    _write_side(out, message.side)
+    _write_decimal18_8(out, message.price)
+    _write_decimal18_8(out, message.quantity)
+    write_timestamp_micros(out, message.executed_at)
+    write_timestamp_millis(out, message.received_at)
+    write_long(out, message.sequence)
+    _write_optional_string(out, message.buyer_order_id)
+    _write_string_array(out, message.conditions)
+    write_boolean(out, message.is_block)
+
+
+def _read_trade(data: bytes, pos: int) -> tuple[Trade, int]:
+    """The ``Trade`` at ``pos``, and the position after it."""
+    trade_id, pos = read_uuid(data, pos)
+    symbol, pos = read_string(data, pos)
+    venue, pos = _read_venue(data, pos)
+    side, pos = _read_side(data, pos)
+    price, pos = _read_decimal18_8(data, pos)
+    quantity, pos = _read_decimal18_8(data, pos)
+    executed_at, pos = read_timestamp_micros(data, pos)
+    received_at, pos = read_timestamp_millis(data, pos)
+    sequence, pos = read_long(data, pos)
+    buyer_order_id, pos = _read_optional_string(data, pos)
+    conditions, pos = _read_string_array(data, pos)
+    is_block, pos = read_boolean(data, pos)
+    values = {
+        "trade_id": trade_id,
+        "symbol": symbol,
+        "venue": venue,
+        "side": side,
+        "price": price,
+        "quantity": quantity,
+        "executed_at": executed_at,
+        "received_at": received_at,
+        "sequence": sequence,
+        "buyer_order_id": buyer_order_id,
+        "conditions": conditions,
+        "is_block": is_block,
+    }
+    return _build_trade(values), pos
+
+
+def _write_trading_session(out: bytearray, message: TradingSession) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+    _write_venue(out, message.venue)
+    write_date(out, message.trading_date)
+    write_time_millis(out, message.opens_at)
+    write_time_micros(out, message.closes_at)
+    _write_optional_local_timestamp_millis(out, message.auction_at)
+    write_local_timestamp_micros(out, message.published_at)
+    _write_date_array(out, message.holidays)
+    _write_double_map(out, message.limits)
+    _write_md5(out, message.checksum)
+    _write_string_or_int_or_null(out, message.status)
+
+
+def _read_trading_session(data: bytes, pos: int) -> tuple[TradingSession, int]:
+    """The ``TradingSession`` at ``pos``, and the position after it."""
+    venue, pos = _read_venue(data, pos)
+    trading_date, pos = read_date(data, pos)
+    opens_at, pos = read_time_millis(data, pos)
+    closes_at, pos = read_time_micros(data, pos)
+    auction_at, pos = _read_optional_local_timestamp_millis(data, pos)
+    published_at, pos = read_local_timestamp_micros(data, pos)
+    holidays, pos = _read_date_array(data, pos)
+    limits, pos = _read_double_map(data, pos)
+    checksum, pos = _read_md5(data, pos)
+    status, pos = _read_string_or_int_or_null(data, pos)
+    values = {
+        "venue": venue,
+        "trading_date": trading_date,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "auction_at": auction_at,
+        "published_at": published_at,
+        "holidays": holidays,
+        "limits": limits,
+        "checksum": checksum,
+        "status": status,
+    }
+    return _build_trading_session(values), pos
+
+
+def _write_price_level(out: bytearray, message: PriceLevel) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+    _write_price(out, message.price)
+    _write_decimal18_8(out, message.quantity)
+    write_int(out, message.order_count)
+
+
+def _read_price_level(data: bytes, pos: int) -> tuple[PriceLevel, int]:
+    """The ``PriceLevel`` at ``pos``, and the position after it."""
+    price, pos = _read_price(data, pos)
+    quantity, pos = _read_decimal18_8(data, pos)
+    order_count, pos = read_int(data, pos)
+    values = {
+        "price": price,
+        "quantity": quantity,
+        "order_count": order_count,
+    }
+    return _build_price_level(values), pos
+
+
+_build_candle: Final = model_builder(Candle)
+_build_order_book_snapshot: Final = model_builder(OrderBookSnapshot)
+_build_trade: Final = model_builder(Trade)
+_build_trading_session: Final = model_builder(TradingSession)
+_build_price_level: Final = model_builder(PriceLevel)
+
+_read_venue: Final = enum_reader(
+    Venue.XNAS, Venue.XNYS, Venue.BATS, Venue.IEXG, Venue.OTHER
+)
+_read_candle_interval: Final = enum_reader(
+    CandleInterval.M1,
+    CandleInterval.M5,
+    CandleInterval.M15,
+    CandleInterval.H1,
+    CandleInterval.D1,
+)
+_read_decimal18_8: Final = decimal_reader(18, 8)
+_read_decimal28_8: Final = decimal_reader(28, 8)
+_read_optional_decimal18_8: Final = optional_reader(_read_decimal18_8, 0)
+_read_price_level_array: Final = array_reader(_read_price_level)
+_read_side: Final = enum_reader(Side.BUY, Side.SELL)
+_read_optional_string: Final = optional_reader(read_string, 0)
+_read_string_array: Final = array_reader(read_string)
+_read_optional_local_timestamp_millis: Final = optional_reader(
+    read_local_timestamp_millis, 0
+)
+_read_date_array: Final = array_reader(read_date)
+_read_double_map: Final = map_reader(read_double)
+_read_md5: Final = fixed_reader(16)
+_read_string_or_int_or_null: Final = union_reader(read_string, read_int, read_null)
+_read_price: Final = fixed_decimal_reader(12, 24, 10)
+
+_write_venue: Final = enum_writer(
+    Venue.XNAS, Venue.XNYS, Venue.BATS, Venue.IEXG, Venue.OTHER
+)
+_write_candle_interval: Final = enum_writer(
+    CandleInterval.M1,
+    CandleInterval.M5,
+    CandleInterval.M15,
+    CandleInterval.H1,
+    CandleInterval.D1,
+)
+_write_decimal18_8: Final = decimal_writer(8)
+_write_decimal28_8: Final = decimal_writer(8)
+_write_optional_decimal18_8: Final = optional_writer(_write_decimal18_8, 0)
+_write_price_level_array: Final = array_writer(_write_price_level)
+_write_side: Final = enum_writer(Side.BUY, Side.SELL)
+_write_optional_string: Final = optional_writer(write_string, 0)
+_write_string_array: Final = array_writer(write_string)
+_write_optional_local_timestamp_millis: Final = optional_writer(
+    write_local_timestamp_millis, 0
+)
+_write_date_array: Final = array_writer(write_date)
+_write_double_map: Final = map_writer(write_double)
+_write_md5: Final = fixed_writer(16)
+_write_string_or_int_or_null: Final = union_writer(
+    (str, write_string), (int, write_int), (type(None), write_null)
+)
+_write_price: Final = fixed_decimal_writer(12, 10)
+
+CANDLE_AVRO: Final = AvroCodec(
+    Candle,
+    CANDLE_SCHEMA,
+    fingerprint=bytes.fromhex("6aa38a972bf489fc"),
+    write=_write_candle,
+    read=_read_candle,
+)
+CANDLE_JSON: Final = JsonCodec(Candle)
+
+ORDER_BOOK_SNAPSHOT_AVRO: Final = AvroCodec(
+    OrderBookSnapshot,
+    ORDER_BOOK_SNAPSHOT_SCHEMA,
+    fingerprint=bytes.fromhex("20876e34264dd3bb"),
+    write=_write_order_book_snapshot,
+    read=_read_order_book_snapshot,
+)
+ORDER_BOOK_SNAPSHOT_JSON: Final = JsonCodec(OrderBookSnapshot)
+
+TRADE_AVRO: Final = AvroCodec(
+    Trade,
+    TRADE_SCHEMA,
+    fingerprint=bytes.fromhex("321d0688e31048a0"),
+    write=_write_trade,
+    read=_read_trade,
+)
+TRADE_JSON: Final = JsonCodec(Trade)
+
 TRADING_SESSION_AVRO: Final = AvroCodec(
     TradingSession,
     TRADING_SESSION_SCHEMA,
     fingerprint=bytes.fromhex("a3dffadc22b82368"),
+    write=_write_trading_session,
+    read=_read_trading_session,
 )
 TRADING_SESSION_JSON: Final = JsonCodec(TradingSession)
