@@ -125,7 +125,7 @@ def _recursive(service: ir.Service) -> list[ir.Record]:
 def _enum(t: ir.Enum, imports: Imports) -> str:
     imports.add("enum", "StrEnum")
     lines = _class_header(t.py_name, "StrEnum")
-    lines += docstring(t.doc or f"Avro enum ``{t.fullname}``.", INDENT)
+    lines += docstring(t.doc.strip() or f"Avro enum ``{t.fullname}``.", INDENT)
     lines.append("")
     for s in t.symbols:
         lines += assigned(f"{INDENT}{s.py_name} = ", py_str(s.name), INDENT)
@@ -150,7 +150,7 @@ def _fixed(t: ir.Fixed, imports: Imports) -> str:
             t.py_name, "bytes", f"min_length={t.size}, max_length={t.size}", imports
         )
     unit = "byte" if t.size == 1 else "bytes"
-    doc = t.doc or f"Avro fixed ``{t.fullname}`` ({t.size} {unit})."
+    doc = t.doc.strip() or f"Avro fixed ``{t.fullname}`` ({t.size} {unit})."
     return text + "\n" + "\n".join(docstring(doc, ""))
 
 
@@ -181,7 +181,7 @@ def _record(
     defined: set[str],
 ) -> str:
     lines = _class_header(t.py_name, "SchemaModel")
-    lines += docstring(t.doc or f"Avro record ``{t.fullname}``.", INDENT)
+    lines += docstring(t.doc.strip() or f"Avro record ``{t.fullname}``.", INDENT)
     if t.fields:
         lines.append("")
     for f in t.fields:
@@ -217,7 +217,7 @@ def _field(
         # constructor's keyword.  These keep the Python name in ``__init__``.
         args.append(("validation_alias=", py_str(f.name)))
         args.append(("serialization_alias=", py_str(f.name)))
-    if f.doc:
+    if f.doc.strip():
         args.append(("description=", py_str(f.doc.strip())))
     lead = f"{INDENT}{f.py_name}: "
     if not args:

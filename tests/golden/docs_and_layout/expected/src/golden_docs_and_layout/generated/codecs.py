@@ -49,6 +49,8 @@ from svcforge.avro_binary import (
 from .models import (
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults,
     AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines,
+    Blank,
+    BlankEnum,
     Documented,
     Inner,
     Status,
@@ -114,6 +116,35 @@ DOCUMENTED_SCHEMA: Final = r"""
         "name": "golden.docs.Hash",
         "doc": "Two bytes.\nSecond line of the fixed's doc.",
         "size": 2
+      }
+    },
+    {
+      "name": "blank",
+      "type": {
+        "type": "record",
+        "name": "golden.docs.Blank",
+        "doc": " \n\t ",
+        "fields": []
+      }
+    },
+    {
+      "name": "blank_enum",
+      "type": {
+        "type": "enum",
+        "name": "golden.docs.BlankEnum",
+        "doc": "  ",
+        "symbols": [
+          "X"
+        ]
+      }
+    },
+    {
+      "name": "blank_fixed",
+      "type": {
+        "type": "fixed",
+        "name": "golden.docs.BlankFixed",
+        "doc": "\n",
+        "size": 1
       }
     }
   ]
@@ -366,6 +397,9 @@ def _write_documented(out: bytearray, message: Documented) -> None:
     write_string(out, message.blank_doc)
     _write_status(out, message.status)
     _write_hash(out, message.hash)
+    _write_blank(out, message.blank)
+    _write_blank_enum(out, message.blank_enum)
+    _write_blank_fixed(out, message.blank_fixed)
 
 
 def _read_documented(data: bytes, pos: int) -> tuple[Documented, int]:
@@ -379,6 +413,9 @@ def _read_documented(data: bytes, pos: int) -> tuple[Documented, int]:
     blank_doc, pos = read_string(data, pos)
     status, pos = _read_status(data, pos)
     hash, pos = _read_hash(data, pos)
+    blank, pos = _read_blank(data, pos)
+    blank_enum, pos = _read_blank_enum(data, pos)
+    blank_fixed, pos = _read_blank_fixed(data, pos)
     values = {
         "plain": plain,
         "multi": multi,
@@ -389,6 +426,9 @@ def _read_documented(data: bytes, pos: int) -> tuple[Documented, int]:
         "blank_doc": blank_doc,
         "status": status,
         "hash": hash,
+        "blank": blank,
+        "blank_enum": blank_enum,
+        "blank_fixed": blank_fixed,
     }
     return _build_documented(values), pos
 
@@ -447,6 +487,15 @@ def _read_wrapping_long_names_message(
         "short": short,
     }
     return _build_wrapping_long_names_message(values), pos
+
+
+def _write_blank(out: bytearray, message: Blank) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+
+
+def _read_blank(data: bytes, pos: int) -> tuple[Blank, int]:
+    """The ``Blank`` at ``pos``, and the position after it."""
+    return _build_blank({}), pos
 
 
 def _write_a_very_long_record_name_that(
@@ -521,12 +570,15 @@ def _read_a_very_long_record_name_that(
 _build_documented: Final = model_builder(Documented)
 _build_inner: Final = model_builder(Inner)
 _build_wrapping_long_names_message: Final = model_builder(WrappingLongNamesMessage)
+_build_blank: Final = model_builder(Blank)
 _build_a_very_long_record_name_that: Final = model_builder(
     AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines
 )
 
 _read_status: Final = enum_reader(Status.A)
 _read_hash: Final = fixed_reader(2)
+_read_blank_enum: Final = enum_reader(BlankEnum.X)
+_read_blank_fixed: Final = fixed_reader(1)
 _read_an_enum_with_an_extremely_long: Final = enum_reader(
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.B,
@@ -573,6 +625,8 @@ _read_inner_array_map_array: Final = array_reader(_read_inner_array_map)
 
 _write_status: Final = enum_writer(Status.A)
 _write_hash: Final = fixed_writer(2)
+_write_blank_enum: Final = enum_writer(BlankEnum.X)
+_write_blank_fixed: Final = fixed_writer(1)
 _write_an_enum_with_an_extremely_long: Final = enum_writer(
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.B,
@@ -629,7 +683,7 @@ _write_inner_array_map_array: Final = array_writer(_write_inner_array_map)
 DOCUMENTED_AVRO: Final = AvroCodec(
     Documented,
     DOCUMENTED_SCHEMA,
-    fingerprint=bytes.fromhex("1df065ccdf4278a5"),
+    fingerprint=bytes.fromhex("6b1088510920ba46"),
     write=_write_documented,
     read=_read_documented,
 )

@@ -14,6 +14,8 @@ from decimal import Decimal
 from .models import (
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults,
     AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines,
+    Blank,
+    BlankEnum,
     Documented,
     Inner,
     Status,
@@ -33,6 +35,9 @@ def example_documented() -> Documented:
         blank_doc="blank_doc",
         status=Status.A,
         hash=b"\x00\x01",
+        blank=Blank(),
+        blank_enum=BlankEnum.X,
+        blank_fixed=b"\x00",
     )
 
 

@@ -16,6 +16,16 @@ from svcforge import Int64, SchemaModel
 Decimal30_10 = Annotated[Decimal, Field(max_digits=30, decimal_places=10)]
 
 
+class BlankEnum(StrEnum):
+    """Avro enum ``golden.docs.BlankEnum``."""
+
+    X = "X"
+
+
+BlankFixed = Annotated[bytes, Field(min_length=1, max_length=1)]
+"""Avro fixed ``golden.docs.BlankFixed`` (1 byte)."""
+
+
 Hash = Annotated[bytes, Field(min_length=2, max_length=2)]
 """Two bytes.
 Second line of the fixed's doc.
@@ -41,6 +51,10 @@ class AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults(StrEnum):
     B = "B"
 
 
+class Blank(SchemaModel):
+    """Avro record ``golden.docs.Blank``."""
+
+
 class Documented(SchemaModel):
     """A record whose docs need escaping.
 
@@ -55,9 +69,12 @@ class Documented(SchemaModel):
     triple: str = Field(description='Has """ inside and ends with a backslash \\')
     single: str = Field(description="it's 'single' quoted")
     unicode: str = Field(description="café — über ☃")
-    blank_doc: str = Field(description="")
+    blank_doc: str
     status: Status
     hash: Hash
+    blank: Blank
+    blank_enum: BlankEnum
+    blank_fixed: BlankFixed
 
 
 class Inner(SchemaModel):
