@@ -211,15 +211,11 @@ def emit_channels(service: ir.Service, env: Environment) -> str:
         "",
         "CATALOG: Final = ",
     )
-    all_line = layout(
-        Group(
-            "(",
-            tuple(("", c) for c in sorted(constants)),
-            ")",
-            comma=len(constants) == 1,
-        ),
-        "",
-        "ALL: Final = ",
+    names = sorted(constants)
+    all_line = (
+        [f"ALL: Final = ({names[0]},)"]
+        if len(names) == 1
+        else layout(Group("(", tuple(("", c) for c in names), ")"), "", "ALL: Final = ")
     )
     return env.get_template("channels.py.j2").render(
         header=header(_sources(service)),
