@@ -11,12 +11,14 @@ from generator.emitters.codecs import emit_codecs
 from generator.emitters.examples import emit_examples
 from generator.emitters.models import emit_models
 from generator.emitters.pysrc import header
+from generator.emitters.queries import emit_queries
 from generator.emitters.repo_tests import emit_repo_tests
 from generator.emitters.repos import emit_repos
 from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
 from generator.frontends.sql import parse_migrations
+from generator.frontends.sql_queries import parse_queries
 from generator.frontends.sql_source import SqlSource
 from generator.jsonsource import JsonDocument, load_json
 from generator.manifest import Manifest, load_manifest, resolve_channels
@@ -75,12 +77,16 @@ def _load_sql(root: Path, folder: str) -> list[SqlSource]:
 def _with_database(root: Path, service: ir.Service) -> ir.Service:
     """Tables (migrations replayed) and named queries."""
     sql_enums, tables, migrations = parse_migrations(_load_sql(root, TABLES_DIR))
+    query_files = _load_sql(root, QUERIES_DIR)
+    queries = parse_queries(query_files, sql_enums, tables)
     sources = {*service.sources, *(m.path for m in migrations)}
+    sources |= {q.path for q in query_files}
     return replace(
         service,
         sql_enums=sql_enums,
         tables=tables,
         migrations=migrations,
+        queries=queries,
         sources=tuple(sorted(sources)),
     )
 
@@ -116,6 +122,8 @@ def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
         files[f"{pkg}/{rel}"] = text
     for rel, text in emit_repo_tests(service, env, manifest.package).items():
         files[f"{tests}/{rel}"] = text
+    for rel, text in emit_queries(service, env).items():
+        files[f"{pkg}/{rel}"] = text
     return dict(sorted(files.items()))
 
 

@@ -88,17 +88,15 @@ class SqlSource:
 
     def _comments_before(self, lo: int, hi: int) -> Iterator[tuple[int, str]]:
         """The ``--`` lines between the end of the previous statement and
-        ``hi``, the last uninterrupted block only (a blank line ends a block)."""
+        ``hi``: the last block of them (a blank line ends a block)."""
         block: list[tuple[int, str]] = []
         pos = lo
-        for line in self.text[lo:hi].split("\n"):
+        *lines, _ = self.text[lo:hi].split("\n")  # the last: indentation before hi
+        for line in lines:
             stripped = line.strip()
             if stripped.startswith("--"):
                 block.append((pos + line.index("--"), stripped[2:]))
-            elif not stripped or stripped == ";":
-                if not stripped:
-                    block = []
-            else:
+            elif stripped != ";":
                 block = []
             pos += len(line) + 1
         yield from block
