@@ -180,7 +180,8 @@ def imported(project: Path) -> Iterator[tuple[Any, Any]]:
 
 
 def check_round_trips(project: Path) -> None:
-    """Every example survives its message's Avro and JSON codecs."""
+    """Every example, and the same message with its defaults, survives its
+    message's Avro and JSON codecs."""
     if not list(project.glob("src/*/generated/examples.py")):
         return  # no messages, nothing to send
     with imported(project) as (codecs, examples):
@@ -194,8 +195,16 @@ def check_round_trips(project: Path) -> None:
             const = name.removeprefix("example_").upper()
             avro = getattr(codecs, f"{const}_AVRO")
             json_codec = getattr(codecs, f"{const}_JSON")
-            assert avro.decode(avro.encode(message)) == message, name
-            assert json_codec.decode(json_codec.encode(message)) == message, name
+            # The same message with every field left at its default.
+            model = type(message)
+            required = {
+                attr: getattr(message, attr)
+                for attr, info in model.model_fields.items()
+                if info.is_required()
+            }
+            for m in (message, model(**required)):
+                assert avro.decode(avro.encode(m)) == m, name
+                assert json_codec.decode(json_codec.encode(m)) == m, name
 
 
 def check_bad_input(case: str, project: Path, update: bool) -> None:

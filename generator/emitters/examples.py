@@ -94,6 +94,8 @@ class _Examples:
         if isinstance(t, ir.Fixed):
             if t.logical is not None:
                 return self.literals.value(self._logical(t.logical))
+            if t.size > 32:
+                return f"bytes({t.size})"
             return py_bytes(bytes(range(t.size)))
         self.used.add(t.py_name)
         args = tuple(

@@ -45,6 +45,7 @@ _LOGICAL_BASE: dict[str, tuple[str, ...]] = {
     "uuid": ("string",),
     "decimal": ("bytes", "fixed"),
 }
+_MAX_FIXED = 2**31 - 1  # Java and C size a fixed with a 32-bit int
 _INT_RANGE = {"int": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
 
 
@@ -117,7 +118,7 @@ def _collect_file(state: _State, doc: JsonDocument) -> None:
     if not roots:
         state.error(doc, "", "empty schema file: expected a named type or a list")
     for ptr, node in roots:
-        if not (isinstance(node, dict) and node.get("type") in _NAMED_KINDS):
+        if not (isinstance(node, dict) and _text(node.get("type")) in _NAMED_KINDS):
             state.error(
                 doc,
                 ptr,
@@ -146,8 +147,8 @@ def _collect(
     if not isinstance(node, dict):
         return
     kind = node.get("type")
-    if kind in _NAMED_KINDS:
-        fullname = _define(state, doc, ptr, node, namespace, cast(str, kind), top_level)
+    if isinstance(kind, str) and kind in _NAMED_KINDS:
+        fullname = _define(state, doc, ptr, node, namespace, kind, top_level)
         if fullname is None or kind not in ("record", "error"):
             return
         inner_ns = fullname.rpartition(".")[0]
@@ -444,14 +445,22 @@ class _Builder:
                 + ("" if size is None else f", found {_describe(size)}"),
             )
             return None
+        if size > _MAX_FIXED:
+            self.err(
+                d.doc,
+                pointer(d.ptr, "size"),
+                f"fixed {d.fullname!r} is {size} bytes, more than the {_MAX_FIXED} "
+                "that Avro implementations support",
+            )
+            return None
         logical = None
-        lname = d.node.get("logicalType")
+        lname = _text(d.node.get("logicalType"))
         if lname == "decimal":
             logical = self._decimal(d.doc, d.ptr, d.node, fixed=d.fullname, size=size)
             if logical is None:
                 return None
         elif lname in _LOGICAL_BASE:
-            self._wrong_base(d.doc, d.ptr, cast(str, lname), "fixed")
+            self._wrong_base(d.doc, d.ptr, lname, "fixed")
             return None
         return ir.Fixed(
             d.fullname,
@@ -516,7 +525,7 @@ class _Builder:
     def _primitive(
         self, doc: JsonDocument, ptr: str, node: dict[str, Any], kind: str
     ) -> ir.Type | None:
-        lname = node.get("logicalType")
+        lname = _text(node.get("logicalType"))
         if lname is None or lname not in _LOGICAL_BASE:
             return ir.Primitive(cast(ir.PrimitiveName, kind))
         if kind not in _LOGICAL_BASE[lname]:
@@ -571,7 +580,7 @@ class _Builder:
             )
             return None
         if fixed is not None:
-            most = math.floor(math.log10(2 ** (8 * size - 1) - 1)) if size else 0
+            most = _max_decimal_digits(size)
             if precision > most:
                 self.err(
                     doc,
@@ -666,6 +675,21 @@ def _union_key(t: ir.Type) -> str:
         case ir.Ref(fullname):
             return f"named type {fullname!r}"
     return repr(t)
+
+
+def _max_decimal_digits(size: int) -> int:
+    """How many decimal digits a two's-complement number of ``size`` bytes
+    always holds: floor(log10(2 ** (8 * size - 1) - 1))."""
+    if size == 0:
+        return 0
+    if size > 4096:  # no exact big integer for absurd sizes
+        return int((8 * size - 1) * math.log10(2))
+    return len(str(2 ** (8 * size - 1) - 1)) - 1
+
+
+def _text(value: Any) -> str | None:
+    """``value`` if it is a string: JSON objects and lists are not hashable."""
+    return value if isinstance(value, str) else None
 
 
 def _describe(value: Any) -> str:

@@ -217,6 +217,14 @@ ORDER_SCHEMA: Final = r"""
       "type": "string",
       "default": "",
       "order": "ignore"
+    },
+    {
+      "name": "signature",
+      "type": {
+        "type": "fixed",
+        "name": "golden.shop.Signature",
+        "size": 64
+      }
     }
   ]
 }
@@ -362,6 +370,14 @@ INVOICE_SCHEMA: Final = r"""
             "type": "string",
             "default": "",
             "order": "ignore"
+          },
+          {
+            "name": "signature",
+            "type": {
+              "type": "fixed",
+              "name": "golden.shop.Signature",
+              "size": 64
+            }
           }
         ]
       }
@@ -467,6 +483,7 @@ def _write_order(out: bytearray, message: Order) -> None:
     _write_optional_invoice(out, message.invoice)
     write_long(out, message.total_cents)
     write_string(out, message.note)
+    _write_signature(out, message.signature)
 
 
 def _read_order(data: bytes, pos: int) -> tuple[Order, int]:
@@ -478,6 +495,7 @@ def _read_order(data: bytes, pos: int) -> tuple[Order, int]:
     invoice, pos = _read_optional_invoice(data, pos)
     total_cents, pos = read_long(data, pos)
     note, pos = read_string(data, pos)
+    signature, pos = _read_signature(data, pos)
     values = {
         "id": id,
         "customer": customer,
@@ -486,6 +504,7 @@ def _read_order(data: bytes, pos: int) -> tuple[Order, int]:
         "invoice": invoice,
         "total_cents": total_cents,
         "note": note,
+        "signature": signature,
     }
     return _build_order(values), pos
 
@@ -558,6 +577,7 @@ _read_order_id: Final = fixed_reader(16)
 _read_line_array: Final = array_reader(_read_line)
 _read_status: Final = enum_reader(Status.OPEN, Status.PAID, Status.SHIPPED)
 _read_optional_invoice: Final = optional_reader(_read_invoice, 0)
+_read_signature: Final = fixed_reader(64)
 _read_optional_string: Final = optional_reader(read_string, 0)
 _read_address_array: Final = array_reader(_read_address)
 _read_country: Final = enum_reader(Country.DE, Country.FR, Country.US)
@@ -566,6 +586,7 @@ _write_order_id: Final = fixed_writer(16)
 _write_line_array: Final = array_writer(_write_line)
 _write_status: Final = enum_writer(Status.OPEN, Status.PAID, Status.SHIPPED)
 _write_optional_invoice: Final = optional_writer(_write_invoice, 0)
+_write_signature: Final = fixed_writer(64)
 _write_optional_string: Final = optional_writer(write_string, 0)
 _write_address_array: Final = array_writer(_write_address)
 _write_country: Final = enum_writer(Country.DE, Country.FR, Country.US)
@@ -591,7 +612,7 @@ LINE_JSON: Final = JsonCodec(Line)
 ORDER_AVRO: Final = AvroCodec(
     Order,
     ORDER_SCHEMA,
-    fingerprint=bytes.fromhex("d330e6e1487e87c4"),
+    fingerprint=bytes.fromhex("b56eb7c3b75b945b"),
     write=_write_order,
     read=_read_order,
 )
@@ -600,7 +621,7 @@ ORDER_JSON: Final = JsonCodec(Order)
 INVOICE_AVRO: Final = AvroCodec(
     Invoice,
     INVOICE_SCHEMA,
-    fingerprint=bytes.fromhex("305dd9b285aae22d"),
+    fingerprint=bytes.fromhex("a17da48a84abd4be"),
     write=_write_invoice,
     read=_read_invoice,
 )

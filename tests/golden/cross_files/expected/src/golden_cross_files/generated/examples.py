@@ -79,11 +79,13 @@ def example_order() -> Order:
                 invoice=None,
                 total_cents=1700000000123,
                 note="note",
+                signature=bytes(64),
             ),
             reason="reason",
         ),
         total_cents=1700000000123,
         note="note",
+        signature=bytes(64),
     )
 
 
@@ -116,6 +118,7 @@ def example_invoice() -> Invoice:
             invoice=None,
             total_cents=1700000000123,
             note="note",
+            signature=bytes(64),
         ),
         reason="reason",
     )

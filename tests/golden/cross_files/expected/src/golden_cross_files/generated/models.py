@@ -27,6 +27,10 @@ OrderId = Annotated[bytes, Field(min_length=16, max_length=16)]
 """Avro fixed ``golden.shop.OrderId`` (16 bytes)."""
 
 
+Signature = Annotated[bytes, Field(min_length=64, max_length=64)]
+"""Avro fixed ``golden.shop.Signature`` (64 bytes)."""
+
+
 class Status(StrEnum):
     """Avro enum ``golden.shop.Status``."""
 
@@ -79,6 +83,7 @@ class Order(SchemaModel):
     invoice: Invoice | None = None
     total_cents: Int64
     note: str = ""
+    signature: Signature
 
 
 Order.model_rebuild()
