@@ -208,7 +208,9 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
     """Class names for named types, unique within a service.
 
     The short name is used as is (PascalCased); when two namespaces define the
-    same short name, each gets its namespace's last part as prefix.
+    same short name, each gets its namespace's last part as prefix.  Names
+    also differ once snake-cased (``HTTPStatus``, ``HttpStatus``), since the
+    codec constants and example functions are named from that.
     """
     fullnames = sorted(fullnames)
     by_short: dict[str, list[str]] = {}
@@ -217,6 +219,7 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
             full
         )
     taken: set[str] = set()
+    snakes: set[str] = set()
     out: dict[str, str] = {}
     for short, fulls in sorted(by_short.items()):
         for full in fulls:
@@ -229,7 +232,13 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
                 base = "T" + base
             if base in RESERVED_CLASS_NAMES | _AMBIGUOUS or keyword.iskeyword(base):
                 base += "Type"
-            out[full] = _unique(base, taken)
+            name, n = base, 2
+            while name in taken or snake_case(name) in snakes:
+                name = f"{base}_{n}"
+                n += 1
+            taken.add(name)
+            snakes.add(snake_case(name))
+            out[full] = name
     return out
 
 
