@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,21 +66,23 @@ def load_json(path: str, text: str) -> JsonDocument:
     # Avro implementation) does not.
     bad = _find_non_finite(value)
     if bad is not None:
-        raise SchemaError(
-            [
-                Diagnostic(
-                    doc.span(bad[0]),
-                    f"invalid JSON: {bad[1]} is not a JSON number",
-                )
-            ]
+        span = doc.span(bad)
+        line = text.splitlines()[span.line - 1]
+        token = re.match(r"-?[\w.+-]+", line[span.col - 1 :])
+        written = token[0] if token else "?"
+        message = (
+            f"invalid JSON: {written} is not a JSON number"
+            if written.lstrip("-") in ("NaN", "Infinity")
+            else f"the number {written} is out of the range of a double"
         )
+        raise SchemaError([Diagnostic(span, message)])
     return doc
 
 
-def _find_non_finite(value: Any, ptr: str = "") -> tuple[str, str] | None:
+def _find_non_finite(value: Any, ptr: str = "") -> str | None:
+    """The pointer of the first NaN or infinite number in ``value``."""
     if isinstance(value, float) and not math.isfinite(value):
-        text = "NaN" if math.isnan(value) else "Infinity"
-        return ptr, text if value > 0 or math.isnan(value) else "-" + text
+        return ptr
     children: Any = ()
     if isinstance(value, dict):
         children = value.items()

@@ -615,18 +615,27 @@ class _Builder:
         for full in candidates:
             if full in self.state.definitions:
                 return ir.Ref(full)
-        close = difflib.get_close_matches(
-            candidates[0], [*self.state.definitions, *PRIMITIVES], n=1
-        )
+        close = self._suggest(name, namespace)
         self.err(
             doc,
             ptr,
             f"unknown type {name!r}",
-            f"did you mean {close[0]!r}?"
+            f"did you mean {close!r}?"
             if close
             else "named types must be defined in a file under schemas/messages",
         )
         return None
+
+    def _suggest(self, name: str, namespace: str) -> str:
+        """The defined type (or primitive) ``name`` most likely meant, spelled
+        as it would be written here; '' when nothing is close."""
+        spellings: dict[str, str] = {p: p for p in PRIMITIVES}
+        for full in sorted(self.state.definitions):
+            ns, _, short = full.rpartition(".")
+            spellings.setdefault(full, full)
+            spellings.setdefault(short, short if ns == namespace else full)
+        close = difflib.get_close_matches(name, sorted(spellings), n=1)
+        return spellings[close[0]] if close else ""
 
     def _union(
         self, doc: JsonDocument, ptr: str, node: list[Any], namespace: str
