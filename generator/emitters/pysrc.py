@@ -58,7 +58,11 @@ def py_bytes(data: bytes) -> str:
 
 def docstring(text: str, indent: str) -> list[str]:
     """Lines of a docstring, as ruff format normalises them."""
-    text = text.expandtabs(4).replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4)
+    text = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    # Control and invisible characters become escapes: a NUL would make the
+    # module unreadable, and a form feed or U+2028 would break the line.
+    text = "".join(c if c == "\n" or c.isprintable() else repr(c)[1:-1] for c in text)
     lines = [line.rstrip() for line in text.strip().splitlines()]
     if not lines:
         return []

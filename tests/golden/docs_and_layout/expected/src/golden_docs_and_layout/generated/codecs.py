@@ -51,6 +51,7 @@ from .models import (
     AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines,
     Blank,
     BlankEnum,
+    Control,
     Documented,
     Inner,
     Status,
@@ -125,6 +126,21 @@ DOCUMENTED_SCHEMA: Final = r"""
         "name": "golden.docs.Blank",
         "doc": " \n\t ",
         "fields": []
+      }
+    },
+    {
+      "name": "control",
+      "type": {
+        "type": "record",
+        "name": "golden.docs.Control",
+        "doc": "nul \u0000, form\ffeed, CR\r\nLF, lone\rCR, zero\u200bwidth, line\u2028separator",
+        "fields": [
+          {
+            "name": "odd",
+            "type": "string",
+            "doc": "nul \u0000, form\ffeed, CR\r\nLF, zero\u200bwidth"
+          }
+        ]
       }
     },
     {
@@ -398,6 +414,7 @@ def _write_documented(out: bytearray, message: Documented) -> None:
     _write_status(out, message.status)
     _write_hash(out, message.hash)
     _write_blank(out, message.blank)
+    _write_control(out, message.control)
     _write_blank_enum(out, message.blank_enum)
     _write_blank_fixed(out, message.blank_fixed)
 
@@ -414,6 +431,7 @@ def _read_documented(data: bytes, pos: int) -> tuple[Documented, int]:
     status, pos = _read_status(data, pos)
     hash, pos = _read_hash(data, pos)
     blank, pos = _read_blank(data, pos)
+    control, pos = _read_control(data, pos)
     blank_enum, pos = _read_blank_enum(data, pos)
     blank_fixed, pos = _read_blank_fixed(data, pos)
     values = {
@@ -427,6 +445,7 @@ def _read_documented(data: bytes, pos: int) -> tuple[Documented, int]:
         "status": status,
         "hash": hash,
         "blank": blank,
+        "control": control,
         "blank_enum": blank_enum,
         "blank_fixed": blank_fixed,
     }
@@ -496,6 +515,20 @@ def _write_blank(out: bytearray, message: Blank) -> None:
 def _read_blank(data: bytes, pos: int) -> tuple[Blank, int]:
     """The ``Blank`` at ``pos``, and the position after it."""
     return _build_blank({}), pos
+
+
+def _write_control(out: bytearray, message: Control) -> None:
+    """Appends the Avro binary encoding of ``message``."""
+    write_string(out, message.odd)
+
+
+def _read_control(data: bytes, pos: int) -> tuple[Control, int]:
+    """The ``Control`` at ``pos``, and the position after it."""
+    odd, pos = read_string(data, pos)
+    values = {
+        "odd": odd,
+    }
+    return _build_control(values), pos
 
 
 def _write_a_very_long_record_name_that(
@@ -571,6 +604,7 @@ _build_documented: Final = model_builder(Documented)
 _build_inner: Final = model_builder(Inner)
 _build_wrapping_long_names_message: Final = model_builder(WrappingLongNamesMessage)
 _build_blank: Final = model_builder(Blank)
+_build_control: Final = model_builder(Control)
 _build_a_very_long_record_name_that: Final = model_builder(
     AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines
 )
@@ -631,7 +665,7 @@ _write_an_enum_with_an_extremely_long: Final = enum_writer(
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.B,
 )
-_write_a_fixed_decimal_with_a_very_long: Final = fixed_decimal_writer(8, 6)
+_write_a_fixed_decimal_with_a_very_long: Final = fixed_decimal_writer(8, 18, 6)
 _write_union: Final = union_writer(
     (
         AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults,
@@ -662,7 +696,7 @@ _write_union2: Final = union_writer(
     (Decimal, _write_a_fixed_decimal_with_a_very_long),
     (list, _write_a_fixed_decimal_with_a_very_long2),
 )
-_write_decimal30_10: Final = decimal_writer(10)
+_write_decimal30_10: Final = decimal_writer(30, 10)
 _write_string_array: Final = array_writer(write_string)
 _write_an_enum_with_an_extremely_long4: Final = map_writer(
     _write_an_enum_with_an_extremely_long
@@ -683,7 +717,7 @@ _write_inner_array_map_array: Final = array_writer(_write_inner_array_map)
 DOCUMENTED_AVRO: Final = AvroCodec(
     Documented,
     DOCUMENTED_SCHEMA,
-    fingerprint=bytes.fromhex("6b1088510920ba46"),
+    fingerprint=bytes.fromhex("c64cda5508b3f152"),
     write=_write_documented,
     read=_read_documented,
 )

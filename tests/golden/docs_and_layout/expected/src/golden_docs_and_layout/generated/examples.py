@@ -16,6 +16,7 @@ from .models import (
     AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines,
     Blank,
     BlankEnum,
+    Control,
     Documented,
     Inner,
     Status,
@@ -36,6 +37,9 @@ def example_documented() -> Documented:
         status=Status.A,
         hash=b"\x00\x01",
         blank=Blank(),
+        control=Control(
+            odd="odd",
+        ),
         blank_enum=BlankEnum.X,
         blank_fixed=b"\x00",
     )

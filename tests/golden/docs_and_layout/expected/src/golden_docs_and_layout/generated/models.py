@@ -55,6 +55,15 @@ class Blank(SchemaModel):
     """Avro record ``golden.docs.Blank``."""
 
 
+class Control(SchemaModel):
+    """nul \x00, form\x0cfeed, CR
+    LF, lone
+    CR, zero\u200bwidth, line\u2028separator
+    """
+
+    odd: str = Field(description="nul \x00, form\x0cfeed, CR\r\nLF, zero\u200bwidth")
+
+
 class Documented(SchemaModel):
     """A record whose docs need escaping.
 
@@ -73,6 +82,7 @@ class Documented(SchemaModel):
     status: Status
     hash: Hash
     blank: Blank
+    control: Control
     blank_enum: BlankEnum
     blank_fixed: BlankFixed
 
