@@ -43,6 +43,20 @@ def _route(route: Route) -> KafkaRoute:
     return route
 
 
+async def _quietly(closing: Any) -> None:
+    """Close an aiokafka client as well as can be: with the broker gone, its
+    background tasks end in errors or in a CancelledError of their own, which
+    must not abort the shutdown (a cancellation of ours still propagates)."""
+    try:
+        await closing
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+    except Exception as exc:
+        _log.warning("error while closing a Kafka client", error=repr(exc))
+
+
 class KafkaBroker(Broker):
     """Producer: ``acks``, idempotence, linger, batch size and compression
     from ``KafkaSettings`` (a channel may pick its own compression).
@@ -110,8 +124,7 @@ class KafkaBroker(Broker):
         await asyncio.gather(*(c.stop(timeout) for c in consumers))
         producers, self._producers = self._producers, {}
         for p in producers.values():
-            with contextlib.suppress(Exception):
-                await p.stop()  # flushes what is batched
+            await _quietly(p.stop())  # flushes what is batched
         self._started = False
 
     async def send(
@@ -260,8 +273,7 @@ class _Consumer:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if self.consumer is not None:
-            with contextlib.suppress(Exception):
-                await self.consumer.stop()
+            await _quietly(self.consumer.stop())
         _log.info("consumer stopped", topic=self.topic)
 
     async def _run(self) -> None:
