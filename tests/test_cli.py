@@ -118,9 +118,15 @@ def test_regen_removes_files_whose_schema_disappeared(service: Path) -> None:
     pyproject = service / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(text[: text.index("[tool.svcforge.channels")])
+    for path in [
+        *(service / "schemas/tables").glob("*.sql"),
+        *(service / "schemas/queries").glob("*.sql"),
+    ]:
+        path.unlink()
     assert main(["regen", str(service)]) == 0
     assert sorted(p.name for p in (service / GENERATED).iterdir()) == ["__init__.py"]
     assert not (service / "tests/generated/test_messages.py").exists()
+    assert not list((service / "tests/generated").glob("test_db_*.py"))
 
 
 def test_regen_never_touches_files_outside_generated_folders(service: Path) -> None:

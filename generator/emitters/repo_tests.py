@@ -75,6 +75,13 @@ def _key_of(m: TableModule, row: str) -> list[str]:
     return [f"{row}.{c.py_name}" for c in m.pk]
 
 
+def _tuple(name: str, items: list[str], indent: str) -> list[str]:
+    """``name = (a, b)`` (a one-tuple keeps its comma), laid out as ruff would."""
+    if len(items) == 1:
+        return [f"{indent}{name} = ({items[0]},)"]
+    return expanded(f"{name} = (", items, ")", indent)
+
+
 def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[str]:
     t = m.table
     lines = [
@@ -82,72 +89,69 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
         f"{I2}first = await repo.insert(EXAMPLES[0])",
         f"{I2}assert_stored(first, EXAMPLES[0])",
     ]
-    key = ", ".join(_key_of(m, "first"))
     if m.pk:
-        lines.append(f"{I2}assert await repo.get({key}) == first")
+        lines += _tuple("key", _key_of(m, "first"), I2)
+        lines.append(f"{I2}assert await repo.get(*key) == first")
     for k in t.unique_keys:
         cols = [t.column(c) for c in k.columns]
         name = "get_by_" + "_and_".join(c.py_name.rstrip("_") for c in cols)
-        args = ", ".join(f"first.{c.py_name}" for c in cols)
-        lines += expanded(f"assert await repo.{name}(", [args], ") == first", I2)
+        args = [f"first.{c.py_name}" for c in cols]
+        lines += expanded(f"found = await repo.{name}(", args, ")", I2)
+        lines.append(f"{I2}assert found == first")
     lines += [
         f"{I2}assert await repo.insert_many(EXAMPLES[1:]) == 2",
         f"{I2}assert await repo.count() == 3",
     ]
     if m.pk:
         last = _key_of(m, "rows[-1]")
-        after = last[0] if len(last) == 1 else f"({', '.join(last)})"
-        lines += [
-            f"{I2}rows = await repo.page(limit=2)",
-            f"{I2}rows += await repo.page(after={after}, limit=10)",
-            f"{I2}assert len(rows) == 3 and first in rows",
-        ]
+        lines.append(f"{I2}rows = await repo.page(limit=2)")
+        if len(last) == 1:
+            lines.append(f"{I2}rows += await repo.page(after={last[0]}, limit=10)")
+        else:
+            lines += expanded("after = (", last, ")", I2)
+            lines.append(f"{I2}rows += await repo.page(after=after, limit=10)")
+        lines.append(f"{I2}assert len(rows) == 3 and first in rows")
     if m.pk and m.updatable:
-        lines += _update_lines(service, m, key, imports)
+        lines += _update_lines(service, m, imports)
     if m.can_upsert():
         imports.add("dataclasses", "replace")
-        pk = ", ".join(
+        pk = [
             f"{c.py_name}={v}" for c, v in zip(m.pk, _key_of(m, "first"), strict=True)
-        )
-        lines += expanded(
-            "again = await repo.upsert(", [f"replace(EXAMPLES[0], {pk})"], ")", I2
-        )
+        ]
+        lines += expanded("stored = replace(", ["EXAMPLES[0]", *pk], ")", I2)
         lines += [
-            f"{I2}assert await repo.get({key}) == again",
+            f"{I2}again = await repo.upsert(stored)",
+            f"{I2}assert await repo.get(*key) == again",
             f"{I2}assert await repo.count() == 3",
         ]
     if m.pk:
         lines += [
             f"{I2}with pytest.raises(RuntimeError):",
             f"{I3}async with db.transaction() as tx:",
-            f"{I3}{I1}assert await {m.repo}(tx).delete({key})",
+            f"{I3}{I1}assert await {m.repo}(tx).delete(*key)",
             f'{I3}{I1}raise RuntimeError("roll back")',
             f"{I2}assert await repo.count() == 3",
-            f"{I2}assert await repo.delete({key})",
-            f"{I2}assert await repo.get({key}) is None",
-            f"{I2}assert not await repo.delete({key})",
+            f"{I2}assert await repo.delete(*key)",
+            f"{I2}assert await repo.get(*key) is None",
+            f"{I2}assert not await repo.delete(*key)",
             f"{I2}assert await repo.count() == 2",
         ]
     return lines
 
 
-def _update_lines(
-    service: ir.Service, m: TableModule, key: str, imports: Imports
-) -> list[str]:
+def _update_lines(service: ir.Service, m: TableModule, imports: Imports) -> list[str]:
     col = m.updatable[0]
-    value = example(col.type, 4, service, imports)
-    lines = expanded(
-        "updated = await repo.update(", [key, f"{col.py_name}={value}"], ")", I2
-    )
+    lines = [f"{I2}new_value = {example(col.type, 4, service, imports)}"]
     lines += [
-        f"{I2}assert updated is not None and updated.{col.py_name} == {value}",
-        f"{I2}assert await repo.get({key}) == updated",
+        f"{I2}updated = await repo.update(*key, {col.py_name}=new_value)",
+        f"{I2}assert updated is not None and updated.{col.py_name} == new_value",
+        f"{I2}assert await repo.get(*key) == updated",
     ]
     nullable = [c for c in m.updatable if c.nullable]
     if nullable:
         c = nullable[0]
-        lines += expanded(
-            "cleared = await repo.update(", [key, f"{c.py_name}=None"], ")", I2
-        )
-        lines.append(f"{I2}assert cleared is not None and cleared.{c.py_name} is None")
+        lines += [
+            f"{I2}cleared = await repo.update(*key, {c.py_name}=None)",
+            f"{I2}assert cleared is not None and cleared.{c.py_name} is None",
+        ]
     return lines

@@ -188,7 +188,7 @@ class TableModule:
         if c.identity or (c.default or "").startswith("nextval("):
             # The sequence behind a serial or identity column, found at run
             # time so that renaming the table does not break the statement.
-            table = py_str(qualified(self.table)).strip('"').replace("'", "''")
+            table = qualified(self.table).replace("'", "''")
             return f"nextval(pg_get_serial_sequence('{table}', '{c.name.replace(chr(39), chr(39) * 2)}'))"
         return f"({c.default})"
 
@@ -383,9 +383,10 @@ class TableModule:
     def update_method(self) -> list[str]:
         self.imports.add("svcforge.db", "UNSET", "Unset", "changed")
         params = [*self._params(self.pk), "*"]
-        params += [
-            f"{c.py_name}: {self.annotation(c)} | Unset = UNSET" for c in self.updatable
-        ]
+        for c in self.updatable:
+            base = py_type(c.type, False, self.service, self.imports)
+            null = " | None" if c.nullable and base != "JsonValue" else ""
+            params.append(f"{c.py_name}: {base} | Unset{null} = UNSET")
         doc = (
             "Set the columns given (``None`` is NULL; ``UNSET`` leaves a column as\n"
             "it is); return the updated row, or None when no row has this key."

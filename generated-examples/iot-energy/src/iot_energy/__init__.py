@@ -1,0 +1,1 @@
+"""IoT energy telemetry service: devices, readings and alerts (example)."""
