@@ -3,6 +3,7 @@
 from market_data.generated.channels import Channels
 from market_data.generated.examples import example_trade
 from market_data.generated.models import Trade
+
 from svcforge.messaging import MessageContext, Messaging
 
 

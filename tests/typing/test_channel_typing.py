@@ -43,10 +43,24 @@ def test_mypy_rejects_the_wrong_model() -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     by_line = {int(re.split(r":", e)[1]): e for e in errors}
+    source = (HERE / "wrong_model.py").read_text().splitlines()
+
+    def line_of(text: str) -> int:
+        return next(n for n, line in enumerate(source, 1) if text in line)
+
     assert len(errors) == 3, result.stdout
-    assert 'Argument 1 to "publish" of "PublishChannel" has incompatible type "Candle"; expected "Trade"' in by_line[11]
-    assert 'Argument 1 to "handler" of "ConsumeChannel" has incompatible type' in by_line[19]
-    assert '"PublishChannel[Candle]" has no attribute "handler"' in by_line[23]
+    assert (
+        'Argument 1 to "publish" of "PublishChannel" has incompatible type "Candle"; expected "Trade"'
+        in by_line[line_of("publish(example_candle())")]
+    )
+    assert (
+        'Argument 1 to "handler" of "ConsumeChannel" has incompatible type'
+        in by_line[line_of("trades.handler(handle_candle)")]
+    )
+    assert (
+        '"PublishChannel[Candle]" has no attribute "handler"'
+        in by_line[line_of("candles.handler(handle_candle)")]
+    )
 
 
 @pytest.mark.slow

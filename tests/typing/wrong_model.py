@@ -4,6 +4,7 @@ registers a handler typed for the wrong model (see test_channel_typing.py)."""
 from market_data.generated.channels import Channels
 from market_data.generated.examples import example_candle
 from market_data.generated.models import Candle
+
 from svcforge.messaging import MessageContext, Messaging
 
 
