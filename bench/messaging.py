@@ -1,0 +1,324 @@
+"""Typed channels vs the hand-written equivalent, on the same broker and the
+same trade message.
+
+Kafka (Tansu on loopback): typed ``send`` of N trades (futures gathered) vs
+fastavro-encoding a dict and aiokafka ``send()`` with futures gathered; typed
+consume (handler per message, commit per batch) vs aiokafka ``getmany()`` +
+fastavro decode + commit per batch.  Redis: typed publish (auto-pipelined
+XADD) vs pipelined XADD; typed consume vs XREADGROUP + decode + XACK with
+redis.asyncio and hiredis.  Starts its own Tansu and Redis (svcforge.testing).
+
+    python bench/messaging.py [--quick]
+
+Ends with ``bench: kafka_publish_vs_raw=… kafka_consume_vs_raw=…
+redis_publish_vs_raw=… redis_consume_vs_raw=…`` (typed rate / raw rate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import sys
+import time
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "generated-examples/market-data/src"))
+
+import aiokafka  # noqa: E402
+from fastavro import parse_schema, schemaless_reader, schemaless_writer  # noqa: E402
+from market_data.generated.channels import TRADES  # noqa: E402
+from market_data.generated.codecs import TRADE_AVRO  # noqa: E402
+from market_data.generated.examples import example_trade  # noqa: E402
+from market_data.generated.models import Trade  # noqa: E402
+from redis.asyncio import Redis  # noqa: E402
+
+from svcforge.messaging import (  # noqa: E402
+    ConsumeChannel,
+    KafkaBroker,
+    KafkaSettings,
+    MessageContext,
+    Messaging,
+    PublishChannel,
+    RedisBroker,
+    RedisSettings,
+)
+from svcforge.testing import start_kafka, start_redis  # noqa: E402
+
+PARSED = parse_schema(TRADE_AVRO.schema)
+BATCH = 1000
+
+
+def raw_encode(record: dict[str, Any]) -> bytes:
+    buf = io.BytesIO()
+    schemaless_writer(buf, PARSED, record)
+    return buf.getvalue()
+
+
+def kafka_settings(bootstrap: str, prefix: str) -> KafkaSettings:
+    return KafkaSettings(
+        bootstrap_servers=bootstrap,
+        name_prefix=prefix,
+        enable_idempotence=False,
+        session_timeout_ms=1000,
+        heartbeat_interval_ms=300,
+        fetch_max_records=BATCH,
+        linger_ms=5,
+        max_batch_size=65536,
+    )
+
+
+def producer_args(bootstrap: str) -> dict[str, Any]:
+    return {
+        "bootstrap_servers": bootstrap,
+        "acks": "all",
+        "enable_idempotence": False,
+        "linger_ms": 5,
+        "max_batch_size": 65536,
+    }
+
+
+class Clock:
+    """Time from the first handled message to the last."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.count = 0
+        self.first = 0.0
+        self.last = 0.0
+        self.done = asyncio.Event()
+
+    def tick(self) -> None:
+        if self.count == 0:
+            self.first = time.perf_counter()
+        self.count += 1
+        if self.count == self.n:
+            self.last = time.perf_counter()
+            self.done.set()
+
+    @property
+    def seconds(self) -> float:
+        return self.last - self.first
+
+
+async def kafka_publish_typed(
+    bootstrap: str, trades: list[Trade], prefix: str
+) -> float:
+    messaging = Messaging(kafka=KafkaBroker(kafka_settings(bootstrap, prefix)))
+    channel = PublishChannel(replace(TRADES, redis=None, consume_from=None), messaging)
+    async with messaging:
+        await channel.publish(trades[0])  # connect and create the topic first
+        start = time.perf_counter()
+        await asyncio.gather(*[await channel.send(t) for t in trades])
+        return time.perf_counter() - start
+
+
+async def kafka_publish_raw(bootstrap: str, trades: list[Trade], topic: str) -> float:
+    producer = aiokafka.AIOKafkaProducer(**producer_args(bootstrap))
+    await producer.start()
+    try:
+        records = [t.model_dump() for t in trades]
+        await producer.send_and_wait(topic, raw_encode(records[0]))
+        start = time.perf_counter()
+        futures = [
+            await producer.send(topic, raw_encode(r), key=r["symbol"].encode())
+            for r in records
+        ]
+        await asyncio.gather(*futures)
+        return time.perf_counter() - start
+    finally:
+        await producer.stop()
+
+
+async def kafka_consume_typed(bootstrap: str, n: int, prefix: str) -> float:
+    messaging = Messaging(kafka=KafkaBroker(kafka_settings(bootstrap, prefix)))
+    channel = ConsumeChannel(
+        replace(TRADES, redis=None, group="bench-typed"), messaging
+    )
+    clock = Clock(n)
+
+    @channel.handler
+    async def handle(trade: Trade, ctx: MessageContext) -> None:
+        clock.tick()
+
+    async with messaging:
+        await asyncio.wait_for(clock.done.wait(), 300)
+    return clock.seconds
+
+
+async def kafka_consume_raw(bootstrap: str, n: int, topic: str) -> float:
+    consumer = aiokafka.AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id="bench-raw",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=1000,
+        heartbeat_interval_ms=300,
+        max_poll_records=BATCH,
+    )
+    await consumer.start()
+    count, first = 0, 0.0
+    try:
+        while count < n:
+            batch = await consumer.getmany(timeout_ms=100, max_records=BATCH)
+            for records in batch.values():
+                for r in records:
+                    if count == 0:
+                        first = time.perf_counter()
+                    schemaless_reader(io.BytesIO(r.value), PARSED, PARSED)
+                    count += 1
+            if batch:
+                await consumer.commit()
+        return time.perf_counter() - first
+    finally:
+        await consumer.stop()
+
+
+async def redis_publish_typed(url: str, trades: list[Trade], prefix: str) -> float:
+    messaging = Messaging(redis=RedisBroker(RedisSettings(url=url, name_prefix=prefix)))
+    channel = PublishChannel(replace(TRADES, kafka=None, consume_from=None), messaging)
+    async with messaging:
+        await channel.publish(trades[0])
+        start = time.perf_counter()
+        await asyncio.gather(*[await channel.send(t) for t in trades])
+        return time.perf_counter() - start
+
+
+async def redis_publish_raw(url: str, trades: list[Trade], stream: str) -> float:
+    client = Redis.from_url(url)
+    try:
+        records = [t.model_dump() for t in trades]
+        await client.xadd(stream, {"value": raw_encode(records[0])})
+        start = time.perf_counter()
+        for i in range(0, len(records), BATCH):
+            pipe = client.pipeline(transaction=False)
+            for r in records[i : i + BATCH]:
+                pipe.xadd(
+                    stream,
+                    {"value": raw_encode(r), "key": r["symbol"]},
+                    maxlen=100000,
+                    approximate=True,
+                )
+            await pipe.execute()
+        return time.perf_counter() - start
+    finally:
+        await client.aclose()
+
+
+async def redis_consume_typed(url: str, n: int, prefix: str) -> float:
+    settings = RedisSettings(
+        url=url, name_prefix=prefix, read_count=BATCH, block_ms=100
+    )
+    messaging = Messaging(redis=RedisBroker(settings))
+    channel = ConsumeChannel(
+        replace(TRADES, kafka=None, consume_from="redis", group="bench-typed"),
+        messaging,
+    )
+    clock = Clock(n)
+
+    @channel.handler
+    async def handle(trade: Trade, ctx: MessageContext) -> None:
+        clock.tick()
+
+    async with messaging:
+        await asyncio.wait_for(clock.done.wait(), 300)
+    return clock.seconds
+
+
+async def redis_consume_raw(url: str, n: int, stream: str) -> float:
+    client = Redis.from_url(url)
+    await client.xgroup_create(stream, "bench-raw", id="0", mkstream=True)
+    count, first = 0, 0.0
+    try:
+        while count < n:
+            reply = await client.xreadgroup(
+                "bench-raw", "raw", {stream: ">"}, count=BATCH, block=100
+            )
+            if not reply:
+                continue
+            entries = reply[0][1]
+            for _, fields in entries:
+                if count == 0:
+                    first = time.perf_counter()
+                buf = io.BytesIO(fields[b"value"])
+                schemaless_reader(buf, PARSED, PARSED)
+                count += 1
+            await client.xack(stream, "bench-raw", *[e[0] for e in entries])
+        return time.perf_counter() - first
+    finally:
+        await client.aclose()
+
+
+def make_trades(n: int) -> list[Trade]:
+    base = example_trade()
+    return [
+        base.model_copy(
+            update={
+                "trade_id": uuid.UUID(int=i + 1),
+                "symbol": ("AAPL", "MSFT", "NVDA")[i % 3],
+                "sequence": i,
+            }
+        )
+        for i in range(n)
+    ]
+
+
+async def run(n: int) -> dict[str, tuple[float, float]]:
+    kafka, redis = start_kafka(), start_redis()
+    trades = make_trades(n)
+    try:
+        topic = "market-data.trades"
+        out: dict[str, tuple[float, float]] = {}
+        out["kafka_publish"] = (
+            await kafka_publish_typed(kafka.bootstrap, trades, "typed."),
+            await kafka_publish_raw(kafka.bootstrap, trades, f"raw.{topic}"),
+        )
+        # Both consumers read topics holding the same N trades (+1 warm-up).
+        out["kafka_consume"] = (
+            await kafka_consume_typed(kafka.bootstrap, n + 1, "typed."),
+            await kafka_consume_raw(kafka.bootstrap, n + 1, f"raw.{topic}"),
+        )
+        stream = "market-data:trades"
+        out["redis_publish"] = (
+            await redis_publish_typed(redis.url, trades, "typed:"),
+            await redis_publish_raw(redis.url, trades, f"raw:{stream}"),
+        )
+        out["redis_consume"] = (
+            await redis_consume_typed(redis.url, n + 1, "typed:"),
+            await redis_consume_raw(redis.url, n + 1, f"raw:{stream}"),
+        )
+        return out
+    finally:
+        kafka.stop()
+        redis.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 messages")
+    parser.add_argument("-n", type=int, default=None, help="messages per run")
+    args = parser.parse_args(argv)
+    n = args.n or (2_000 if args.quick else 30_000)
+    import logging
+
+    logging.disable(logging.WARNING)
+    results = asyncio.run(run(n))
+    print(
+        f"messaging: {n} trades of {len(TRADE_AVRO.encode(example_trade()))} bytes each"
+    )
+    print(f"{'case':<16}{'typed msg/s':>14}{'raw msg/s':>14}{'ratio':>8}")
+    ratios = {}
+    for name, (typed, raw) in results.items():
+        typed_rate, raw_rate = n / typed, n / raw
+        ratios[name] = typed_rate / raw_rate
+        print(f"{name:<16}{typed_rate:>14,.0f}{raw_rate:>14,.0f}{ratios[name]:>8.2f}")
+    print("bench: " + " ".join(f"{k}_vs_raw={v:.2f}" for k, v in ratios.items()))
+
+
+if __name__ == "__main__":
+    main()
