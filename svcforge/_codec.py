@@ -127,6 +127,19 @@ class AvroCodec(Generic[M]):
         self._writers[key] = parse_schema(_schema_dict(schema))
         return key
 
+    def with_framing(self, framing: Framing) -> AvroCodec[M]:
+        """The same codec under another framing, e.g. ``ConfluentFraming`` with
+        the id a schema registry gave this schema.  Writer schemas added to this
+        codec are not carried over: their keys belong to its framing."""
+        return AvroCodec(
+            self.model,
+            self.schema,
+            fingerprint=self.fingerprint,
+            framing=framing,
+            write=self._write,
+            read=self._read,
+        )
+
     def encode(self, message: M) -> bytes:
         write = self._write
         if write is not None:

@@ -62,12 +62,15 @@ class Framing:
     def schema_key(self, data: bytes) -> bytes:
         """The schema identification bytes of a framed message."""
         size = len(self.header)
-        if len(data) < size or data[: size - len(self.key)] != self.magic:
+        start = size - len(self.key)
+        if data[:start] != self.magic:
             raise FramingError(
                 f"not {self.name}: expected prefix {self.magic.hex()}, "
-                f"got {bytes(data[: size - len(self.key)]).hex() or 'nothing'}"
+                f"got {bytes(data[:start]).hex() or 'nothing'}"
             )
-        return bytes(data[size - len(self.key) : size])
+        if len(data) < size:
+            raise FramingError(f"truncated {self.name} header: {bytes(data).hex()}")
+        return bytes(data[start:size])
 
     @property
     def magic(self) -> bytes:

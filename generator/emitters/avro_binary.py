@@ -295,8 +295,8 @@ class _Emitter:
                 return self.use(RUNTIME, f"write_{name}")
             case ir.Logical(name="decimal", fixed=str(fixed)):
                 return self.writer(ir.Ref(fixed))
-            case ir.Logical(name="decimal", scale=s):
-                return self.helper("write", t, "decimal_writer", str(s))
+            case ir.Logical(name="decimal", precision=p, scale=s):
+                return self.helper("write", t, "decimal_writer", str(p), str(s))
             case ir.Logical(name=name):
                 return self.use(RUNTIME, f"write_{name.replace('-', '_')}")
             case ir.Array(items):
@@ -325,8 +325,8 @@ class _Emitter:
                 return self.record_functions(named)[0]
             case ir.Enum():
                 return self.helper("write", ref, "enum_writer", *self.members(named))
-            case ir.Fixed(size=size, logical=ir.Logical(scale=s)):
-                args = (str(size), str(s))
+            case ir.Fixed(size=size, logical=ir.Logical(precision=p, scale=s)):
+                args = (str(size), str(p), str(s))
                 return self.helper("write", ref, "fixed_decimal_writer", *args)
             case ir.Fixed(size=size):
                 return self.helper("write", ref, "fixed_writer", str(size))

@@ -736,8 +736,8 @@ _write_candle_interval: Final = enum_writer(
     CandleInterval.H1,
     CandleInterval.D1,
 )
-_write_decimal18_8: Final = decimal_writer(8)
-_write_decimal28_8: Final = decimal_writer(8)
+_write_decimal18_8: Final = decimal_writer(18, 8)
+_write_decimal28_8: Final = decimal_writer(28, 8)
 _write_optional_decimal18_8: Final = optional_writer(_write_decimal18_8, 0)
 _write_price_level_array: Final = array_writer(_write_price_level)
 _write_side: Final = enum_writer(Side.BUY, Side.SELL)
@@ -752,7 +752,7 @@ _write_md5: Final = fixed_writer(16)
 _write_string_or_int_or_null: Final = union_writer(
     (str, write_string), (int, write_int), (type(None), write_null)
 )
-_write_price: Final = fixed_decimal_writer(12, 10)
+_write_price: Final = fixed_decimal_writer(12, 24, 10)
 
 CANDLE_AVRO: Final = AvroCodec(
     Candle,
