@@ -190,7 +190,8 @@ INNER_SCHEMA: Final = r"""
         "name": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
         "symbols": [
           "A_SYMBOL_WITH_A_LONG_NAME_TOO",
-          "B"
+          "B",
+          "A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES"
         ]
       },
       "default": "A_SYMBOL_WITH_A_LONG_NAME_TOO"
@@ -254,7 +255,8 @@ WRAPPING_LONG_NAMES_MESSAGE_SCHEMA: Final = r"""
                     "name": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
                     "symbols": [
                       "A_SYMBOL_WITH_A_LONG_NAME_TOO",
-                      "B"
+                      "B",
+                      "A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES"
                     ]
                   },
                   "default": "A_SYMBOL_WITH_A_LONG_NAME_TOO"
@@ -395,6 +397,14 @@ WRAPPING_LONG_NAMES_MESSAGE_SCHEMA: Final = r"""
       ],
       "doc": "A union that splits over several lines.",
       "default": null
+    },
+    {
+      "name": "labels_map",
+      "type": {
+        "type": "map",
+        "values": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"
+      },
+      "default": {}
     }
   ]
 }
@@ -487,6 +497,7 @@ def _write_wrapping_long_names_message(
         out, message.an_optional_list_of_long_named_fixed_decimals
     )
     _write_union2(out, message.short)
+    _write_an_enum_with_an_extremely_long4(out, message.labels_map)
 
 
 def _read_wrapping_long_names_message(
@@ -498,12 +509,14 @@ def _read_wrapping_long_names_message(
     value2, pos = _read_an_enum_with_an_extremely_long3(data, pos)
     value3, pos = _read_optional_a_fixed_decimal_with_a(data, pos)
     short, pos = _read_union2(data, pos)
+    labels_map, pos = _read_an_enum_with_an_extremely_long4(data, pos)
     values = {
         "a_long_record_defined_inline_with_a_long_name_too": value0,
         "a_union_of_long_named_types_that_is_required": value1,
         "a_map_of_lists_of_long_named_enums_that_wraps": value2,
         "an_optional_list_of_long_named_fixed_decimals": value3,
         "short": short,
+        "labels_map": labels_map,
     }
     return _build_wrapping_long_names_message(values), pos
 
@@ -616,6 +629,7 @@ _read_blank_fixed: Final = fixed_reader(1)
 _read_an_enum_with_an_extremely_long: Final = enum_reader(
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.B,
+    AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES,
 )
 _read_a_fixed_decimal_with_a_very_long: Final = fixed_decimal_reader(8, 18, 6)
 _read_union: Final = union_reader(
@@ -642,11 +656,11 @@ _read_union2: Final = union_reader(
     _read_a_fixed_decimal_with_a_very_long,
     _read_a_fixed_decimal_with_a_very_long2,
 )
-_read_decimal30_10: Final = decimal_reader(30, 10)
-_read_string_array: Final = array_reader(read_string)
 _read_an_enum_with_an_extremely_long4: Final = map_reader(
     _read_an_enum_with_an_extremely_long
 )
+_read_decimal30_10: Final = decimal_reader(30, 10)
+_read_string_array: Final = array_reader(read_string)
 _read_union3: Final = union_reader(
     read_null,
     _read_inner,
@@ -664,6 +678,7 @@ _write_blank_fixed: Final = fixed_writer(1)
 _write_an_enum_with_an_extremely_long: Final = enum_writer(
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
     AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.B,
+    AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES,
 )
 _write_a_fixed_decimal_with_a_very_long: Final = fixed_decimal_writer(8, 18, 6)
 _write_union: Final = union_writer(
@@ -696,11 +711,11 @@ _write_union2: Final = union_writer(
     (Decimal, _write_a_fixed_decimal_with_a_very_long),
     (list, _write_a_fixed_decimal_with_a_very_long2),
 )
-_write_decimal30_10: Final = decimal_writer(30, 10)
-_write_string_array: Final = array_writer(write_string)
 _write_an_enum_with_an_extremely_long4: Final = map_writer(
     _write_an_enum_with_an_extremely_long
 )
+_write_decimal30_10: Final = decimal_writer(30, 10)
+_write_string_array: Final = array_writer(write_string)
 _write_union3: Final = union_writer(
     (type(None), write_null),
     (Inner, _write_inner),
@@ -726,7 +741,7 @@ DOCUMENTED_JSON: Final = JsonCodec(Documented)
 INNER_AVRO: Final = AvroCodec(
     Inner,
     INNER_SCHEMA,
-    fingerprint=bytes.fromhex("6cc416ccdf5e948c"),
+    fingerprint=bytes.fromhex("e6732a2c80dea6f2"),
     write=_write_inner,
     read=_read_inner,
 )
@@ -735,7 +750,7 @@ INNER_JSON: Final = JsonCodec(Inner)
 WRAPPING_LONG_NAMES_MESSAGE_AVRO: Final = AvroCodec(
     WrappingLongNamesMessage,
     WRAPPING_LONG_NAMES_MESSAGE_SCHEMA,
-    fingerprint=bytes.fromhex("1967bd6c18367d48"),
+    fingerprint=bytes.fromhex("8c332b7f0fa6b922"),
     write=_write_wrapping_long_names_message,
     read=_read_wrapping_long_names_message,
 )

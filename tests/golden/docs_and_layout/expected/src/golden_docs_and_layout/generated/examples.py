@@ -109,4 +109,7 @@ def example_wrapping_long_names_message() -> WrappingLongNamesMessage:
             another_field_with_a_long_name=1700000000123,
             choice=AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
         ),
+        labels_map={
+            "key": AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
+        },
     )

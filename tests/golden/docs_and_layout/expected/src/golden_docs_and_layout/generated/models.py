@@ -49,6 +49,9 @@ class AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults(StrEnum):
 
     A_SYMBOL_WITH_A_LONG_NAME_TOO = "A_SYMBOL_WITH_A_LONG_NAME_TOO"
     B = "B"
+    A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES = (
+        "A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES"
+    )
 
 
 class Blank(SchemaModel):
@@ -180,3 +183,6 @@ class WrappingLongNamesMessage(SchemaModel):
         | list[AFixedDecimalWithAVeryLongNameIndeedForWrapping]
         | None
     ) = Field(default=None, description="A union that splits over several lines.")
+    labels_map: dict[str, AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults] = (
+        Field(default_factory=dict)
+    )
