@@ -687,8 +687,22 @@ def _is_plain(model: type[BaseModel]) -> bool:
         or model.__private_attributes__
         or model.__pydantic_root_model__
         or model.model_config.get("extra") == "allow"
+        or any(model.model_config.get(k, v) != v for k, v in _PLAIN_CONFIG.items())
         or any(_has_validator(f.metadata) for f in model.__pydantic_fields__.values())
     )
+
+
+# Settings under which validation would change or reject what a reader gives
+# (their defaults, which the generated models keep).
+_PLAIN_CONFIG: dict[str, object] = {
+    "use_enum_values": False,
+    "allow_inf_nan": True,
+    "str_strip_whitespace": False,
+    "str_to_lower": False,
+    "str_to_upper": False,
+    "str_min_length": 0,
+    "str_max_length": None,
+}
 
 
 def _has_validator(metadata: Sequence[object]) -> bool:

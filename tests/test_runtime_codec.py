@@ -19,6 +19,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from enum import StrEnum
 from io import BytesIO
 from pathlib import Path
 from types import ModuleType
@@ -30,7 +31,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import to_parsing_canonical_form
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from generator import ir
 from generator.emitters.codecs import constant_prefix, emit_codecs
@@ -359,13 +360,25 @@ class Plain(BaseModel):
     tags: list[str] = []
 
 
+class Symbol(StrEnum):
+    A = "A"
+
+
+class EnumValues(BaseModel):
+    model_config = ConfigDict(use_enum_values=True)
+    s: Symbol
+
+
 def test_model_builder_constructs_plain_models_and_validates_others() -> None:
     plain = ab.model_builder(Plain)({"n": 1, "tags": ["a"]})
     assert plain == Plain(n=1, tags=["a"])
     assert plain.model_fields_set == {"n", "tags"}
     plain.n = 3  # assignment works on a built model
     assert plain.model_dump() == {"n": 3, "tags": ["a"]}
+    # A validator, or a setting that changes what validation gives, validates.
     assert ab.model_builder(Validated)({"n": 1}).n == 2
+    built = ab.model_builder(EnumValues)({"s": Symbol.A})
+    assert type(built.s) is str
 
 
 # -- generated codecs agree with fastavro ---------------------------------------
