@@ -24,7 +24,11 @@ from svcforge.messaging._channel import (
     Messaging,
     PublishChannel,
 )
-from svcforge.messaging._context import MessageContext
+from svcforge.messaging._context import (
+    MessageContext,
+    add_message_fields,
+    current_message,
+)
 from svcforge.messaging._headers import Headers, TraceContext, current_trace
 from svcforge.messaging._kafka import KafkaBroker
 from svcforge.messaging._memory import InMemoryBroker, StoredMessage
@@ -67,5 +71,7 @@ __all__ = [
     "StoredMessage",
     "TraceContext",
     "Transport",
+    "add_message_fields",
+    "current_message",
     "current_trace",
 ]

@@ -12,7 +12,6 @@ from typing import Any, Generic, TypeVar
 
 import structlog
 from pydantic import BaseModel, ValidationError
-from structlog.contextvars import bound_contextvars
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -23,7 +22,7 @@ from tenacity import (
 from svcforge._codec import AvroCodec, DecodeError, UnknownSchemaError
 from svcforge._framing import FramingError
 from svcforge.messaging import _headers as h
-from svcforge.messaging._context import MessageContext
+from svcforge.messaging._context import MessageContext, current_message
 from svcforge.messaging._metrics import ChannelMetrics
 from svcforge.messaging._spec import ChannelSpec, KafkaRoute, RedisRoute, Transport
 
@@ -129,14 +128,6 @@ class Dispatcher(Generic[M]):
         if isinstance(decoded, Rejection):
             await self._reject(d, decoded)
             return
-        traceparent = headers.get(h.TRACEPARENT)
-        trace = None
-        if traceparent is not None:
-            state = headers.get(h.TRACESTATE)
-            trace = h.TraceContext.parse(
-                traceparent.decode("latin-1"),
-                state.decode("latin-1") if state is not None else None,
-            )
         ctx = MessageContext(
             channel=self.spec.name,
             transport=self.transport,
@@ -147,14 +138,12 @@ class Dispatcher(Generic[M]):
             key=d.key,
             headers=headers,
             deliveries=d.deliveries,
-            trace=trace,
         )
-        token = h.current_trace.set(trace.child() if trace is not None else None)
+        token = current_message.set(ctx)
         try:
-            with bound_contextvars(**ctx.log_fields()):
-                failure = await self._run(decoded, ctx)
+            failure = await self._run(decoded, ctx)
         finally:
-            h.current_trace.reset(token)
+            current_message.reset(token)
         if failure is not None:
             await self._reject(d, failure)
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 
 from svcforge.messaging import _headers as h
 from svcforge.messaging._broker import Broker, Dispatcher, Handler, Subscription
+from svcforge.messaging._context import current_message
 from svcforge.messaging._memory import InMemoryBroker
 from svcforge.messaging._metrics import MessagingMetrics
 from svcforge.messaging._spec import ChannelSpec, Transport
@@ -179,6 +180,9 @@ class PublishChannel(_Bound[M]):
         value = spec.codec.encode(message)
         key = spec.key(message).encode() if spec.key is not None else None
         trace = h.current_trace.get()
+        if trace is None:
+            handling = current_message.get()
+            trace = handling.trace if handling is not None else None
         trace = trace.child() if trace is not None else h.TraceContext.new()
         hdrs = [*self._base_headers, (h.PRODUCED_AT, h.now_ms())]
         hdrs += h.trace_headers(trace)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -11,18 +12,18 @@ import structlog
 
 from svcforge.messaging import _headers as h
 
-__all__ = ["MessageContext"]
-
-_LOG: Any = structlog.get_logger("svcforge.handler")
+__all__ = ["MessageContext", "add_message_fields", "current_message"]
 
 
 @dataclass(slots=True, eq=False)
 class MessageContext:
     """Where a message came from and how it travelled.
 
-    ``log`` is a structlog logger; every line logged while the handler runs
-    (through it or any other structlog logger) carries the channel, the
-    topic and partition/offset or the stream and entry id.
+    ``log`` is a structlog logger bound to the channel, the topic and
+    partition/offset (or the stream and entry id).  With the logging that
+    ``svcforge.service.configure_logging`` sets up (or the
+    ``add_message_fields`` processor in your own), every line logged while a
+    handler runs carries them, through any structlog logger.
     """
 
     channel: str
@@ -38,8 +39,26 @@ class MessageContext:
     """How often the broker delivered the message (Redis counts redeliveries)."""
     attempt: int = 1
     """1 on the first run of the handler, 2 on the first retry, ..."""
-    trace: h.TraceContext | None = None
-    log: Any = _LOG
+    _log: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def log(self) -> Any:
+        if self._log is None:
+            self._log = structlog.get_logger("svcforge.handler").bind(
+                **self.log_fields()
+            )
+        return self._log
+
+    @property
+    def trace(self) -> h.TraceContext | None:
+        """The W3C trace context the message carries (``traceparent``)."""
+        raw = self.headers.get(h.TRACEPARENT)
+        if raw is None:
+            return None
+        state = self.headers.get(h.TRACESTATE)
+        return h.TraceContext.parse(
+            raw.decode("latin-1"), state.decode("latin-1") if state else None
+        )
 
     @property
     def message_type(self) -> str | None:
@@ -74,3 +93,22 @@ class MessageContext:
             fields["partition"] = self.partition
             fields["offset"] = self.offset
         return fields
+
+
+current_message: ContextVar[MessageContext | None] = ContextVar(
+    "svcforge_current_message", default=None
+)
+"""The message whose handler is running (one ``ContextVar.set`` per message:
+cheaper than binding each field)."""
+
+
+def add_message_fields(
+    logger: object, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: the channel, topic/partition/offset or stream/entry
+    id of the message being handled, on every log line of its handler."""
+    ctx = current_message.get()
+    if ctx is not None:
+        for k, v in ctx.log_fields().items():
+            event.setdefault(k, v)
+    return event

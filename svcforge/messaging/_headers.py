@@ -89,8 +89,8 @@ def _span_id() -> str:
 current_trace: ContextVar[TraceContext | None] = ContextVar(
     "svcforge_current_trace", default=None
 )
-"""The trace of the message being handled; messages published while handling
-it continue its trace."""
+"""A trace to continue when publishing (set it in, say, an HTTP request
+handler); inside a message handler the message's own trace is continued."""
 
 
 def now_ms() -> bytes:

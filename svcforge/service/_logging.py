@@ -10,6 +10,7 @@ from typing import Any
 
 import structlog
 
+from svcforge.messaging import add_message_fields
 from svcforge.service._settings import LoggingSettings
 
 __all__ = ["configure_logging"]
@@ -31,6 +32,7 @@ def configure_logging(
         fmt = "console" if environment == "development" else "json"
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_message_fields,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
