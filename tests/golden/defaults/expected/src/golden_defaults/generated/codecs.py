@@ -766,8 +766,8 @@ _write_optional_point: Final = optional_writer(_write_point, 1)
 _write_optional_color: Final = optional_writer(_write_color, 1)
 _write_long_array: Final = array_writer(write_long)
 _write_optional_long_array: Final = optional_writer(_write_long_array, 1)
-_write_decimal6_2: Final = decimal_writer(2)
-_write_price: Final = fixed_decimal_writer(4, 3)
+_write_decimal6_2: Final = decimal_writer(6, 2)
+_write_price: Final = fixed_decimal_writer(4, 8, 3)
 _write_optional_date: Final = optional_writer(write_date, 1)
 
 DEFAULTS_AVRO: Final = AvroCodec(

@@ -859,7 +859,7 @@ _read_symbols: Final = enum_reader(
 _read_string_map: Final = map_reader(read_string)
 _read_string_array: Final = array_reader(read_string)
 
-_write_decimal9_2: Final = decimal_writer(2)
+_write_decimal9_2: Final = decimal_writer(9, 2)
 _write_str_enum_type: Final = enum_writer(StrEnumType.A)
 _write_annotated_type: Final = fixed_writer(2)
 _write_symbols: Final = enum_writer(
