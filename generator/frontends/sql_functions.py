@@ -128,9 +128,17 @@ def _result(infer: Infer, name: str, args: list[Ty], node: Any) -> Ty | None:
     if name == "array_agg":
         t = _arg(args, 0, name, node)
         return Ty(t.array(t.dims + 1), True)
+    if name in ("array_append", "array_remove", "array_prepend", "array_cat"):
+        arr = 1 if name == "array_prepend" else 0
+        t = _arg(args, arr, name, node)
+        other = args[1 - arr] if len(args) == 2 else None
+        if other is not None:
+            want = t if name == "array_cat" else t.element.array(t.dims - 1)
+            infer.bind(other, want, node.location)
+        return Ty(ir.SqlType(t.name, (), t.dims, t.enum), nullable)
     if name == "string_agg":
-        for a, n in zip(args, node.args, strict=True):
-            infer.bind(a, _T("text"), n.location)
+        for a in args:
+            infer.bind(a, _T("text"), node.location)
         return Ty(_T("text"), True)
     if name == "date_trunc":
         infer.bind(args[0], _T("text"), node.location, name="unit")
@@ -148,9 +156,9 @@ def _result(infer: Infer, name: str, args: list[Ty], node: Any) -> Ty | None:
     if name in _SAME_NULLABLE:
         return Ty(_arg(args, 0, name, node), nullable)
     if name in _TEXT:
-        for a, n in zip(args, node.args, strict=True):
+        for a in args:
             if a.type is None:
-                infer.bind(a, _T("text"), n.location)
+                infer.bind(a, _T("text"), node.location)
         return Ty(_T("text"), nullable)
     if name in _INT_LENGTH:
         return Ty(

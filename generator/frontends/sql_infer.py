@@ -233,6 +233,8 @@ class Infer:
                 out += self.star(val, scope)
                 continue
             ty = self.expr(val, scope)
+            if ty.type is None and not (ty.param or ty.nullable):
+                ty = Ty(TEXT)  # SELECT 'literal': text, as in PostgreSQL
             name = t.name or _figure_name(val)
             if ty.type is None:
                 raise SqlError(
@@ -539,6 +541,10 @@ class Infer:
         result: ir.SqlType | None = None
         for t in known:
             result = t if result is None else _unify(result, t, loc, what)
+        if result is None and any(
+            t.type is None and not (t.param or t.nullable) for t in tys
+        ):
+            result = TEXT  # only 'literals': PostgreSQL resolves them to text
         if result is not None:
             for ty, a in zip(tys, args, strict=True):
                 self.bind(ty, result, _loc(a))
@@ -584,11 +590,12 @@ class Infer:
         raise SqlError(node.location, "unsupported subquery")
 
     def pair(self, a: Ty, b: Ty, loc: int | None) -> None:
-        """Two sides that must have one type: a parameter takes the other's."""
+        """Two sides that must have one type: a parameter takes the other's
+        (as PostgreSQL resolves it: varchar operators are text's)."""
         if a.type is not None:
-            self.bind(b, a.type, loc, name=a.column)
+            self.bind(b, _operand(a.type), loc, name=a.column)
         if b.type is not None:
-            self.bind(a, b.type, loc, name=b.column)
+            self.bind(a, _operand(b.type), loc, name=b.column)
         if a.type is None and b.type is None and (a.param or b.param):
             raise SqlError(
                 loc,
@@ -610,7 +617,7 @@ class Infer:
             if left.type is not None:
                 self.bind(
                     right,
-                    left.type.array(left.type.dims + 1),
+                    _operand(left.type).array(left.type.dims + 1),
                     _loc(node.rexpr),
                     name=_plural(left.column),
                 )
@@ -736,6 +743,13 @@ def _const(node: Any) -> Ty:
             return Ty(None)  # 'text' literals take the type of their context
 
 
+def _operand(t: ir.SqlType) -> ir.SqlType:
+    """The type an unknown operand takes next to ``t``: no length or precision,
+    and text for varchar (which has no operators of its own)."""
+    name = "text" if t.name == "varchar" else t.name
+    return ir.SqlType(name, (), t.dims, t.enum)
+
+
 def _known(ty: Ty, loc: int | None) -> ir.SqlType:
     if ty.type is None:
         raise SqlError(loc, "cannot tell the type of this column", "add a cast")
@@ -812,8 +826,8 @@ def _arithmetic(a: ir.SqlType, b: ir.SqlType, op: str, loc: int | None) -> ir.Sq
         and not a.dims
         and not b.dims
     ):
-        if "float4" in (a.name, b.name) and "numeric" in (a.name, b.name):
-            return FLOAT8
+        if "float4" in (a.name, b.name) and a.name != b.name:
+            return FLOAT8  # real has operators only with real and double
         r = max(_NUMERIC_RANK[a.name], _NUMERIC_RANK[b.name])
         return ir.SqlType(next(n for n, k in _NUMERIC_RANK.items() if k == r))
     pair = (a.name, op, b.name)

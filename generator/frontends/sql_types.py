@@ -78,7 +78,7 @@ def sql_type(tn: Any, enums: EnumLookup) -> tuple[SqlType, bool]:
             known = "" if schema in (None, "pg_catalog") else " (no such enum type)"
             raise SqlError(
                 where,
-                f"unsupported column type {type_label(names)!r}{known}",
+                f'unsupported column type "{type_label(names)}"{known}',
                 SUPPORTED_HINT,
             )
         if tn.typmods:

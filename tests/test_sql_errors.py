@@ -1,0 +1,295 @@
+"""Bad or unsupported SQL: ``svcforge regen`` exits 2, names the file and line
+(and column where PostgreSQL's parser or the catalog knows it), and writes
+nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+
+GOOD_TABLES = {
+    "001_init.sql": (
+        "CREATE TYPE kind AS ENUM ('a', 'b');\n"
+        "CREATE TABLE items (\n"
+        "    id bigint PRIMARY KEY,\n"
+        "    name text NOT NULL,\n"
+        "    kind kind NOT NULL\n"
+        ");\n"
+    )
+}
+
+# (case id, folder, file name, text, expected "path:line[:col]" prefix, fragment)
+CASES = [
+    (
+        "syntax_error",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE t (\n    a int,\n    b int int\n);\n",
+        "schemas/tables/002_bad.sql:3:11:",
+        "syntax error",
+    ),
+    (
+        "unsupported_type_money",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE t (\n    id int PRIMARY KEY,\n    price money\n);\n",
+        "schemas/tables/002_bad.sql:3:11:",
+        'unsupported column type "money"',
+    ),
+    (
+        "unsupported_type_bit",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE t (flags bit(8));\n",
+        "schemas/tables/002_bad.sql:1:23:",
+        'unsupported column type "bit"',
+    ),
+    (
+        "unsupported_type_timetz",
+        "tables",
+        "002_bad.sql",
+        "\n\nALTER TABLE items ADD COLUMN at time with time zone;\n",
+        "schemas/tables/002_bad.sql:3:",
+        'unsupported column type "timetz"',
+    ),
+    (
+        "unknown_enum",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE t (\n    mood feeling\n);\n",
+        "schemas/tables/002_bad.sql:2:10:",
+        'unsupported column type "feeling"',
+    ),
+    (
+        "duplicate_column",
+        "tables",
+        "002_bad.sql",
+        "ALTER TABLE items\n    ADD COLUMN name text;\n",
+        "schemas/tables/002_bad.sql:2:",
+        'column "name" of "public.items" already exists',
+    ),
+    (
+        "alter_unknown_column",
+        "tables",
+        "002_bad.sql",
+        "-- rename\nALTER TABLE items RENAME COLUMN title TO headline;\n",
+        "schemas/tables/002_bad.sql:2:",
+        'column "title" does not exist',
+    ),
+    (
+        "drop_unknown_table",
+        "tables",
+        "002_bad.sql",
+        "DROP TABLE item;\n",
+        "schemas/tables/002_bad.sql:1:",
+        'table "public.item" does not exist',
+    ),
+    (
+        "two_primary_keys",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE t (\n    a int PRIMARY KEY,\n    b int,\n    PRIMARY KEY (b)\n);\n",
+        "schemas/tables/002_bad.sql:4:5:",
+        "multiple primary keys",
+    ),
+    (
+        "foreign_key_to_unknown_table",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE t (\n    owner int REFERENCES owners (id)\n);\n",
+        "schemas/tables/002_bad.sql:2:26:",
+        'table "public.owners" does not exist',
+    ),
+    (
+        "drop_type_in_use",
+        "tables",
+        "002_bad.sql",
+        "DROP TYPE kind;\n",
+        "schemas/tables/002_bad.sql:1:",
+        'cannot drop type "public.kind"',
+    ),
+    (
+        "unsupported_statement",
+        "tables",
+        "002_bad.sql",
+        "CREATE VIEW v AS SELECT * FROM items;\n",
+        "schemas/tables/002_bad.sql:1:1:",
+        "unsupported statement in a migration: View",
+    ),
+    (
+        "transaction_control",
+        "tables",
+        "002_bad.sql",
+        "BEGIN;\nALTER TABLE items ADD COLUMN x int;\nCOMMIT;\n",
+        "schemas/tables/002_bad.sql:1:1:",
+        "transaction control",
+    ),
+    (
+        "table_created_twice",
+        "tables",
+        "002_bad.sql",
+        "\nCREATE TABLE items (id int);\n",
+        "schemas/tables/002_bad.sql:2:14:",
+        'relation "public.items" already exists',
+    ),
+    (
+        "query_without_name",
+        "queries",
+        "items.sql",
+        "SELECT * FROM items;\n",
+        "schemas/queries/items.sql:1:1:",
+        "without a name annotation",
+    ),
+    (
+        "query_bad_command",
+        "queries",
+        "items.sql",
+        "-- name: all_items :all\nSELECT * FROM items;\n",
+        "schemas/queries/items.sql:1:",
+        "no valid command (found :all)",
+    ),
+    (
+        "query_unknown_column",
+        "queries",
+        "items.sql",
+        "-- name: by_title :many\nSELECT id FROM items\nWHERE title = $1;\n",
+        "schemas/queries/items.sql:3:7:",
+        'column "title" does not exist',
+    ),
+    (
+        "query_unknown_table",
+        "queries",
+        "items.sql",
+        "-- name: things :many\nSELECT * FROM things;\n",
+        "schemas/queries/items.sql:2:15:",
+        'table "public.things" does not exist',
+    ),
+    (
+        "query_untyped_parameter",
+        "queries",
+        "items.sql",
+        "-- name: echo :one\nSELECT $1 AS value;\n",
+        "schemas/queries/items.sql:2:",
+        "cannot tell the type",
+    ),
+    (
+        "query_unnamed_column",
+        "queries",
+        "items.sql",
+        "-- name: doubled :many\nSELECT id * 2 FROM items;\n",
+        "schemas/queries/items.sql:2:8:",
+        "result column has no name",
+    ),
+    (
+        "query_unknown_function",
+        "queries",
+        "items.sql",
+        "-- name: f :many\nSELECT mystery(name) AS m FROM items;\n",
+        "schemas/queries/items.sql:2:8:",
+        "cannot tell the result type of mystery()",
+    ),
+    (
+        "query_name_twice",
+        "queries",
+        "items.sql",
+        "-- name: one_item :one\nSELECT * FROM items WHERE id = $1;\n\n"
+        "-- name: one_item :one\nSELECT * FROM items WHERE name = $1;\n",
+        "schemas/queries/items.sql:4:",
+        "already used in this file",
+    ),
+    (
+        "query_syntax_error",
+        "queries",
+        "items.sql",
+        "-- name: broken :many\nSELECT * FROM items WHERE;\n",
+        "schemas/queries/items.sql:2:",
+        "syntax error",
+    ),
+]
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Path:
+    root = tmp_path / "svc"
+    (root / "schemas" / "tables").mkdir(parents=True)
+    (root / "schemas" / "queries").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "svc"\n\n[tool.svcforge]\npackage = "svc"\n'
+    )
+    for name, text in GOOD_TABLES.items():
+        (root / "schemas" / "tables" / name).write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "text", "where", "fragment"),
+    [pytest.param(*c[1:], id=c[0]) for c in CASES],
+)
+def test_bad_sql_exits_2_naming_file_and_line_and_writes_nothing(
+    service: Path,
+    capsys: pytest.CaptureFixture[str],
+    folder: str,
+    name: str,
+    text: str,
+    where: str,
+    fragment: str,
+) -> None:
+    assert main(["regen", str(service)]) == 0  # the good service generates
+    (service / "schemas" / folder / name).write_text(text)
+    before = snapshot(service)
+    capsys.readouterr()
+    assert main(["regen", str(service)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(where), err
+    assert fragment in err.splitlines()[0], err
+    assert "nothing written" in err
+    assert snapshot(service) == before
+
+
+def test_a_fresh_service_with_bad_sql_gets_no_generated_folder(
+    service: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (service / "schemas/tables/002_bad.sql").write_text("CREATE TABLE t (a money);\n")
+    assert main(["regen", str(service)]) == 2
+    assert not (service / "src").exists() and not (service / "tests").exists()
+
+
+def test_every_bad_query_is_reported_at_once(
+    service: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Queries are independent: all their errors come in one run, sorted."""
+    (service / "schemas/queries/a.sql").write_text(
+        "-- name: x :many\nSELECT nope FROM items;\n\n-- name: y :one\nSELECT $1 AS v;\n"
+    )
+    (service / "schemas/queries/b.sql").write_text("SELECT 1;\n")
+    capsys.readouterr()
+    assert main(["regen", str(service)]) == 2
+    lines = [
+        line
+        for line in capsys.readouterr().err.splitlines()
+        if line.startswith("schemas/")
+    ]
+    assert [line.split(":")[0:2] for line in lines] == [
+        ["schemas/queries/a.sql", "2"],
+        ["schemas/queries/a.sql", "5"],
+        ["schemas/queries/b.sql", "1"],
+    ]
+
+
+def test_non_utf8_migration_is_reported(
+    service: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (service / "schemas/tables/002_latin1.sql").write_bytes(b"-- caf\xe9\n")
+    assert main(["regen", str(service)]) == 2
+    assert capsys.readouterr().err.startswith("schemas/tables/002_latin1.sql:1:1:")
