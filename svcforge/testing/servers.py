@@ -8,6 +8,7 @@ speaks the Kafka protocol with in-memory storage).
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import os
 import pwd
@@ -205,9 +206,10 @@ def start_postgres(timeout: float = 30.0) -> PostgresServer:
                 start_new_session=True,
             )
         server = PostgresServer(port, proc, workdir, log)
-        pg_isready = bindir / "pg_isready"
 
-        def ready(server: PostgresServer = server) -> bool:
+        def ready(
+            server: PostgresServer = server, pg_isready: Path = bindir / "pg_isready"
+        ) -> bool:
             return (
                 subprocess.run(
                     [str(pg_isready), "-q", "-h", HOST, "-p", str(server.port)],
@@ -269,7 +271,9 @@ def start_redis(timeout: float = 15.0) -> RedisServer:
             )
         server = RedisServer(port, proc, workdir, log)
         try:
-            server._wait_ready(lambda p=port: _port_open(p), "redis-server", timeout)
+            server._wait_ready(
+                functools.partial(_port_open, port), "redis-server", timeout
+            )
         except ServerError:
             if attempt == 0:
                 continue
@@ -337,7 +341,7 @@ def start_kafka(timeout: float = 15.0) -> KafkaServer:
             )
         server = KafkaServer(port, proc, workdir, log)
         try:
-            server._wait_ready(lambda p=port: _port_open(p), "tansu", timeout)
+            server._wait_ready(functools.partial(_port_open, port), "tansu", timeout)
             time.sleep(0.05)
             if not server.alive():
                 raise ServerError(f"tansu exited: {server.tail()}")
