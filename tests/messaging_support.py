@@ -55,13 +55,14 @@ class Server:
     prefix: str
 
     def kafka_settings(self, **changes: Any) -> KafkaSettings:
-        return KafkaSettings(
-            bootstrap_servers=self.address,
-            name_prefix=self.prefix,
-            enable_idempotence=False,  # Tansu has no idempotent producers
-            session_timeout_ms=1000,
-            heartbeat_interval_ms=300,
+        options: dict[str, Any] = {
+            "enable_idempotence": False,  # Tansu has no idempotent producers
+            "session_timeout_ms": 1000,
+            "heartbeat_interval_ms": 300,
             **changes,
+        }
+        return KafkaSettings(
+            bootstrap_servers=self.address, name_prefix=self.prefix, **options
         )
 
     def redis_settings(self, **changes: Any) -> RedisSettings:
