@@ -97,7 +97,9 @@ def load_manifest(root: Path) -> Manifest:
     if not isinstance(package, str) or not _PACKAGE.match(package):
         errors.append(
             Diagnostic(
-                _line_of(text, r"\s*(package)\s*="),
+                _line_of(text, r"\s*package\s*=\s*(\S)")
+                if package is not None
+                else _line_of(text, r"\s*\[\s*(tool\s*\.\s*svcforge)\s*\]"),
                 "[tool.svcforge] package must be a Python import name"
                 + ("" if package is None else f", found {package!r}"),
             )
@@ -106,7 +108,7 @@ def load_manifest(root: Path) -> Manifest:
         if key in table and not (isinstance(table[key], str) and table[key]):
             errors.append(
                 Diagnostic(
-                    _line_of(text, rf"\s*({key})\s*="),
+                    _line_of(text, rf"\s*{key}\s*=\s*(\S)"),
                     f"[tool.svcforge] {key} must be a non-empty string",
                 )
             )
@@ -114,7 +116,7 @@ def load_manifest(root: Path) -> Manifest:
     if not isinstance(uses, list) or not all(u in RUNTIME_PARTS for u in uses):
         errors.append(
             Diagnostic(
-                _line_of(text, r"\s*(uses)\s*="),
+                _line_of(text, r"\s*uses\s*=\s*(\S)"),
                 "[tool.svcforge] uses must be a list drawn from "
                 + ", ".join(repr(p) for p in RUNTIME_PARTS)
                 + f", found {uses!r}",

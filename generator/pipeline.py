@@ -31,11 +31,21 @@ QUERIES_DIR = "schemas/queries"
 
 def _read(root: Path, path: Path) -> tuple[str, str]:
     rel = path.relative_to(root).as_posix()
+    data = path.read_bytes()
     try:
-        return rel, path.read_text(encoding="utf-8")
+        return rel, data.decode("utf-8")
     except UnicodeDecodeError as exc:
+        # Point at the offending byte: 1-based line, and column in characters.
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
         raise SchemaError(
-            [Diagnostic(ir.Span(rel, 1, 1), f"not UTF-8 text: {exc.reason}")]
+            [
+                Diagnostic(
+                    ir.Span(rel, line, col),
+                    f"not UTF-8 text: byte 0x{data[exc.start]:02x} {exc.reason}",
+                )
+            ]
         ) from None
 
 
