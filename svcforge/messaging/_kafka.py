@@ -100,12 +100,12 @@ class KafkaBroker(Broker):
         self._topics.setdefault(self.topic(r.topic), r.partitions)
 
     def subscribe(self, subscription: Subscription) -> None:
+        if self._started:
+            raise RuntimeError("subscribe channels before the broker starts")
         r = _route(subscription.route)
         self._topics.setdefault(self.topic(r.topic), r.partitions)
         self._topics.setdefault(self.topic(r.dead_letter), r.partitions)
         self._subs.append(subscription)
-        if self._started:
-            raise RuntimeError("subscribe channels before the broker starts")
 
     async def start(self) -> None:
         if self._started:
