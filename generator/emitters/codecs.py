@@ -52,6 +52,9 @@ def emit_codecs(service: ir.Service, env: Environment) -> str:
                 "avro_lines": "\n".join(
                     call(f"{const}_AVRO: Final = AvroCodec", args, "")
                 ),
+                "json_lines": "\n".join(
+                    call(f"{const}_JSON: Final = JsonCodec", [record.py_name], "")
+                ),
                 "source": m.source,
             }
         )
