@@ -149,7 +149,11 @@ class PublishChannel(_Bound[M]):
             base.append((h.SCHEMA_ID, spec.schema_id.encode()))
         self._base_headers = base
         self._routes = [
-            (t, spec.route(t), messaging.metrics.channel(spec.name, t).published)
+            (
+                t,
+                spec.route(t),
+                _count(messaging.metrics.channel(spec.name, t).published),
+            )
             for t in spec.transports
         ]
         for t, route, _ in self._routes:
@@ -184,18 +188,23 @@ class PublishChannel(_Bound[M]):
             handling = current_message.get()
             trace = handling.trace if handling is not None else None
         trace = trace.child() if trace is not None else h.TraceContext.new()
-        hdrs = [*self._base_headers, (h.PRODUCED_AT, h.now_ms())]
-        hdrs += h.trace_headers(trace)
+        hdrs = [
+            *self._base_headers,
+            (h.PRODUCED_AT, h.now_ms()),
+            (h.TRACEPARENT, trace.traceparent.encode()),
+        ]
+        if trace.state:
+            hdrs.append((h.TRACESTATE, trace.state.encode()))
         if headers:
             hdrs += [
                 (k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()
             ]
         futures = []
-        for transport, route, published in self._routes:
+        for transport, route, count in self._routes:
             assert route is not None
             broker = self.messaging.broker(transport)
             fut = await broker.send(route, key, value, hdrs)
-            fut.add_done_callback(_count(published))
+            fut.add_done_callback(count)
             futures.append(fut)
         if len(futures) == 1:
             return futures[0]
