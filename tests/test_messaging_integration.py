@@ -33,7 +33,8 @@ def _cases() -> list[Any]:
             getattr(examples, name)
             for name in dir(examples)
             if name.startswith("example_")
-            and getattr(examples, name).__annotations__.get("return") in (model, spec.model)
+            and getattr(examples, name).__annotations__.get("return")
+            in (model, spec.model)
         )
         for transport in spec.transports:
             cases.append(
@@ -193,3 +194,53 @@ def test_two_kafka_consumers_in_a_group_split_the_work(
 
     first, second = asyncio.run(scenario())
     assert sorted(first + second) == list(range(n))
+
+
+def test_redis_entry_delivered_too_often_is_dead_lettered_unhandled(
+    redis_url: str, unique_name: str
+) -> None:
+    """An entry that keeps coming back (say it crashed consumers) goes to the
+    dead-letter stream once Redis counts more than ``max_deliveries``
+    deliveries, without running the handler again."""
+    from redis.asyncio import Redis
+
+    from svcforge.messaging import RetryPolicy
+
+    server = ms.Server("redis", redis_url, f"{unique_name}:")
+    spec = server.spec(retry=RetryPolicy(max_deliveries=3))
+    stream = f"{server.prefix}market-data:trades"
+    group = f"{server.prefix}market-data-store"
+
+    async def scenario() -> tuple[list[int], list[dict[bytes, bytes]], int]:
+        await ms.publish(server, ms.trades(1))
+        client = Redis.from_url(redis_url)
+        await client.xgroup_create(stream, group, id="0")
+        reply = await client.xreadgroup(group, "ghost", {stream: ">"}, count=1)
+        entry_id = reply[0][1][0][0]
+        for _ in range(4):  # each XCLAIM counts one more delivery
+            await client.xclaim(stream, group, "ghost", 0, [entry_id])
+        messaging = server.messaging(claim_idle_ms=0, claim_interval_ms=100)
+        channel = Channel(spec, messaging)
+        handled: list[int] = []
+
+        @channel.handler
+        async def handle(trade: ms.Trade, ctx: MessageContext) -> None:
+            handled.append(trade.sequence)
+
+        dead: list[Any] = []
+        async with messaging:
+            for _ in range(100):
+                dead = await client.xrange(f"{stream}.dlq")
+                if dead:
+                    break
+                await asyncio.sleep(0.05)
+        pending = (await client.xpending(stream, group))["pending"]
+        await client.aclose()
+        return handled, [fields for _, fields in dead], int(pending)
+
+    handled, dead, pending = asyncio.run(scenario())
+    assert handled == []
+    assert len(dead) == 1
+    assert dead[0][b"h:error-reason"] == b"max-deliveries"
+    assert dead[0][b"h:error-message"].startswith(b"delivered 6 times")
+    assert pending == 0
