@@ -223,11 +223,21 @@ class Service:
     """``schemas/tables/*.sql`` in the order they apply."""
     queries: tuple[Query, ...] = ()
     """Named queries of ``schemas/queries/*.sql``, by file then position."""
+    json_models: JsonModels | None = None
+    """Models of the JSON Schema messages (``schemas/messages/*.json``)."""
+    json_records: tuple[Record, ...] = ()
+    """The top-level properties of each JSON Schema message, as a record (for
+    channel keys); their models come from ``json_models``, not from here."""
+    settings: Settings | None = None
+    """The service's settings (``schemas/config/*.json``), if it has any."""
 
     def named(self, fullname: str) -> NamedType:
         for t in self.named_types:
             if t.fullname == fullname:
                 return t
+        for r in self.json_records:
+            if r.fullname == fullname:
+                return r
         raise KeyError(fullname)
 
     def record(self, fullname: str) -> Record:
@@ -525,3 +535,98 @@ class Channel:
     group: str | None = None
     retry: RetryPolicy = RetryPolicy()
     encoding: Literal["avro", "json"] = "avro"
+
+
+# --- JSON Schema messages and settings ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JsonMessage:
+    """A JSON Schema message: the root schema of one ``schemas/messages/*.json``
+    file, and the model class made of it."""
+
+    fullname: str
+    """The model's class name (JSON Schema has no namespaces)."""
+    source: str
+    span: Span
+    example: JsonValue
+    """A valid instance: the schema's first ``examples`` entry, or one built
+    from its types, formats, defaults and constraints."""
+    doc: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonModels:
+    """The pydantic models datamodel-code-generator made of every JSON Schema
+    file of the service, in one module."""
+
+    code: str
+    """The module's imports and classes, formatted, without header or docstring."""
+    sources: tuple[str, ...]
+    """The schema files the models come from, sorted."""
+    messages: tuple[JsonMessage, ...]
+    """Sorted by full name."""
+    classes: tuple[str, ...] = ()
+    """Every top-level name the code defines, sorted."""
+
+
+SettingKind = Literal["string", "integer", "number", "boolean", "array", "group"]
+
+
+@dataclass(frozen=True, slots=True)
+class SettingType:
+    kind: SettingKind
+    format: str = ""
+    """JSON Schema format of a string: date-time, date, uuid, uri, password…"""
+    choices: tuple[str | int | float | bool, ...] = ()
+    """The allowed values of an enum."""
+    items: SettingType | None = None
+    """The element type of an array."""
+    group: str = ""
+    """The class name of a nested group."""
+    nullable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: a variable (or a nested group of them)."""
+
+    name: str
+    """The Python attribute, which is also the variable's name part."""
+    type: SettingType
+    span: Span
+    default: JsonValue | _Missing = MISSING
+    doc: str = ""
+    secret: bool = False
+    """``writeOnly: true`` or ``format: password``: a ``SecretStr``, never shown."""
+    constraints: tuple[tuple[str, int | float | str], ...] = ()
+    """Pydantic ``Field`` constraints in schema order: ``("ge", 60)``…"""
+    example: JsonValue = None
+    """A valid value, for the generated tests (required settings only)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsGroup:
+    """A nested group of settings: a class of the generated module, or a group
+    the runtime defines (``runtime`` names its module and class)."""
+
+    py_name: str
+    settings: tuple[Setting, ...]
+    span: Span
+    doc: str = ""
+    runtime: str = ""
+    """``svcforge.messaging:KafkaSettings`` for a group defined by the runtime."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The service's settings class: its own settings from the config schemas,
+    then one group per runtime part the service uses."""
+
+    env_prefix: str
+    """``ACCOUNTS_``: put before every variable name."""
+    root: SettingsGroup
+    groups: tuple[SettingsGroup, ...]
+    """Every nested group, the generated ones in definition order (a group
+    before the groups that hold it) and then the runtime's."""
+    sources: tuple[str, ...]

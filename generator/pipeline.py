@@ -13,10 +13,14 @@ from generator.emitters.models import emit_models
 from generator.emitters.pysrc import header
 from generator.emitters.queries import emit_queries
 from generator.emitters.repo_tests import emit_repo_tests
+from generator.emitters.jsonmodels import emit_json_message_tests, emit_json_models
 from generator.emitters.repos import emit_repos
+from generator.emitters.settings import emit_settings
 from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
+from generator.frontends.config import parse_config
+from generator.frontends.jsonschema import parse_jsonschema
 from generator.frontends.sql import parse_migrations
 from generator.frontends.sql_queries import parse_queries
 from generator.frontends.sql_source import SqlSource
@@ -27,6 +31,7 @@ from generator.resources import jinja_env
 MESSAGES_DIR = "schemas/messages"
 TABLES_DIR = "schemas/tables"
 QUERIES_DIR = "schemas/queries"
+CONFIG_DIR = "schemas/config"
 
 
 def _read(root: Path, path: Path) -> tuple[str, str]:
@@ -61,6 +66,13 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
             documents.append(load_json(rel, text))
         except SchemaError as exc:
             errors.extend(exc.diagnostics)
+    json_documents: list[JsonDocument] = []
+    for path in sorted((root / MESSAGES_DIR).glob("**/*.json")):
+        rel, text = _read(root, path)
+        try:
+            json_documents.append(load_json(rel, text))
+        except SchemaError as exc:
+            errors.extend(exc.diagnostics)
     if errors:
         raise SchemaError(errors)
     named, messages = parse_avro(documents)
@@ -71,11 +83,70 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
         messages=messages,
         sources=tuple(sorted(d.path for d in documents)),
     )
+    service = _with_json_schema(service, json_documents)
     service = _with_database(root, service)
+    service = _with_settings(root, manifest, service)
     if manifest.channels:
         channels = resolve_channels(manifest.channels, service)
         service = replace(service, channels=channels)
     return manifest, service
+
+
+def _with_json_schema(
+    service: ir.Service, documents: list[JsonDocument]
+) -> ir.Service:
+    """JSON Schema messages beside the Avro ones: models, records, messages."""
+    parsed = parse_jsonschema(documents)
+    if parsed is None:
+        return service
+    avro_names = {t.py_name for t in service.named_types}
+    clashes = [
+        Diagnostic(m.span, f"message class {m.fullname!r} is also an Avro type's name")
+        for m in parsed.models.messages
+        if m.fullname in avro_names
+    ]
+    clashes += [
+        Diagnostic(
+            ir.Span(parsed.models.sources[0], 1, 1),
+            f"JSON Schema class {name!r} is also an Avro type's name",
+            "rename the definition or the Avro type",
+        )
+        for name in parsed.models.classes
+        if name in avro_names and name not in {m.fullname for m in parsed.messages}
+    ]
+    if clashes:
+        raise SchemaError(clashes)
+    return replace(
+        service,
+        messages=tuple(
+            sorted((*service.messages, *parsed.messages), key=lambda m: m.fullname)
+        ),
+        json_models=parsed.models,
+        json_records=parsed.records,
+        sources=tuple(sorted({*service.sources, *parsed.models.sources})),
+    )
+
+
+def _with_settings(root: Path, manifest: Manifest, service: ir.Service) -> ir.Service:
+    """The settings class, when the service has config schemas."""
+    documents: list[JsonDocument] = []
+    errors: list[Diagnostic] = []
+    for path in sorted((root / CONFIG_DIR).glob("*.json")):
+        rel, text = _read(root, path)
+        try:
+            documents.append(load_json(rel, text))
+        except SchemaError as exc:
+            errors.extend(exc.diagnostics)
+    if errors:
+        raise SchemaError(errors)
+    if not documents:
+        return service
+    settings = parse_config(documents, manifest.name, manifest.uses)
+    return replace(
+        service,
+        settings=settings,
+        sources=tuple(sorted({*service.sources, *settings.sources})),
+    )
 
 
 def _load_sql(root: Path, folder: str) -> list[SqlSource]:
@@ -117,12 +188,24 @@ def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
     }
     if service.named_types:
         files[f"{pkg}/models.py"] = emit_models(service, env)
+    if service.json_models is not None:
+        files[f"{pkg}/models.py"] = emit_json_models(
+            service, env, files.get(f"{pkg}/models.py")
+        )
+        files[f"{tests}/test_json_messages.py"] = emit_json_message_tests(
+            service, env, manifest.package
+        )
+    avro = tuple(m for m in service.messages if m.encoding == "avro")
     if service.messages:
         files[f"{pkg}/codecs.py"] = emit_codecs(service, env)
         files[f"{pkg}/examples.py"] = emit_examples(service, env)
+    if avro:
         files[f"{tests}/test_messages.py"] = emit_message_tests(
-            service, env, manifest.package
+            replace(service, messages=avro), env, manifest.package
         )
+    if service.settings is not None:
+        for rel, text in emit_settings(service, env, manifest.package).items():
+            files[f"{tests if rel.startswith('test_') else pkg}/{rel}"] = text
     if service.channels:
         files[f"{pkg}/channels.py"] = emit_channels(service, env)
         files[f"{tests}/test_channels.py"] = emit_channel_tests(

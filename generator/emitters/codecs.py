@@ -5,6 +5,7 @@ reader functions the Avro codecs run (``generator.emitters.avro_binary``)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from fastavro import parse_schema
 from fastavro.schema import to_parsing_canonical_form
@@ -22,12 +23,27 @@ def constant_prefix(record: ir.Record) -> str:
     return snake_case(record.py_name).upper()
 
 
+def json_constant(py_name: str) -> str:
+    """The JSON codec constant of a message model: ``USER_REGISTERED_JSON``."""
+    return f"{snake_case(py_name).upper()}_JSON"
+
+
 def fingerprint(schema: dict[str, object]) -> bytes:
     canonical = to_parsing_canonical_form(parse_schema(json.loads(json.dumps(schema))))
     return crc64_avro(canonical.encode())
 
 
 def emit_codecs(service: ir.Service, env: Environment) -> str:
+    # JSON Schema messages get a JSON codec only; the rest is about Avro.
+    sources = [m.source for m in service.messages]
+    json_models = [
+        service.record(m.fullname).py_name
+        for m in service.messages
+        if m.encoding == "json"
+    ]
+    service = replace(
+        service, messages=tuple(m for m in service.messages if m.encoding == "avro")
+    )
     records = [service.record(m.fullname) for m in service.messages]
     taken = {t.py_name for t in service.named_types}
     for record in records:
@@ -59,13 +75,18 @@ def emit_codecs(service: ir.Service, env: Environment) -> str:
             }
         )
     models = binary.imports.pop(".models", set()) | {r.py_name for r in records}
+    models |= set(json_models)
     stdlib = {"typing": {"Final"}}
-    third_party = {"svcforge": {"AvroCodec", "JsonCodec"}}
+    third_party = {"svcforge": {"AvroCodec", "JsonCodec"} if codecs else {"JsonCodec"}}
     for module, names in binary.imports.items():
         (third_party if module.startswith("svcforge") else stdlib)[module] = names
     return env.get_template("codecs.py.j2").render(
-        header=header(m.source for m in service.messages),
+        header=header(sources),
         codecs=codecs,
+        json_codecs=[
+            "\n".join(call(f"{json_constant(m)}: Final = JsonCodec", [m], ""))
+            for m in json_models
+        ],
         import_block=_import_block(stdlib, third_party, {".models": models}),
         functions=binary.functions,
         helpers=[

@@ -11,6 +11,7 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.codecs import constant_prefix
+from generator.emitters.jsonmodels import json_example_body
 from generator.emitters.pysrc import (
     INDENT,
     Expr,
@@ -117,7 +118,12 @@ def emit_examples(service: ir.Service, env: Environment) -> str:
         signature = f"def {name}() -> {record.py_name}:"
         if not fits(signature):
             signature = f"def {name}() -> (\n{INDENT}{record.py_name}\n):"
-        body = layout(ex.named(record, ()), INDENT, f"{INDENT}return ")
+        if m.encoding == "json":
+            # JSON Schema messages: the example instance, validated.
+            ex.used.add(record.py_name)
+            body = json_example_body(service, m)
+        else:
+            body = layout(ex.named(record, ()), INDENT, f"{INDENT}return ")
         functions.append(
             {
                 "signature": signature,

@@ -1,0 +1,431 @@
+"""Config front-end: ``schemas/config/*.json`` (JSON Schema) -> ``ir.Settings``.
+
+``settings.json`` holds the service's top-level settings; any other file
+``x.json`` becomes the nested group ``x``.  An object property is a nested
+group too.  Supported: string, integer, number, boolean, arrays of those,
+``null`` in a type list, enums and const, defaults, descriptions, the numeric,
+length and pattern constraints, and ``$ref`` to ``$defs`` or another config
+file.  A string with ``writeOnly: true`` or ``format: password`` is a secret
+(``SecretStr``); it may not have a default, which would be committed.  Unions,
+maps and conditionals have no environment-variable form and are rejected.
+
+The runtime's groups for each part the service uses (``[tool.svcforge] uses``)
+follow the service's own settings (``config_runtime``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import ir
+from generator.errors import Diagnostic, SchemaError
+from generator.frontends.config_runtime import RUNTIME_GROUPS, runtime_groups
+from generator.frontends.jsonschema_check import (
+    UNSUPPORTED,
+    Registry,
+    Target,
+    describe,
+)
+from generator.frontends.jsonschema_example import (
+    FORMAT_EXAMPLES,
+    integer_example,
+    number_example,
+)
+from generator.jsonsource import JsonDocument, pointer
+from generator.naming import field_names, module_name, pascal_case
+
+ROOT_FILE = "settings.json"
+_CONSTRAINT_NAMES = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "multipleOf": "multiple_of",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minItems": "min_length",
+    "maxItems": "max_length",
+}
+_ALLOWED = {
+    *_CONSTRAINT_NAMES,
+    "type",
+    "enum",
+    "const",
+    "default",
+    "description",
+    "title",
+    "examples",
+    "format",
+    "writeOnly",
+    "readOnly",
+    "deprecated",
+    "$comment",
+    "$ref",
+    "$defs",
+    "definitions",
+    "properties",
+    "required",
+    "items",
+    "additionalProperties",
+    "$schema",
+    "$id",
+    "uniqueItems",
+}
+_SCALARS: dict[str, ir.SettingKind] = {
+    "string": "string",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "boolean",
+}
+_JSON_KINDS: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+}
+
+
+def env_prefix(service_name: str) -> str:
+    """``accounts`` -> ``ACCOUNTS_``; ``market-data`` -> ``MARKET_DATA_``."""
+    return module_name(service_name).upper().strip("_") + "_"
+
+
+@dataclass(slots=True)
+class _Parser:
+    registry: Registry
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    groups: list[ir.SettingsGroup] = field(default_factory=list)
+    taken: set[str] = field(default_factory=lambda: {"Settings"})
+
+    def error(self, doc: JsonDocument, ptr: str, message: str, hint: str = "") -> None:
+        self.diagnostics.append(
+            Diagnostic(doc.span(ptr), f"{message} (at {ptr or '/'})", hint)
+        )
+
+    def class_name(self, base: str) -> str:
+        name = pascal_case(base) + "Settings"
+        n = 2
+        while name in self.taken:
+            name = f"{pascal_case(base)}Settings{n}"
+            n += 1
+        self.taken.add(name)
+        return name
+
+    def group(
+        self, doc: JsonDocument, ptr: str, node: Any, py_name: str
+    ) -> ir.SettingsGroup:
+        doc, ptr, node = self.follow(doc, ptr, node)
+        settings: list[ir.Setting] = []
+        if not isinstance(node, dict):
+            self.error(doc, ptr, f"expected an object schema, found {describe(node)}")
+            return ir.SettingsGroup(py_name, (), doc.span(ptr))
+        self.keywords(doc, ptr, node)
+        props = node.get("properties", {})
+        required = node.get("required", [])
+        if not isinstance(props, dict):
+            self.error(doc, pointer(ptr, "properties"), "properties must be an object")
+            props = {}
+        names = field_names(props)
+        for (wire, sub), name in zip(props.items(), names, strict=True):
+            where = pointer(pointer(ptr, "properties"), wire)
+            if name != wire:
+                self.error(
+                    doc,
+                    where,
+                    f"setting {wire!r} is not a lower-case Python name",
+                    f"call it {name!r}: it names the environment variable",
+                )
+                continue
+            settings.append(self.setting(doc, where, wire, sub, wire in required))
+        group = ir.SettingsGroup(
+            py_name=py_name,
+            settings=tuple(settings),
+            span=doc.span(ptr),
+            doc=" ".join(str(node.get("description", "")).split()),
+        )
+        return group
+
+    def follow(self, doc: JsonDocument, ptr: str, node: Any) -> tuple[JsonDocument, str, Any]:
+        for _ in range(32):
+            if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
+                break
+            target = self.registry.resolve(doc, node["$ref"])
+            if not isinstance(target, Target):
+                self.error(
+                    doc,
+                    pointer(ptr, "$ref"),
+                    f"unresolvable $ref {node['$ref']!r}: {target}",
+                )
+                return doc, ptr, {}
+            doc, ptr, node = target.doc, target.ptr, target.node
+        return doc, ptr, node
+
+    def keywords(self, doc: JsonDocument, ptr: str, node: dict[str, Any]) -> None:
+        for key in node:
+            if key.startswith("x-") or key in _ALLOWED:
+                continue
+            reason = UNSUPPORTED.get(key) or {
+                "oneOf": "unions",
+                "anyOf": "unions",
+                "allOf": "schema composition",
+            }.get(key)
+            self.error(
+                doc,
+                pointer(ptr, key),
+                f"unsupported keyword {key!r} in a config schema"
+                + (f": {reason} have no environment-variable form" if reason else ""),
+            )
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict) or (extra is True and "properties" not in node):
+            self.error(
+                doc,
+                pointer(ptr, "additionalProperties"),
+                "maps have no environment-variable form in a config schema",
+            )
+
+    def setting(
+        self, doc: JsonDocument, ptr: str, name: str, node: Any, required: bool
+    ) -> ir.Setting:
+        doc, ptr, node = self.follow(doc, ptr, node)
+        if not isinstance(node, dict):
+            self.error(doc, ptr, f"expected a schema, found {describe(node)}")
+            return ir.Setting(name, ir.SettingType("string"), doc.span(ptr))
+        self.keywords(doc, ptr, node)
+        doc_text = " ".join(str(node.get("description", "")).split())
+        if node.get("type") == "object" or "properties" in node:
+            return self.nested(doc, ptr, name, node, required, doc_text)
+        kind = self.setting_type(doc, ptr, node)
+        secret = node.get("writeOnly") is True or node.get("format") == "password"
+        if secret and kind.kind != "string":
+            self.error(doc, ptr, "only a string setting can be a secret")
+        default: Any = ir.MISSING
+        if "default" in node:
+            default = node["default"]
+            if secret:
+                self.error(
+                    doc,
+                    pointer(ptr, "default"),
+                    "a secret may not have a default: it would be committed",
+                    "set it in the environment or in .env",
+                )
+            else:
+                self.check_value(doc, pointer(ptr, "default"), kind, default)
+        elif not required:
+            default = None
+            kind = ir.SettingType(
+                kind.kind, kind.format, kind.choices, kind.items, kind.group, True
+            )
+        constraints = tuple(
+            (_CONSTRAINT_NAMES[k], v)
+            for k, v in node.items()
+            if k in _CONSTRAINT_NAMES and isinstance(v, int | float | str)
+        )
+        return ir.Setting(
+            name=name,
+            type=kind,
+            span=doc.span(ptr),
+            default=default,
+            doc=doc_text,
+            secret=secret,
+            constraints=constraints,
+            example=self.example(doc, ptr, node, kind, name) if default is ir.MISSING else None,
+        )
+
+    def nested(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        name: str,
+        node: dict[str, Any],
+        required: bool,
+        doc_text: str,
+    ) -> ir.Setting:
+        group = self.group(doc, ptr, node, self.class_name(name))
+        self.groups.append(group)
+        has_required = any(s.default is ir.MISSING for s in group.settings)
+        return ir.Setting(
+            name=name,
+            type=ir.SettingType("group", group=group.py_name),
+            span=doc.span(ptr),
+            default=ir.MISSING if has_required else {},
+            doc=doc_text or group.doc,
+        )
+
+    def setting_type(
+        self, doc: JsonDocument, ptr: str, node: dict[str, Any]
+    ) -> ir.SettingType:
+        kinds = node.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+        nullable = "null" in kinds
+        kinds = [k for k in kinds if k != "null"]
+        choices: tuple[Any, ...] = ()
+        if isinstance(node.get("enum"), list):
+            choices = tuple(v for v in node["enum"] if v is not None)
+            nullable |= None in node["enum"]
+        elif "const" in node:
+            choices = (node["const"],)
+        if not kinds and choices:
+            kinds = [_kind_of(choices[0])]
+        if len(kinds) != 1 or kinds[0] not in (*_SCALARS, "array"):
+            self.error(
+                doc,
+                ptr,
+                "a setting must have one type: string, integer, number, boolean, "
+                f"array or object, found {kinds or 'none'}",
+            )
+            return ir.SettingType("string", nullable=nullable)
+        fmt = node.get("format", "")
+        if kinds[0] == "array":
+            items_doc, items_ptr, items = self.follow(
+                doc, pointer(ptr, "items"), node.get("items", {"type": "string"})
+            )
+            item = self.setting_type(items_doc, items_ptr, items) if isinstance(items, dict) else ir.SettingType("string")
+            if item.kind == "array":
+                self.error(doc, ptr, "arrays of arrays are not supported in settings")
+            return ir.SettingType("array", items=item, nullable=nullable)
+        return ir.SettingType(
+            _SCALARS[kinds[0]],
+            format=fmt if isinstance(fmt, str) else "",
+            choices=choices,
+            nullable=nullable,
+        )
+
+    def check_value(
+        self, doc: JsonDocument, ptr: str, kind: ir.SettingType, value: Any
+    ) -> None:
+        if value is None and kind.nullable:
+            return
+        if kind.kind == "array":
+            if not isinstance(value, list):
+                self.error(doc, ptr, f"the default must be an array, found {describe(value)}")
+                return
+            assert kind.items is not None
+            for i, v in enumerate(value):
+                self.check_value(doc, pointer(ptr, i), kind.items, v)
+            return
+        ok = isinstance(value, _JSON_KINDS.get(kind.kind, (object,))) and not (
+            kind.kind != "boolean" and isinstance(value, bool)
+        )
+        if not ok:
+            self.error(doc, ptr, f"the default must be a {kind.kind}, found {describe(value)}")
+        elif kind.choices and value not in kind.choices:
+            self.error(doc, ptr, f"the default {value!r} is not one of {list(kind.choices)}")
+
+    def example(
+        self, doc: JsonDocument, ptr: str, node: dict[str, Any], kind: ir.SettingType, name: str
+    ) -> Any:
+        examples = node.get("examples")
+        if isinstance(examples, list) and examples:
+            return examples[0]
+        if kind.choices:
+            return kind.choices[0]
+        match kind.kind:
+            case "integer":
+                return integer_example(node)
+            case "number":
+                return number_example(node)
+            case "boolean":
+                return True
+            case "array":
+                return []
+        low = node.get("minLength", 0)
+        text = FORMAT_EXAMPLES.get(kind.format, f"example-{name.replace('_', '-')}")
+        text += "x" * max(0, low - len(text))
+        if node.get("pattern") is not None:
+            import re
+
+            if not re.search(node["pattern"], text):
+                self.error(
+                    doc,
+                    ptr,
+                    f"cannot make an example value for the pattern {node['pattern']!r}",
+                    'add "examples": [...] to this setting',
+                )
+        return text
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return "string"
+
+
+def parse_config(
+    documents: Sequence[JsonDocument], service_name: str, uses: tuple[str, ...]
+) -> ir.Settings:
+    """The service's settings; raise ``SchemaError`` listing every problem."""
+    documents = sorted(documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path))
+    parser = _Parser(Registry.of(documents))
+    root_settings: list[ir.Setting] = []
+    docs = ""
+    runtime_names = {attr for attr, *_ in RUNTIME_GROUPS}
+    for doc in documents:
+        if not isinstance(doc.value, dict):
+            parser.error(doc, "", f"a config schema must be an object, found {describe(doc.value)}")
+            continue
+        stem = posixpath.splitext(posixpath.basename(doc.path))[0]
+        if posixpath.basename(doc.path) == ROOT_FILE:
+            group = parser.group(doc, "", doc.value, "Settings")
+            root_settings += group.settings
+            docs = group.doc
+            continue
+        name = module_name(stem)
+        group = parser.group(doc, "", doc.value, parser.class_name(name))
+        parser.groups.append(group)
+        root_settings.append(
+            ir.Setting(
+                name=name,
+                type=ir.SettingType("group", group=group.py_name),
+                span=doc.span(""),
+                default=ir.MISSING if any(s.default is ir.MISSING for s in group.settings) else {},
+                doc=group.doc,
+            )
+        )
+    seen: dict[str, ir.Setting] = {}
+    for s in root_settings:
+        if s.name in runtime_names:
+            parser.diagnostics.append(
+                Diagnostic(
+                    s.span,
+                    f"setting {s.name!r} is the name of a runtime settings group",
+                    "pick another name",
+                )
+            )
+        elif s.name in seen:
+            parser.diagnostics.append(
+                Diagnostic(s.span, f"setting {s.name!r} is defined twice (first at {seen[s.name].span})")
+            )
+        seen[s.name] = s
+    if parser.diagnostics:
+        raise SchemaError(parser.diagnostics)
+    runtime = runtime_groups(uses)
+    root_settings += [
+        ir.Setting(
+            name=attr,
+            type=ir.SettingType("group", group=group.py_name),
+            span=group.span,
+            default={},
+            doc=group.doc,
+        )
+        for attr, group in runtime
+    ]
+    root = ir.SettingsGroup(
+        py_name="Settings",
+        settings=tuple(root_settings),
+        span=documents[0].span(""),
+        doc=docs,
+    )
+    return ir.Settings(
+        env_prefix=env_prefix(service_name),
+        root=root,
+        groups=(*parser.groups, *(g for _, g in runtime)),
+        sources=("pyproject.toml", *(d.path for d in documents)),
+    )

@@ -1,0 +1,279 @@
+"""One valid instance of each JSON Schema message, for the generated examples
+and tests: the schema's own ``examples`` where it gives them, else a value made
+from the types, formats, defaults and constraints, following ``$ref`` across
+files.  A string ``pattern`` that none of a few candidates matches needs an
+``examples`` entry; that is reported with the file, position and pointer."""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.errors import Diagnostic
+from generator.frontends.jsonschema_check import Registry, Target
+from generator.jsonsource import JsonDocument, pointer
+
+FORMAT_EXAMPLES = {
+    "date-time": "2024-03-15T09:30:15.250000Z",
+    "date": "2024-03-15",
+    "time": "09:30:15Z",
+    "duration": "PT15M",
+    "uuid": "6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c",
+    "email": "ada@example.com",
+    "idn-email": "ada@example.com",
+    "uri": "https://example.com/",
+    "iri": "https://example.com/",
+    "uri-reference": "https://example.com/",
+    "hostname": "example.com",
+    "idn-hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+}
+
+
+class _Omit:
+    """A property that cannot be shown without recursing forever."""
+
+
+OMIT = _Omit()
+
+
+@dataclass(slots=True)
+class ExampleMaker:
+    registry: Registry
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def message(self, doc: JsonDocument) -> Any:
+        value = self.value(doc, "", doc.value, "example", ())
+        return None if value is OMIT else value
+
+    def fail(self, doc: JsonDocument, ptr: str, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(
+                doc.span(ptr),
+                f"cannot make an example message: {message} (at {ptr or '/'})",
+                'add "examples": [...] to this schema',
+            )
+        )
+
+    def value(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: Any,
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> Any:
+        if node is True:
+            return hint
+        if not isinstance(node, dict):
+            self.fail(doc, ptr, "the schema accepts nothing")
+            return None
+        examples = node.get("examples")
+        if isinstance(examples, list) and examples:
+            return copy.deepcopy(examples[0])
+        for key in ("const", "default"):
+            if key in node:
+                return copy.deepcopy(node[key])
+        if isinstance(node.get("enum"), list):
+            return next((v for v in node["enum"] if v is not None), None)
+        if isinstance(node.get("$ref"), str):
+            return self._ref(doc, ptr, node["$ref"], hint, stack)
+        if isinstance(node.get("allOf"), list):
+            return self._all_of(doc, ptr, node, hint, stack)
+        for key in ("oneOf", "anyOf"):
+            if isinstance(node.get(key), list):
+                return self._one_of(doc, pointer(ptr, key), node[key], hint, stack)
+        return self._typed(doc, ptr, node, hint, stack)
+
+    def _ref(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        ref: str,
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> Any:
+        target = self.registry.resolve(doc, ref)
+        if not isinstance(target, Target):
+            return None
+        here = (target.doc.path, target.ptr)
+        if here in stack:
+            return OMIT
+        return self.value(target.doc, target.ptr, target.node, hint, (*stack, here))
+
+    def _all_of(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> Any:
+        merged: Any = None
+        rest = {k: v for k, v in node.items() if k != "allOf"}
+        parts = [*enumerate(node["allOf"]), (-1, rest)]
+        for i, part in parts:
+            where = pointer(pointer(ptr, "allOf"), i) if i >= 0 else ptr
+            if i < 0 and not ({"properties", "type"} & set(rest)):
+                continue
+            value = self.value(doc, where, part, hint, stack)
+            if isinstance(merged, dict) and isinstance(value, dict):
+                merged = {**merged, **value}
+            elif value is not OMIT:
+                merged = value
+        return merged
+
+    def _one_of(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        branches: list[Any],
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> Any:
+        nullable = False
+        for i, branch in enumerate(branches):
+            if isinstance(branch, dict) and branch.get("type") == "null":
+                nullable = True
+                continue
+            value = self.value(doc, pointer(ptr, i), branch, hint, stack)
+            if value is not OMIT:
+                return value
+        return None if nullable else OMIT
+
+    def _typed(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> Any:
+        kinds = node.get("type")
+        kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+        kind = next((k for k in kinds if k != "null"), None)
+        if kind is None:
+            if kinds:
+                return None
+            kind = "object" if "properties" in node else "string"
+        match kind:
+            case "boolean":
+                return True
+            case "integer":
+                return integer_example(node)
+            case "number":
+                return number_example(node)
+            case "string":
+                return self._string(doc, ptr, node, hint)
+            case "array":
+                return self._array(doc, ptr, node, hint, stack)
+        return self._object(doc, ptr, node, stack)
+
+    def _string(
+        self, doc: JsonDocument, ptr: str, node: dict[str, Any], hint: str
+    ) -> str:
+        fmt = node.get("format")
+        base = FORMAT_EXAMPLES.get(fmt, hint) if isinstance(fmt, str) else hint
+        lo, hi = node.get("minLength", 0), node.get("maxLength")
+        pattern = node.get("pattern")
+        candidates = [base, hint, "example", "a", "A", "0", "abc", "ABC", "a1"]
+        for text in candidates:
+            text = text + "x" * max(0, lo - len(text))
+            if hi is not None:
+                text = text[:hi]
+            if pattern is None or re.search(pattern, text):
+                return text
+        self.fail(doc, ptr, f"no simple string matches the pattern {pattern!r}")
+        return base
+
+    def _array(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> list[Any]:
+        count = max(node.get("minItems", 0), 1)
+        if node.get("maxItems") is not None:
+            count = min(count, node["maxItems"])
+        items = node.get("items", True)
+        item = self.value(doc, pointer(ptr, "items"), items, hint, stack)
+        if item is OMIT or count == 0:
+            return []
+        values = [copy.deepcopy(item) for _ in range(count)]
+        if count > 1 and node.get("uniqueItems"):
+            if isinstance(items, dict) and isinstance(items.get("enum"), list):
+                values = list(items["enum"][:count])
+            elif isinstance(item, str):
+                values = [f"{item}{i}" if i else item for i in range(count)]
+            elif isinstance(item, int) and not isinstance(item, bool):
+                values = [item + i for i in range(count)]
+        return values
+
+    def _object(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        stack: tuple[tuple[str, str], ...],
+    ) -> dict[str, Any]:
+        required = node.get("required", [])
+        out: dict[str, Any] = {}
+        props = node.get("properties", {})
+        for name, sub in props.items() if isinstance(props, dict) else ():
+            where = pointer(pointer(ptr, "properties"), name)
+            value = self.value(doc, where, sub, name, stack)
+            if value is OMIT:
+                if name in required:
+                    self.fail(doc, where, "a required property recurses forever")
+                continue
+            out[name] = value
+        extra = node.get("additionalProperties")
+        if not props and isinstance(extra, dict):
+            where = pointer(ptr, "additionalProperties")
+            value = self.value(doc, where, extra, "value", stack)
+            if value is not OMIT:
+                out["key"] = value
+        return out
+
+
+def integer_example(node: dict[str, Any]) -> int:
+    lo = _bound(node, "minimum", "exclusiveMinimum", 1)
+    hi = _bound(node, "maximum", "exclusiveMaximum", -1)
+    step = node.get("multipleOf")
+    value = 7
+    if lo is not None and value < lo:
+        value = math.ceil(lo)
+    if hi is not None and value > hi:
+        value = math.floor(hi)
+    if isinstance(step, int | float) and step > 0:
+        value = int(math.ceil(value / step) * step)
+        if hi is not None and value > hi:
+            value = int(math.floor(hi / step) * step)
+    return value
+
+
+def number_example(node: dict[str, Any]) -> float | int:
+    lo = _bound(node, "minimum", "exclusiveMinimum", 0.25)
+    hi = _bound(node, "maximum", "exclusiveMaximum", -0.25)
+    step = node.get("multipleOf")
+    value = 1.5
+    if lo is not None and value < lo:
+        value = float(lo)
+    if hi is not None and value > hi:
+        value = float(hi)
+    if isinstance(step, int | float) and step > 0:
+        value = math.ceil(value / step) * step
+    return value
+
+
+def _bound(node: dict[str, Any], inclusive: str, exclusive: str, nudge: float) -> Any:
+    if isinstance(node.get(exclusive), int | float):
+        return node[exclusive] + nudge
+    value = node.get(inclusive)
+    return value if isinstance(value, int | float) else None

@@ -1,0 +1,240 @@
+"""datamodel-code-generator, run once per service, in memory, and its output
+finished so that it reads like the rest of the generated code.
+
+The front-end runs it (not an emitter): it is how JSON Schema is parsed into
+models, so its output is part of the IR (``ir.JsonModels.code``), and the
+emitters stay pure functions that only wrap that code in svcforge's layout.
+It gets one bundled schema (``jsonschema_bundle``) and no file paths, so it
+reads nothing from disk.
+
+Finishing, on the syntax tree: the bundle's own root class goes; mutable
+defaults become ``default_factory`` (ruff's RUF012, and no shared instances);
+``None`` moves to the end of unions (RUF036); docstrings are dedented; unused
+imports go.  ruff (a dependency of the ``gen`` extra) then sorts the imports
+and formats the module, with fixed settings, so that the bytes depend on the
+schemas and the tool versions only, never on the project's configuration.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import shutil
+import subprocess
+import warnings
+from typing import Any
+
+from generator.frontends.jsonschema_bundle import BUNDLE_ROOT
+
+RUFF_SETTINGS = (
+    "--isolated",
+    "--line-length",
+    "88",
+    "--target-version",
+    "py311",
+    "--config",
+    "lint.isort.known-third-party=['svcforge']",
+)
+
+
+def generate_models(schema: dict[str, Any]) -> str:
+    """The models module of a bundled schema: imports and classes, formatted."""
+    import datamodel_code_generator as dmcg
+    from datamodel_code_generator import (
+        DataModelType,
+        InputFileType,
+        PythonVersion,
+    )
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        code = dmcg.generate(
+            schema,
+            input_file_type=InputFileType.JsonSchema,
+            output=None,
+            output_model_type=DataModelType.PydanticV2BaseModel,
+            target_python_version=PythonVersion.PY_311,
+            formatters=[],
+            class_name=BUNDLE_ROOT,
+            base_class="svcforge.SchemaModel",
+            use_annotated=True,
+            use_union_operator=True,
+            use_standard_collections=True,
+            use_double_quotes=True,
+            disable_timestamp=True,
+            collapse_root_models=True,
+            set_default_enum_member=True,
+            strict_nullable=True,
+            use_missing_sentinel=True,
+            use_schema_description=True,
+            snake_case_field=True,
+            capitalise_enum_members=False,
+        )
+    if not isinstance(code, str):  # several modules: never for one document
+        raise TypeError("datamodel-code-generator returned several modules")
+    return format_module(finish(code))
+
+
+def finish(code: str) -> str:
+    tree = ast.parse(code)
+    classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    body: list[ast.stmt] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            if node.name == BUNDLE_ROOT:
+                continue
+            _finish_class(node, classes)
+        elif _calls_on(node, BUNDLE_ROOT):
+            continue
+        body.append(node)
+    tree.body = body
+    _prune_imports(tree)
+    return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def _calls_on(node: ast.stmt, name: str) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and isinstance(node.value.func.value, ast.Name)
+        and node.value.func.value.id == name
+    )
+
+
+def _finish_class(node: ast.ClassDef, classes: set[str]) -> None:
+    first = node.body[0] if node.body else None
+    if (
+        isinstance(first, ast.Expr)
+        and isinstance(first.value, ast.Constant)
+        and isinstance(first.value.value, str)
+    ):
+        first.value.value = inspect.cleandoc(first.value.value)
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign):
+            stmt.annotation = _none_last(stmt.annotation)
+            if isinstance(stmt.value, ast.List | ast.Dict | ast.Set):
+                stmt.value = _factory(stmt.value, stmt.annotation, classes)
+
+
+def _none_last(node: ast.expr) -> ast.expr:
+    """``A | None | MISSING`` -> ``A | MISSING | None``, inside ``Annotated``
+    too."""
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Tuple):
+        node.slice.elts[0] = _none_last(node.slice.elts[0])
+        return node
+    parts = _union_parts(node)
+    if len(parts) < 2:
+        return node
+    is_none = [isinstance(p, ast.Constant) and p.value is None for p in parts]
+    if not any(is_none) or is_none[-1]:
+        return node
+    ordered = [p for p, n in zip(parts, is_none, strict=True) if not n]
+    ordered += [p for p, n in zip(parts, is_none, strict=True) if n]
+    out = ordered[0]
+    for p in ordered[1:]:
+        out = ast.BinOp(out, ast.BitOr(), p)
+    return out
+
+
+def _union_parts(node: ast.expr) -> list[ast.expr]:
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _union_parts(node.left) + _union_parts(node.right)
+    return [node]
+
+
+def _factory(value: ast.expr, annotation: ast.expr, classes: set[str]) -> ast.expr:
+    """``Field(default_factory=…)`` for a list, dict or set default."""
+    empty = (
+        (isinstance(value, ast.List | ast.Set) and not value.elts)
+        or (isinstance(value, ast.Dict) and not value.keys)
+    ) and not (isinstance(value, ast.Dict) and _model_of(annotation, classes))
+    if empty:
+        factory: ast.expr = ast.Name(type(value).__name__.lower())
+    else:
+        model = _model_of(annotation, classes) if isinstance(value, ast.Dict) else None
+        body = (
+            ast.Call(
+                ast.Attribute(ast.Name(model), "model_validate"), [value], []
+            )
+            if model
+            else value
+        )
+        factory = ast.Lambda(
+            ast.arguments([], [], None, [], [], None, []), body
+        )
+    return ast.Call(ast.Name("Field"), [], [ast.keyword("default_factory", factory)])
+
+
+def _model_of(annotation: ast.expr, classes: set[str]) -> str | None:
+    """The generated class a field holds, if its type is one."""
+    if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+        return _model_of(annotation.slice.elts[0], classes)
+    for part in _union_parts(annotation):
+        if isinstance(part, ast.Name) and part.id in classes:
+            return part.id
+    return None
+
+
+def _prune_imports(tree: ast.Module) -> None:
+    used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    body: list[ast.stmt] = []
+    has_field = False
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            node.names = [a for a in node.names if (a.asname or a.name) in used]
+            if not node.names:
+                continue
+            has_field |= node.module == "pydantic" and any(
+                a.name == "Field" for a in node.names
+            )
+        body.append(node)
+    if "Field" in used and not has_field:
+        at = next(i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom))
+        body.insert(at, ast.ImportFrom("pydantic", [ast.alias("Field")], 0))
+    tree.body = body
+
+
+def ruff_binary() -> str:
+    try:
+        from ruff.__main__ import find_ruff_bin
+    except ImportError:  # pragma: no cover - ruff installed without its module
+        found = shutil.which("ruff")
+        if found is None:
+            raise RuntimeError(
+                "ruff is needed to generate JSON Schema models: "
+                "pip install 'svcforge[gen]'"
+            ) from None
+        return found
+    return str(find_ruff_bin())
+
+
+def format_module(code: str) -> str:
+    """Imports sorted, then ruff format, with fixed settings."""
+    ruff = ruff_binary()
+    fixed = subprocess.run(
+        [
+            ruff,
+            "check",
+            *RUFF_SETTINGS,
+            "--select",
+            "I,F401",
+            "--fix",
+            "--exit-zero",
+            "--quiet",
+            "--stdin-filename",
+            "models.py",
+            "-",
+        ],
+        input=code,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return subprocess.run(
+        [ruff, "format", *RUFF_SETTINGS, "--stdin-filename", "models.py", "-"],
+        input=fixed,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout

@@ -1,0 +1,17 @@
+"""Settings of a service: the base of the generated ``Settings`` classes.
+
+Values come from environment variables (``ACCOUNTS_JWT__SIGNING_SECRET``) and
+a ``.env`` file, nested groups joined by ``__``.  ``Settings.load()`` fails
+fast with one readable list of every problem, by variable name, and never
+shows the value of a secret::
+
+    try:
+        settings = Settings.load()
+    except SettingsError as exc:
+        raise SystemExit(str(exc)) from None
+"""
+
+from svcforge.settings._base import SettingsBase, redacted
+from svcforge.settings._errors import Problem, SettingsError
+
+__all__ = ["Problem", "SettingsBase", "SettingsError", "redacted"]
