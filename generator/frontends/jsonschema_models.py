@@ -69,6 +69,11 @@ def generate_models(schema: dict[str, Any]) -> str:
             use_schema_description=True,
             snake_case_field=True,
             capitalise_enum_members=False,
+            # Inline classes of the same name get their parent's name in front
+            # (LoginFailedReason), not a number that depends on file order.
+            naming_strategy="full-path",
+            # uniqueItems is enforced (a set), never silently dropped.
+            use_unique_items_as_set=True,
         )
     if not isinstance(code, str):  # several modules: never for one document
         raise TypeError("datamodel-code-generator returned several modules")
