@@ -111,8 +111,11 @@ def _function(
         case "many":
             returns = f"list[{result}]"
             body = expanded("rows = await db.fetch(", args, ")", I1)
-            item = "r[0]" if scalar else f"{result}(*r)"
-            body.append(f"{I1}return [{item} for r in rows]")
+            if scalar:
+                body.append(f"{I1}return [r[0] for r in rows]")
+            else:
+                imports.add("itertools", "starmap")
+                body.append(f"{I1}return list(starmap({result}, rows))")
         case "exec":
             returns = "None"
             body = expanded("await db.execute(", args, ")", I1)

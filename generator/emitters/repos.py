@@ -422,13 +422,14 @@ class TableModule:
         params = ["*", f"after: {key} | None = None", "limit: int = 100"]
         lines = self._method("page", params, f"list[{self.row}]", doc)
         after = "after" if len(types) == 1 else "*after"
+        self.imports.add("itertools", "starmap")
         return [
             *lines,
             f"{I2}if after is None:",
             f"{I3}rows = await self.db.fetch(PAGE_FIRST, limit)",
             f"{I2}else:",
             f"{I3}rows = await self.db.fetch(PAGE_AFTER, {after}, limit)",
-            f"{I2}return [{self.row}(*r) for r in rows]",
+            f"{I2}return list(starmap({self.row}, rows))",
         ]
 
     # --- module ----------------------------------------------------------------------

@@ -7,6 +7,7 @@ import asyncio
 import enum
 import json
 import os
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -105,6 +106,15 @@ async def register_codecs(conn: Any, enums: Sequence[EnumType] = ()) -> None:
             )
 
 
+async def _light_reset(conn: Any) -> None:
+    """What the pool runs when a connection comes back.  asyncpg's default
+    costs a round trip after every statement (RESET ALL, UNLISTEN, ...); the
+    statement methods leave no session state, and ``acquire``/``transaction``
+    reset fully themselves, so only an abandoned transaction needs undoing."""
+    if conn.is_in_transaction():
+        await conn.reset()
+
+
 def _json_bytes(value: object) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -128,33 +138,30 @@ def _enum_decoder(python: type[enum.StrEnum]) -> Callable[[bytes], enum.StrEnum]
     return decode
 
 
-class _NotOpen:
-    def __getattr__(self, name: str) -> Any:
-        raise DatabaseError("the database is not open: await db.open() first")
-
-
 class _Runs:
-    """Statement methods shared by ``Database`` (pooled) and ``Connection``."""
+    """Statement methods shared by ``Database`` (pooled) and ``Connection``:
+    each runs ``_run(method, ...)`` on an asyncpg connection."""
 
-    _target: Any
+    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
 
     async def fetch(self, query: str, *args: object) -> list[Record]:
-        rows: list[Record] = await self._target.fetch(query, *args)
+        rows: list[Record] = await self._run("fetch", query, *args)
         return rows
 
     async def fetchrow(self, query: str, *args: object) -> Record | None:
-        row: Record | None = await self._target.fetchrow(query, *args)
+        row: Record | None = await self._run("fetchrow", query, *args)
         return row
 
     async def fetchval(self, query: str, *args: object) -> Any:
-        return await self._target.fetchval(query, *args)
+        return await self._run("fetchval", query, *args)
 
     async def execute(self, query: str, *args: object) -> str:
-        status: str = await self._target.execute(query, *args)
+        status: str = await self._run("execute", query, *args)
         return status
 
     async def executemany(self, query: str, args: Iterable[Sequence[object]]) -> None:
-        await self._target.executemany(query, args)
+        await self._run("executemany", query, args)
 
     async def copy_records(
         self,
@@ -165,8 +172,12 @@ class _Runs:
         schema: str = "public",
     ) -> int:
         """COPY rows into a table (the fastest bulk insert); returns the count."""
-        status: str = await self._target.copy_records_to_table(
-            table, records=records, columns=list(columns), schema_name=schema
+        status: str = await self._run(
+            "copy_records_to_table",
+            table,
+            records=records,
+            columns=list(columns),
+            schema_name=schema,
         )
         return int(status.rpartition(" ")[2] or 0)
 
@@ -177,19 +188,22 @@ class Connection(_Runs):
     take the ``Database``."""
 
     def __init__(self, raw: Any) -> None:
-        self._target = raw
+        self._raw = raw
 
     @property
     def raw(self) -> Any:
         """The underlying ``asyncpg.Connection``."""
-        return self._target
+        return self._raw
+
+    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        return await getattr(self._raw, method)(*args, **kwargs)
 
     @asynccontextmanager
     async def transaction(
         self, *, isolation: Isolation | None = None, readonly: bool = False
     ) -> AsyncIterator[Connection]:
         """A transaction, or a savepoint when one is already open."""
-        async with self._target.transaction(isolation=isolation, readonly=readonly):
+        async with self._raw.transaction(isolation=isolation, readonly=readonly):
             yield self
 
 
@@ -198,7 +212,13 @@ class Database(_Runs):
 
     ``async with Database(settings, enums=ENUM_TYPES) as db:`` opens it and
     closes it cleanly.  Each statement method borrows a connection for that
-    one statement; ``transaction()`` holds one connection for a block.
+    one statement; ``transaction()`` and ``acquire()`` hold one for a block.
+
+    Connections between statements wait in a small free list of the
+    ``Database`` rather than going back to asyncpg's pool: a pool round
+    (acquire, release, reset) costs about as much as a short query, so a
+    single-row get would pay for two.  The pool still creates the
+    connections, bounds their number and closes them.
     """
 
     def __init__(
@@ -218,7 +238,10 @@ class Database(_Runs):
                 "application_name", settings.application_name
             )
         self._pool: Any = None
-        self._target = _NotOpen()
+        self._free: list[Any] = []
+        self._held = 0
+        """Connections taken from the pool: borrowed or in ``_free``."""
+        self._waiters: deque[asyncio.Future[Any]] = deque()
 
     @property
     def pool(self) -> Any:
@@ -240,20 +263,127 @@ class Database(_Runs):
                 statement_cache_size=s.statement_cache_size,
                 server_settings=self._server_settings or None,
                 init=self._init_connection,
+                reset=_light_reset,
             )
-            self._target = self._pool
         return self
 
     async def _init_connection(self, conn: Any) -> None:
         await register_codecs(conn, self.enums)
 
+    async def _borrow(self) -> Any:
+        """A free connection, a new one from the pool while fewer than
+        ``max_size`` are out, or the next one given back."""
+        while True:
+            if self._free:
+                return self._free.pop()
+            if self._held < self.settings.max_size:
+                self._held += 1
+                try:
+                    return await self.pool.acquire()
+                except BaseException:
+                    self._held -= 1
+                    raise
+            waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                conn = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled() and waiter.result():
+                    self._put(waiter.result())
+                raise
+            if conn is not None:
+                return conn
+            # None: a broken connection went back to the pool; take a new one.
+
+    def _put(self, conn: Any) -> None:
+        """A connection is free again: to the first waiter, else to the list."""
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(conn)
+                return
+        self._free.append(conn)
+
+    async def _give_back(self, conn: Any, clean: bool) -> None:
+        if clean and self._pool is not None and not conn.is_closed():
+            self._put(conn)
+            return
+        self._held -= 1
+        if self._pool is not None:
+            await self._pool.release(conn)  # resets it, or closes a broken one
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+
+    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        conn = self._free.pop() if self._free else await self._borrow()
+        try:
+            result = await getattr(conn, method)(*args, **kwargs)
+        except BaseException:
+            await self._give_back(conn, False)
+            raise
+        self._put(conn)
+        return result
+
+    # The four statement methods the generated code calls, spelled out: one
+    # coroutine frame and no attribute lookup by name on the hot path.
+
+    async def fetch(self, query: str, *args: object) -> list[Record]:
+        conn = self._free.pop() if self._free else await self._borrow()
+        try:
+            rows: list[Record] = await conn.fetch(query, *args)
+        except BaseException:
+            await self._give_back(conn, False)
+            raise
+        self._put(conn)
+        return rows
+
+    async def fetchrow(self, query: str, *args: object) -> Record | None:
+        conn = self._free.pop() if self._free else await self._borrow()
+        try:
+            row: Record | None = await conn.fetchrow(query, *args)
+        except BaseException:
+            await self._give_back(conn, False)
+            raise
+        self._put(conn)
+        return row
+
+    async def fetchval(self, query: str, *args: object) -> Any:
+        conn = self._free.pop() if self._free else await self._borrow()
+        try:
+            value = await conn.fetchval(query, *args)
+        except BaseException:
+            await self._give_back(conn, False)
+            raise
+        self._put(conn)
+        return value
+
+    async def execute(self, query: str, *args: object) -> str:
+        conn = self._free.pop() if self._free else await self._borrow()
+        try:
+            status: str = await conn.execute(query, *args)
+        except BaseException:
+            await self._give_back(conn, False)
+            raise
+        self._put(conn)
+        return status
+
+    async def _drain(self) -> None:
+        """Hand the free connections back to the pool."""
+        free, self._free = self._free, []
+        self._held -= len(free)
+        for conn in free:
+            await self._pool.release(conn)
+
     async def close(self, timeout: float = 10.0) -> None:
         """Wait for borrowed connections to come back (up to ``timeout``),
         then close them all."""
-        pool, self._pool = self._pool, None
-        self._target = _NotOpen()
-        if pool is None:
+        if self._pool is None:
             return
+        await self._drain()
+        pool, self._pool = self._pool, None
         try:
             await asyncio.wait_for(pool.close(), timeout)
         except TimeoutError:
@@ -270,15 +400,23 @@ class Database(_Runs):
         if self._pool is None:
             return False
         try:
-            value = await asyncio.wait_for(self._pool.fetchval("SELECT 1"), timeout)
+            value = await asyncio.wait_for(self.fetchval("SELECT 1"), timeout)
         except (OSError, TimeoutError, _asyncpg().PostgresError):
             return False
         return bool(value == 1)
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:
-        async with self.pool.acquire() as raw:
+        """One connection for a block; its session state (SET, LISTEN,
+        advisory locks, cursors) is reset when the block ends."""
+        raw = await self._borrow()
+        try:
             yield Connection(raw)
+            await raw.reset()
+        except BaseException:
+            await self._give_back(raw, False)
+            raise
+        await self._give_back(raw, True)
 
     @asynccontextmanager
     async def transaction(
@@ -287,18 +425,19 @@ class Database(_Runs):
         """One connection in a transaction: committed when the block ends,
         rolled back when it raises."""
         async with (
-            self.pool.acquire() as raw,
-            raw.transaction(isolation=isolation, readonly=readonly),
+            self.acquire() as conn,
+            conn.raw.transaction(isolation=isolation, readonly=readonly),
         ):
-            yield Connection(raw)
+            yield conn
 
     async def migrate(self, migrations: Sequence[Any]) -> list[str]:
         """Apply the migrations not applied yet (see ``apply_migrations``), then
-        renew the pool's connections so they see new enum types."""
+        renew the connections so that they know new enum types."""
         from svcforge.db._migrate import apply_migrations
 
         async with self.acquire() as conn:
             applied = await apply_migrations(conn.raw, migrations)
         if applied:
+            await self._drain()
             await self.pool.expire_connections()
         return applied

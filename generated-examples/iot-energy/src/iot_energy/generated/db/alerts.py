@@ -8,6 +8,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import starmap
 from operator import attrgetter
 from typing import Final
 from uuid import UUID
@@ -273,4 +274,4 @@ class AlertRepository:
             rows = await self.db.fetch(PAGE_FIRST, limit)
         else:
             rows = await self.db.fetch(PAGE_AFTER, after, limit)
-        return [AlertRow(*r) for r in rows]
+        return list(starmap(AlertRow, rows))

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from itertools import starmap
 from operator import attrgetter
 from typing import Final
 from uuid import UUID
@@ -362,4 +363,4 @@ class DeviceRepository:
             rows = await self.db.fetch(PAGE_FIRST, limit)
         else:
             rows = await self.db.fetch(PAGE_AFTER, after, limit)
-        return [DeviceRow(*r) for r in rows]
+        return list(starmap(DeviceRow, rows))

@@ -8,6 +8,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import starmap
 from operator import attrgetter
 from typing import Final
 from uuid import UUID
@@ -256,4 +257,4 @@ class ReadingRepository:
             rows = await self.db.fetch(PAGE_FIRST, limit)
         else:
             rows = await self.db.fetch(PAGE_AFTER, *after, limit)
-        return [ReadingRow(*r) for r in rows]
+        return list(starmap(ReadingRow, rows))

@@ -10,6 +10,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import starmap
 from uuid import UUID
 
 from svcforge.db import Executor, JsonValue
@@ -55,7 +56,7 @@ async def open_alerts(
 ) -> list[OpenAlertsRow]:
     """Alerts not cleared yet, most severe first."""
     rows = await db.fetch(OPEN_ALERTS, severitys)
-    return [OpenAlertsRow(*r) for r in rows]
+    return list(starmap(OpenAlertsRow, rows))
 
 
 async def clear_alert(db: Executor, id: int) -> AlertRow | None:

@@ -10,6 +10,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import starmap
 from uuid import UUID
 
 from svcforge.db import Executor
@@ -43,7 +44,7 @@ async def active_devices_of_kind(
 ) -> list[DeviceRow]:
     """Active devices of one kind at a site."""
     rows = await db.fetch(ACTIVE_DEVICES_OF_KIND, kind, site_code)
-    return [DeviceRow(*r) for r in rows]
+    return list(starmap(DeviceRow, rows))
 
 
 @dataclass(slots=True)
@@ -62,7 +63,7 @@ async def devices_without_readings_since(
 ) -> list[DevicesWithoutReadingsSinceRow]:
     """Devices that have not reported since a point in time (or never)."""
     rows = await db.fetch(DEVICES_WITHOUT_READINGS_SINCE, since)
-    return [DevicesWithoutReadingsSinceRow(*r) for r in rows]
+    return list(starmap(DevicesWithoutReadingsSinceRow, rows))
 
 
 async def deactivate_device(db: Executor, id: UUID) -> int:

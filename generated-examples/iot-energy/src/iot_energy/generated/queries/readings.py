@@ -10,6 +10,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import starmap
 from uuid import UUID
 
 from svcforge.db import Executor
@@ -69,7 +70,7 @@ async def energy_per_hour(
 ) -> list[EnergyPerHourRow]:
     """Energy and peak power per hour for one device in [since, until)."""
     rows = await db.fetch(ENERGY_PER_HOUR, device_id, since, until)
-    return [EnergyPerHourRow(*r) for r in rows]
+    return list(starmap(EnergyPerHourRow, rows))
 
 
 async def record_reading(

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
@@ -279,4 +280,4 @@ class CandleRepository:
             rows = await self.db.fetch(PAGE_FIRST, limit)
         else:
             rows = await self.db.fetch(PAGE_AFTER, *after, limit)
-        return [CandleRow(*r) for r in rows]
+        return list(starmap(CandleRow, rows))

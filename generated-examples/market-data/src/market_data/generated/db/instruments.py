@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
@@ -267,4 +268,4 @@ class InstrumentRepository:
             rows = await self.db.fetch(PAGE_FIRST, limit)
         else:
             rows = await self.db.fetch(PAGE_AFTER, after, limit)
-        return [InstrumentRow(*r) for r in rows]
+        return list(starmap(InstrumentRow, rows))

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import starmap
 from operator import attrgetter
 from typing import Final
 from uuid import UUID
@@ -305,4 +306,4 @@ class TradeRepository:
             rows = await self.db.fetch(PAGE_FIRST, limit)
         else:
             rows = await self.db.fetch(PAGE_AFTER, after, limit)
-        return [TradeRow(*r) for r in rows]
+        return list(starmap(TradeRow, rows))

@@ -10,6 +10,7 @@
 
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 
 from svcforge.db import Executor
 
@@ -42,7 +43,7 @@ async def candles_between(
 ) -> list[CandleRow]:
     """Candles of one symbol and interval in [since, until), oldest first."""
     rows = await db.fetch(CANDLES_BETWEEN, symbol, interval_seconds, since, until)
-    return [CandleRow(*r) for r in rows]
+    return list(starmap(CandleRow, rows))
 
 
 async def merge_candle(

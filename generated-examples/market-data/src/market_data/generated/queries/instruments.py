@@ -10,6 +10,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import starmap
 
 from svcforge.db import Executor
 
@@ -50,7 +51,7 @@ async def instruments_of_kinds(
 ) -> list[InstrumentsOfKindsRow]:
     """Listed instruments of the given kinds, by symbol."""
     rows = await db.fetch(INSTRUMENTS_OF_KINDS, kinds)
-    return [InstrumentsOfKindsRow(*r) for r in rows]
+    return list(starmap(InstrumentsOfKindsRow, rows))
 
 
 @dataclass(slots=True)
@@ -65,7 +66,7 @@ class LastTradeTimesRow:
 async def last_trade_times(db: Executor) -> list[LastTradeTimesRow]:
     """Every instrument with the time of its last trade (None when it never traded)."""
     rows = await db.fetch(LAST_TRADE_TIMES)
-    return [LastTradeTimesRow(*r) for r in rows]
+    return list(starmap(LastTradeTimesRow, rows))
 
 
 async def delist(db: Executor, symbol: str) -> int:

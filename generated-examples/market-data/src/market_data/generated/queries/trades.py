@@ -11,6 +11,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from itertools import starmap
 
 from svcforge.db import Executor
 
@@ -48,7 +49,7 @@ DELETE FROM trades WHERE executed_at < $1
 async def recent_trades(db: Executor, symbol: str, limit: int) -> list[TradeRow]:
     """The latest trades of one instrument, newest first."""
     rows = await db.fetch(RECENT_TRADES, symbol, limit)
-    return [TradeRow(*r) for r in rows]
+    return list(starmap(TradeRow, rows))
 
 
 async def last_trade(db: Executor, symbol: str) -> TradeRow | None:
@@ -74,7 +75,7 @@ async def volume_by_venue(
 ) -> list[VolumeByVenueRow]:
     """Traded volume and trade count per venue since a point in time."""
     rows = await db.fetch(VOLUME_BY_VENUE, symbol, since)
-    return [VolumeByVenueRow(*r) for r in rows]
+    return list(starmap(VolumeByVenueRow, rows))
 
 
 async def trade_count(db: Executor, symbols: list[str]) -> int | None:

@@ -1,0 +1,357 @@
+"""Generated repository vs raw asyncpg vs SQLAlchemy 2.0 async ORM, on a
+PostgreSQL this script starts itself (svcforge.testing.start_postgres).
+
+Measures, in one run: insert_many of 50k rows (COPY), 10k gets by primary key
+(one at a time), and one list of 10k rows; then what turning 10k fetched
+records into row objects costs each way (pydantic validation,
+``model_construct``, slotted dataclasses, NamedTuple, asyncpg's
+``record_class``), which is why generated rows are slotted dataclasses.
+
+    python bench/repository.py            # full run
+    python bench/repository.py --quick    # tiny sizes, checks the output format
+
+Ends with ``bench: get_vs_raw=… copy_vs_raw=… list_vs_raw=… get_vs_orm=…``
+(generated throughput divided by the other's, same run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import gc
+import importlib
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import asyncpg
+from pydantic import BaseModel
+from sqlalchemy import BigInteger, Boolean, DateTime, Numeric, String, select
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from generator.pipeline import generate
+from generator.writer import write_tree
+from svcforge.db import Database
+from svcforge.testing import start_postgres
+
+TABLE_SQL = """
+CREATE TABLE trades (
+    id bigint PRIMARY KEY,
+    symbol text NOT NULL,
+    price numeric(18, 8) NOT NULL,
+    quantity numeric(18, 8) NOT NULL,
+    executed_at timestamptz NOT NULL,
+    sequence bigint NOT NULL,
+    is_block boolean NOT NULL
+);
+"""
+COLUMNS = ["id", "symbol", "price", "quantity", "executed_at", "sequence", "is_block"]
+T0 = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)
+
+
+def values(i: int) -> tuple[Any, ...]:
+    return (
+        i,
+        ("AAPL", "MSFT", "NVDA", "BTC-USD")[i % 4],
+        Decimal("190.25") + Decimal(i % 1000) / 100,
+        Decimal(i % 50 + 1),
+        T0 + dt.timedelta(milliseconds=i),
+        i,
+        i % 97 == 0,
+    )
+
+
+# --- SQLAlchemy ---------------------------------------------------------------
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class OrmTrade(Base):
+    __tablename__ = "trades"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String)
+    price: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    quantity: Mapped[Decimal] = mapped_column(Numeric(18, 8))
+    executed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    is_block: Mapped[bool] = mapped_column(Boolean)
+
+
+# --- row object candidates ------------------------------------------------------
+
+
+class PydanticRow(BaseModel):
+    id: int
+    symbol: str
+    price: Decimal
+    quantity: Decimal
+    executed_at: dt.datetime
+    sequence: int
+    is_block: bool
+
+
+class TupleRow(NamedTuple):
+    id: int
+    symbol: str
+    price: Decimal
+    quantity: Decimal
+    executed_at: dt.datetime
+    sequence: int
+    is_block: bool
+
+
+@dataclass(slots=True)
+class SlotRow:
+    id: int
+    symbol: str
+    price: Decimal
+    quantity: Decimal
+    executed_at: dt.datetime
+    sequence: int
+    is_block: bool
+
+
+class RecordRow(asyncpg.Record):  # type: ignore[misc]
+    __slots__ = ()
+
+
+# --- timing ------------------------------------------------------------------------
+
+
+async def timed(fn: Callable[[], Awaitable[None]]) -> float:
+    """Wall time of one call, the garbage collector off meanwhile."""
+    gc.collect()
+    gc.disable()
+    start = time.perf_counter()
+    try:
+        await fn()
+    finally:
+        elapsed = time.perf_counter() - start
+        gc.enable()
+    return elapsed
+
+
+async def race(
+    runs: int,
+    contenders: Mapping[str, Callable[[], Awaitable[None]]],
+    reset: Callable[[], Awaitable[None]] | None = None,
+) -> dict[str, float]:
+    """The best wall time of each contender over ``runs`` rounds.  A round
+    takes every contender in turn, so that a burst of load on a shared
+    machine hits them alike rather than one of them."""
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(runs):
+        for name, fn in contenders.items():
+            if reset is not None:
+                await reset()
+            times[name].append(await timed(fn))
+    return {name: min(t) for name, t in times.items()}
+
+
+def generated_repository(workdir: Path) -> Any:
+    """Generate a tiny service with the benchmark table and import it."""
+    root = workdir / "bench-svc"
+    (root / "schemas" / "tables").mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "bench_svc"\n\n[tool.svcforge]\npackage = "bench_svc"\n'
+    )
+    (root / "schemas" / "tables" / "001_trades.sql").write_text(TABLE_SQL)
+    manifest, files = generate(root)
+    write_tree(root, manifest, files)
+    sys.path.insert(0, str(root / "src"))
+    return importlib.import_module("bench_svc.generated.db.trades")
+
+
+@dataclass
+class Sizes:
+    copy_rows: int
+    gets: int
+    list_rows: int
+    runs: int
+
+
+async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
+    gen = generated_repository(workdir)
+    rows = [values(i) for i in range(max(sizes.copy_rows, sizes.list_rows))]
+    inserts = [
+        gen.TradeInsert(**dict(zip(COLUMNS, r, strict=True)))
+        for r in rows[: sizes.copy_rows]
+    ]
+    orm_rows = [dict(zip(COLUMNS, r, strict=True)) for r in rows[: sizes.copy_rows]]
+    ids = list(range(sizes.gets))
+
+    # Raw asyncpg at its fastest: one connection of its own, no pool.
+    raw = await asyncpg.connect(dsn)
+    db = await Database(dsn, server_settings={}).open()
+    engine = create_async_engine(
+        dsn.replace("postgresql://", "postgresql+asyncpg://"), pool_size=4
+    )
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    await raw.execute(TABLE_SQL)
+    repo = gen.TradeRepository(db)
+    results: dict[str, float] = {}
+
+    async def empty() -> None:
+        await raw.execute("TRUNCATE trades")
+
+    # insert_many of copy_rows rows
+    async def raw_copy() -> None:
+        await raw.copy_records_to_table(
+            "trades", records=rows[: sizes.copy_rows], columns=COLUMNS
+        )
+
+    async def gen_copy() -> None:
+        await repo.insert_many(inserts)
+
+    async def orm_copy() -> None:
+        async with sessions() as session:
+            session.add_all(OrmTrade(**r) for r in orm_rows)
+            await session.commit()
+
+    copy = {"copy_raw": raw_copy, "copy_gen": gen_copy, "copy_orm": orm_copy}
+    results.update(await race(sizes.runs, copy, empty))
+
+    # data for the reads: list_rows rows
+    await empty()
+    await raw.copy_records_to_table(
+        "trades", records=rows[: sizes.list_rows], columns=COLUMNS
+    )
+    await raw.execute("ANALYZE trades")
+    get_sql = "SELECT id, symbol, price, quantity, executed_at, sequence, is_block FROM trades WHERE id = $1"
+    list_sql = "SELECT id, symbol, price, quantity, executed_at, sequence, is_block FROM trades ORDER BY id LIMIT $1"
+
+    async def raw_get() -> None:
+        for i in ids:
+            await raw.fetchrow(get_sql, i)
+
+    async def gen_get() -> None:
+        for i in ids:
+            await repo.get(i)
+
+    async def orm_get() -> None:
+        async with sessions() as session:
+            for i in ids:
+                await session.get(OrmTrade, i)
+
+    gets = {"get_raw": raw_get, "get_gen": gen_get, "get_orm": orm_get}
+    for fn in gets.values():
+        await fn()  # warm up: prepared statements, connections
+    results.update(await race(sizes.runs, gets))
+
+    async def raw_list() -> None:
+        await raw.fetch(list_sql, sizes.list_rows)
+
+    async def gen_list() -> None:
+        await repo.page(limit=sizes.list_rows)
+
+    async def orm_list() -> None:
+        async with sessions() as session:
+            result = await session.execute(
+                select(OrmTrade).order_by(OrmTrade.id).limit(sizes.list_rows)
+            )
+            result.scalars().all()
+
+    lists = {"list_raw": raw_list, "list_gen": gen_list, "list_orm": orm_list}
+    for fn in lists.values():
+        await fn()
+    results.update(await race(sizes.runs, lists))
+
+    # What each row-object choice costs on the same fetched records.
+    records = await raw.fetch(list_sql, sizes.list_rows)
+    names = COLUMNS
+    conversions: dict[str, Callable[[], object]] = {
+        "pydantic model_validate": lambda: [
+            PydanticRow.model_validate(dict(r)) for r in records
+        ],
+        "pydantic model_construct": lambda: [
+            PydanticRow.model_construct(**dict(zip(names, r, strict=True)))
+            for r in records
+        ],
+        "NamedTuple._make": lambda: list(map(TupleRow._make, records)),
+        "dataclass(slots=True) [chosen]": lambda: [SlotRow(*r) for r in records],
+    }
+    for label, convert in conversions.items():
+        times = []
+        for _ in range(max(3, sizes.runs)):
+            gc.collect()
+            start = time.perf_counter()
+            convert()
+            times.append(time.perf_counter() - start)
+        results[f"rows:{label}"] = min(times)
+
+    async def with_record_class() -> None:
+        await raw.fetch(list_sql, sizes.list_rows, record_class=RecordRow)
+
+    fetches = {
+        "rows:asyncpg Record (fetch incl.)": raw_list,
+        "rows:record_class subclass (fetch incl.)": with_record_class,
+    }
+    results.update(await race(max(3, sizes.runs), fetches))
+
+    await db.close()
+    await raw.close()
+    await engine.dispose()
+    return results
+
+
+def report(results: dict[str, float], sizes: Sizes) -> str:
+    def rate(n: int, seconds: float) -> str:
+        return f"{n / seconds:>12,.0f}/s"
+
+    lines = [
+        f"{'operation':<28}{'generated':>14}{'raw asyncpg':>14}{'SQLAlchemy ORM':>16}{'gen/raw':>9}{'gen/orm':>9}",
+    ]
+    for key, label, n in (
+        ("copy", f"insert_many {sizes.copy_rows:,} rows", sizes.copy_rows),
+        ("get", f"get by pk x{sizes.gets:,}", sizes.gets),
+        ("list", f"list {sizes.list_rows:,} rows", sizes.list_rows),
+    ):
+        g, r, o = results[f"{key}_gen"], results[f"{key}_raw"], results[f"{key}_orm"]
+        lines.append(
+            f"{label:<28}{rate(n, g):>14}{rate(n, r):>14}{rate(n, o):>16}{r / g:>9.2f}{o / g:>9.2f}"
+        )
+    lines.append("")
+    lines.append(
+        f"row objects for {sizes.list_rows:,} fetched records (conversion time; lower is better):"
+    )
+    for key, seconds in results.items():
+        if key.startswith("rows:"):
+            lines.append(f"  {key[5:]:<34}{seconds * 1e3:>9.2f} ms")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes (checks the output format)"
+    )
+    args = parser.parse_args(argv)
+    sizes = Sizes(500, 200, 500, 1) if args.quick else Sizes(50_000, 10_000, 10_000, 5)
+    server = start_postgres()
+    try:
+        with tempfile.TemporaryDirectory(prefix="svcforge-bench-") as tmp:
+            results = asyncio.run(run(server.dsn(), sizes, Path(tmp)))
+    finally:
+        server.stop()
+    print(report(results, sizes))
+    ratios = {
+        "get_vs_raw": results["get_raw"] / results["get_gen"],
+        "copy_vs_raw": results["copy_raw"] / results["copy_gen"],
+        "list_vs_raw": results["list_raw"] / results["list_gen"],
+        "get_vs_orm": results["get_orm"] / results["get_gen"],
+    }
+    print("bench: " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
