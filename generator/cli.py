@@ -71,6 +71,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return demo(Path(args.dest))
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from generator.migrate import migrate
+
+    return migrate(_root(args.path), args.dsn)
+
+
 def _pair(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep:
@@ -114,6 +120,18 @@ def parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("dest", nargs="?", default="demo-service")
     demo.set_defaults(func=cmd_demo)
+    migrate = sub.add_parser(
+        "migrate",
+        help="apply schemas/tables migrations to a PostgreSQL database (each once)",
+    )
+    migrate.add_argument(
+        "path", nargs="?", help="service root (default: current folder)"
+    )
+    migrate.add_argument(
+        "--dsn",
+        help="postgresql://... (default: the DATABASE_URL environment variable)",
+    )
+    migrate.set_defaults(func=cmd_migrate)
     return p
 
 

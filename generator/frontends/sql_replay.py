@@ -790,6 +790,13 @@ class Replay:
             enum.labels.append(new)
 
     def create_index(self, node: Any) -> None:
+        if node.concurrent:
+            raise SqlError(
+                self.stmt.start,
+                "CREATE INDEX CONCURRENTLY cannot run inside a transaction, and "
+                "each migration runs in one",
+                "create the index without CONCURRENTLY (or outside svcforge)",
+            )
         rel = node.relation
         table = self.catalog.table(rel.relname, rel.schemaname, rel.location)
         table.sources.add(self.source.path)
