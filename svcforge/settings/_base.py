@@ -96,22 +96,38 @@ class SettingsBase(BaseSettings):
         problem.  ``environ`` replaces ``os.environ`` (tests); ``env_file=None``
         reads no ``.env`` file."""
         prefix = str(cls.model_config.get("env_prefix", ""))
+        known = {*cls.variables(), *_group_variables(cls, prefix)}
+        from_file = _env_file_keys(env_file)
+        # A typo in the service's own .env is an error; the environment may
+        # hold other variables with the prefix (Kubernetes adds some).
+        unknown = [
+            Problem(k.upper(), "unknown variable (no such setting)")
+            for k in from_file
+            if k.upper().startswith(prefix.upper()) and k.upper() not in known
+        ]
+        unset = {
+            k: v
+            for k, v in {
+                **from_file,
+                **(os.environ if environ is None else environ),
+            }.items()
+            if k.upper().startswith(prefix.upper()) and k.upper() not in known
+        }
         token = _ENVIRON.set(environ)
         try:
-            return cls(_env_file=env_file)  # type: ignore[call-arg]
+            settings = cls(_env_file=env_file)  # type: ignore[call-arg]
         except ValidationError as exc:
-            present = {
-                k: v
-                for k, v in (os.environ if environ is None else environ).items()
-                if k.upper().startswith(prefix.upper())
-            }
-            raise SettingsError(
-                cls.service_name, problems_of(cls, prefix, exc, present)
-            ) from None
+            problems = problems_of(cls, prefix, exc, unset)
+            raise SettingsError(cls.service_name, [*problems, *unknown]) from None
         except SourceError as exc:
-            raise SettingsError(cls.service_name, [_source_problem(prefix, exc)]) from None
+            raise SettingsError(
+                cls.service_name, [_source_problem(prefix, exc)]
+            ) from None
         finally:
             _ENVIRON.reset(token)
+        if unknown:
+            raise SettingsError(cls.service_name, unknown)
+        return settings
 
     @classmethod
     def variables(cls) -> list[str]:
@@ -121,11 +137,28 @@ class SettingsBase(BaseSettings):
 
     def redacted(self) -> dict[str, Any]:
         """The settings as plain data with every secret masked: safe to log."""
-        return redacted(self)
+        data: dict[str, Any] = redacted(self)
+        return data
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
             yield name, _Shown(name or "", value)
+
+
+def _group_variables(model: type[BaseModel], prefix: str) -> set[str]:
+    """Variables that set a whole group as JSON: ``ACCOUNTS_JWT``."""
+    out: set[str] = set()
+    for path in _paths(model, ()):
+        out |= {variable_name(prefix, path[:i]) for i in range(1, len(path))}
+    return out
+
+
+def _env_file_keys(env_file: str | Path | None) -> dict[str, str]:
+    if env_file is None or not Path(env_file).is_file():
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v or "" for k, v in dotenv_values(env_file).items()}
 
 
 def _paths(model: type[BaseModel], path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -151,9 +184,7 @@ def redacted(value: Any, name: str = "") -> Any:
     if isinstance(value, SecretStr | SecretBytes):
         return MASK if value.get_secret_value() else ""
     if isinstance(value, BaseModel):
-        return {
-            k: redacted(getattr(value, k), k) for k in type(value).model_fields
-        }
+        return {k: redacted(getattr(value, k), k) for k in type(value).model_fields}
     if name and is_secret(name, type(value)) and value not in (None, ""):
         return MASK
     if isinstance(value, str):
@@ -177,10 +208,11 @@ class _Shown:
         value = self.value
         if isinstance(value, BaseModel) and not isinstance(value, SettingsBase):
             args = ", ".join(
-                f"{k}={_Shown(k, getattr(value, k))!r}" for k in type(value).model_fields
+                f"{k}={_Shown(k, getattr(value, k))!r}"
+                for k in type(value).model_fields
             )
             return f"{type(value).__name__}({args})"
+        if isinstance(value, SecretStr | SecretBytes):
+            return repr(value)
         shown = redacted(value, self.name)
-        if shown == MASK and not isinstance(value, SecretStr | SecretBytes):
-            return repr(MASK)
         return repr(value) if shown == value else repr(shown)

@@ -17,7 +17,7 @@ __all__ = ["Problem", "SettingsError"]
 # Names that hold credentials even where the type is a plain ``str`` (a
 # runtime group's ``sasl_password``): their values are never shown either.
 _SECRET_NAME = re.compile(
-    r"(^|_)(password|passwd|secret|token|credentials?|private_key|api_key)(_|$)",
+    r"(^|_)(password|passwd|secret|token|credentials?|private_key|api_key)$",
     re.IGNORECASE,
 )
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@", re.I)
@@ -103,8 +103,8 @@ def problems_of(
     exc: ValidationError,
     present: Mapping[str, str],
 ) -> list[Problem]:
-    """The problems of a validation error; ``present`` are the variables that
-    were set, for "did you mean" hints."""
+    """The problems of a validation error; ``present`` are the variables set
+    with the prefix that name no setting, for "did you mean" hints."""
     out: list[Problem] = []
     for error in exc.errors(include_url=False):
         out += _problems(settings, prefix, error, present)
@@ -148,11 +148,17 @@ def _problems(
     where = "".join(rest)
     message = f"{where}: {error['msg']}" if where else str(error["msg"])
     value = error.get("input")
-    if not secret and isinstance(value, str | int | float) and not isinstance(value, bool):
+    if (
+        not secret
+        and isinstance(value, str | int | float)
+        and not isinstance(value, bool)
+    ):
         message += f" (found {mask_url(str(value))!r})"
     return [Problem(variable_name(prefix, path), message)]
 
 
 def _did_you_mean(variable: str, present: Mapping[str, str]) -> str:
-    close = difflib.get_close_matches(variable, [k.upper() for k in present], n=1)
+    close = difflib.get_close_matches(
+        variable, [k.upper() for k in present], n=1, cutoff=0.8
+    )
     return f"; did you mean to set it, not {close[0]}?" if close else ""
