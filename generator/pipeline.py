@@ -9,11 +9,11 @@ from generator import ir
 from generator.emitters.channels import emit_channel_tests, emit_channels
 from generator.emitters.codecs import emit_codecs
 from generator.emitters.examples import emit_examples
+from generator.emitters.jsonmodels import emit_json_message_tests, emit_json_models
 from generator.emitters.models import emit_models
 from generator.emitters.pysrc import header
 from generator.emitters.queries import emit_queries
 from generator.emitters.repo_tests import emit_repo_tests
-from generator.emitters.jsonmodels import emit_json_message_tests, emit_json_models
 from generator.emitters.repos import emit_repos
 from generator.emitters.settings import emit_settings
 from generator.emitters.tests import emit_message_tests
@@ -92,9 +92,7 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
     return manifest, service
 
 
-def _with_json_schema(
-    service: ir.Service, documents: list[JsonDocument]
-) -> ir.Service:
+def _with_json_schema(service: ir.Service, documents: list[JsonDocument]) -> ir.Service:
     """JSON Schema messages beside the Avro ones: models, records, messages."""
     parsed = parse_jsonschema(documents)
     if parsed is None:

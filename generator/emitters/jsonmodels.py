@@ -18,11 +18,11 @@ from generator import ir
 from generator.emitters.codecs import json_constant
 from generator.emitters.pysrc import (
     INDENT,
-    call,
-    from_import,
     LINE_LENGTH,
     Expr,
     Group,
+    call,
+    from_import,
     header,
     import_sort_key,
     layout,
@@ -65,7 +65,11 @@ def _split(code: str) -> tuple[list[ast.stmt], str]:
     (after the header and docstring)."""
     tree = ast.parse(code)
     body = list(tree.body)
-    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(body[0].value, ast.Constant)
+    ):
         body = body[1:]
     imports: list[ast.stmt] = []
     while body and isinstance(body[0], ast.Import | ast.ImportFrom):
@@ -96,7 +100,9 @@ def _import_block(statements: list[ast.stmt]) -> str:
             for m in sorted(plain, key=str.lower)
             if _third_party(m) is third
         ]
-        for module in sorted((m for m in names if _third_party(m) is third), key=str.lower):
+        for module in sorted(
+            (m for m in names if _third_party(m) is third), key=str.lower
+        ):
             lines += _from_lines(module, names[module])
         if lines:
             sections.append(lines)
@@ -120,7 +126,9 @@ def json_example_body(service: ir.Service, message: ir.Message) -> list[str]:
     example instance (wire names as keys, as JSON has them)."""
     assert service.json_models is not None
     example = next(
-        m.example for m in service.json_models.messages if m.fullname == message.fullname
+        m.example
+        for m in service.json_models.messages
+        if m.fullname == message.fullname
     )
     call = Group(
         f"{message.fullname}.model_validate(",
@@ -164,7 +172,9 @@ def emit_json_message_tests(service: ir.Service, env: Environment, package: str)
         examples.append(example)
         cases.append(
             "\n".join(
-                call("pytest.param", [example, const, f'id="{m.fullname}"'], INDENT, ",")
+                call(
+                    "pytest.param", [example, const, f'id="{m.fullname}"'], INDENT, ","
+                )
             )
         )
     return env.get_template("test_json_messages.py.j2").render(

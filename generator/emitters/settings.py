@@ -25,7 +25,9 @@ from generator.emitters.settings_docs import emit_env_example, emit_reference
 from generator.emitters.settings_tests import emit_settings_tests
 
 
-def emit_settings(service: ir.Service, env: Environment, package: str) -> dict[str, str]:
+def emit_settings(
+    service: ir.Service, env: Environment, package: str
+) -> dict[str, str]:
     """``settings.py``, ``.env.example``, ``CONFIGURATION.md`` (beside the
     generated code) and ``test_settings.py`` (for the generated tests)."""
     settings = service.settings
@@ -94,7 +96,9 @@ def _module(service: ir.Service, settings: ir.Settings, env: Environment) -> str
         import_block=imports.block(),
         blocks=blocks,
         doc="\n".join(
-            docstring(settings.root.doc or f"Settings of the {service.name} service.", INDENT)
+            docstring(
+                settings.root.doc or f"Settings of the {service.name} service.", INDENT
+            )
         ),
         fields="\n".join(line for f in root for line in f),
         service_name=py_str(service.name),
@@ -105,7 +109,9 @@ def annotation(t: ir.SettingType, secret: bool, imports: _Imports) -> Expr:
     base: Expr
     if t.kind == "array":
         assert t.items is not None
-        base = Group("list[", (("", annotation(t.items, False, imports)),), "]", comma=False)
+        base = Group(
+            "list[", (("", annotation(t.items, False, imports)),), "]", comma=False
+        )
     elif t.kind == "group":
         base = t.group
     elif t.choices:
@@ -115,9 +121,12 @@ def annotation(t: ir.SettingType, secret: bool, imports: _Imports) -> Expr:
         imports.add("pydantic", "SecretStr")
         base = "SecretStr"
     else:
-        base = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}[
-            t.kind
-        ]
+        base = {
+            "string": "str",
+            "integer": "int",
+            "number": "float",
+            "boolean": "bool",
+        }[t.kind]
     return BinOp((base, "None")) if t.nullable else base
 
 
@@ -130,7 +139,7 @@ def _field(s: ir.Setting, imports: _Imports) -> list[str]:
         args.append(("default_factory=lambda: ", json_expr(s.default)))
     elif isinstance(s.default, list):
         args.append(("default_factory=", "list"))
-    elif s.default is not ir.MISSING:
+    elif not isinstance(s.default, ir._Missing):
         args.append(("default=", json_expr(s.default)))
     args += [(f"{k}=", json_expr(v)) for k, v in s.constraints]
     if s.doc and not (s.type.kind == "group" and s.type.group in _runtime_classes):

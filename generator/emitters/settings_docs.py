@@ -132,7 +132,9 @@ def _comment(text: str) -> list[str]:
     ] or ["#"]
 
 
-def emit_env_example(service: ir.Service, settings: ir.Settings, env: Environment) -> str:
+def emit_env_example(
+    service: ir.Service, settings: ir.Settings, env: Environment
+) -> str:
     blocks = []
     for section in sections(settings):
         lines = _comment(
@@ -146,9 +148,7 @@ def emit_env_example(service: ir.Service, settings: ir.Settings, env: Environmen
             default = default_text(v.setting)
             facts.append("Required." if default is None else "Optional.")
             lines += ["", *_comment(" ".join(f for f in facts if f))]
-            lines.append(
-                f"{v.name}=" if default is None else f"# {v.name}={default}"
-            )
+            lines.append(f"{v.name}=" if default is None else f"# {v.name}={default}")
         blocks.append("\n".join(lines))
     return env.get_template("settings.env.j2").render(
         header=header(settings.sources),
@@ -170,7 +170,13 @@ def emit_reference(service: ir.Service, settings: ir.Settings, env: Environment)
             if constraint_text(v.setting):
                 kind += f"; {constraint_text(v.setting)}"
             default = default_text(v.setting)
-            shown = "**required**" if default is None else f"`{default}`" if default else "(empty)"
+            shown = (
+                "**required**"
+                if default is None
+                else f"`{default}`"
+                if default
+                else "(empty)"
+            )
             rows.append(
                 f"| `{v.name}` | {_cell(kind)} | {_cell(shown)} | {_cell(v.setting.doc)} |"
             )

@@ -18,7 +18,6 @@ from generator.emitters.pysrc import (
     flat,
     from_import,
     header,
-    layout,
     py_str,
 )
 from generator.emitters.settings_docs import Variable, variables
@@ -66,13 +65,21 @@ def _asserts(comparisons: list[tuple[str, str, str]]) -> str:
         elif fits(f"{inner}{left} {op} {right}"):
             out += [f"{INDENT}assert (", f"{inner}{left} {op} {right}", f"{INDENT})"]
         else:
-            out += [f"{INDENT}assert (", f"{inner}{left}", f"{inner}{op} {right}", f"{INDENT})"]
+            out += [
+                f"{INDENT}assert (",
+                f"{inner}{left}",
+                f"{inner}{op} {right}",
+                f"{INDENT})",
+            ]
     return "\n".join(out) if out else f"{INDENT}assert settings is not None"
 
 
 def _dict(name: str, items: dict[str, str]) -> str:
     group = Group(
-        "{", tuple((f"{py_str(k)}: ", py_str(v)) for k, v in items.items()), "}", magic=bool(items)
+        "{",
+        tuple((f"{py_str(k)}: ", py_str(v)) for k, v in items.items()),
+        "}",
+        magic=bool(items),
     )
     return "\n".join(assigned(f"{name}: dict[str, str] = ", group, ""))
 
@@ -93,10 +100,13 @@ def emit_settings_tests(
         s.name for s in settings.root.settings if s.type.group in runtime_groups
     ]
     for v in all_vars:
-        if v.setting.default is ir.MISSING or v.section.split(".")[0] in runtime_attrs:
+        default = v.setting.default
+        if isinstance(default, ir._Missing) or v.section.split(".")[0] in runtime_attrs:
             continue
-        own_defaults += _expected(v, v.setting.default, _attr(settings, v))
-    own_defaults += [(f"settings.{a}", "==", f"type(settings.{a})()") for a in runtime_attrs]
+        own_defaults += _expected(v, default, _attr(settings, v))
+    own_defaults += [
+        (f"settings.{a}", "==", f"type(settings.{a})()") for a in runtime_attrs
+    ]
     prefix = settings.env_prefix
     bad = {f"{prefix}HTTP__PORT": "99999", f"{prefix}LOGGING__LEVEL": "LOUD"}
     for v in all_vars:
@@ -114,7 +124,9 @@ def emit_settings_tests(
             break
     return env.get_template("test_settings.py.j2").render(
         header=header(settings.sources),
-        settings_import="\n".join(from_import(f"{package}.generated.settings", ["Settings"])),
+        settings_import="\n".join(
+            from_import(f"{package}.generated.settings", ["Settings"])
+        ),
         prefix=prefix,
         required=_dict("REQUIRED", values),
         bad=_dict("BAD", bad),

@@ -149,7 +149,9 @@ class _Parser:
         )
         return group
 
-    def follow(self, doc: JsonDocument, ptr: str, node: Any) -> tuple[JsonDocument, str, Any]:
+    def follow(
+        self, doc: JsonDocument, ptr: str, node: Any
+    ) -> tuple[JsonDocument, str, Any]:
         for _ in range(32):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 break
@@ -232,7 +234,9 @@ class _Parser:
             doc=doc_text,
             secret=secret,
             constraints=constraints,
-            example=self.example(doc, ptr, node, kind, name) if default is ir.MISSING else None,
+            example=self.example(doc, ptr, node, kind, name)
+            if default is ir.MISSING
+            else None,
         )
 
     def nested(
@@ -283,7 +287,11 @@ class _Parser:
             items_doc, items_ptr, items = self.follow(
                 doc, pointer(ptr, "items"), node.get("items", {"type": "string"})
             )
-            item = self.setting_type(items_doc, items_ptr, items) if isinstance(items, dict) else ir.SettingType("string")
+            item = (
+                self.setting_type(items_doc, items_ptr, items)
+                if isinstance(items, dict)
+                else ir.SettingType("string")
+            )
             if item.kind == "array":
                 self.error(doc, ptr, "arrays of arrays are not supported in settings")
             return ir.SettingType("array", items=item, nullable=nullable)
@@ -301,7 +309,9 @@ class _Parser:
             return
         if kind.kind == "array":
             if not isinstance(value, list):
-                self.error(doc, ptr, f"the default must be an array, found {describe(value)}")
+                self.error(
+                    doc, ptr, f"the default must be an array, found {describe(value)}"
+                )
                 return
             assert kind.items is not None
             for i, v in enumerate(value):
@@ -311,12 +321,21 @@ class _Parser:
             kind.kind != "boolean" and isinstance(value, bool)
         )
         if not ok:
-            self.error(doc, ptr, f"the default must be a {kind.kind}, found {describe(value)}")
+            self.error(
+                doc, ptr, f"the default must be a {kind.kind}, found {describe(value)}"
+            )
         elif kind.choices and value not in kind.choices:
-            self.error(doc, ptr, f"the default {value!r} is not one of {list(kind.choices)}")
+            self.error(
+                doc, ptr, f"the default {value!r} is not one of {list(kind.choices)}"
+            )
 
     def example(
-        self, doc: JsonDocument, ptr: str, node: dict[str, Any], kind: ir.SettingType, name: str
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        kind: ir.SettingType,
+        name: str,
     ) -> Any:
         examples = node.get("examples")
         if isinstance(examples, list) and examples:
@@ -362,14 +381,20 @@ def parse_config(
     documents: Sequence[JsonDocument], service_name: str, uses: tuple[str, ...]
 ) -> ir.Settings:
     """The service's settings; raise ``SchemaError`` listing every problem."""
-    documents = sorted(documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path))
+    documents = sorted(
+        documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path)
+    )
     parser = _Parser(Registry.of(documents))
     root_settings: list[ir.Setting] = []
     docs = ""
     runtime_names = {attr for attr, *_ in RUNTIME_GROUPS}
     for doc in documents:
         if not isinstance(doc.value, dict):
-            parser.error(doc, "", f"a config schema must be an object, found {describe(doc.value)}")
+            parser.error(
+                doc,
+                "",
+                f"a config schema must be an object, found {describe(doc.value)}",
+            )
             continue
         stem = posixpath.splitext(posixpath.basename(doc.path))[0]
         if posixpath.basename(doc.path) == ROOT_FILE:
@@ -385,7 +410,9 @@ def parse_config(
                 name=name,
                 type=ir.SettingType("group", group=group.py_name),
                 span=doc.span(""),
-                default=ir.MISSING if any(s.default is ir.MISSING for s in group.settings) else {},
+                default=ir.MISSING
+                if any(s.default is ir.MISSING for s in group.settings)
+                else {},
                 doc=group.doc,
             )
         )
@@ -401,7 +428,10 @@ def parse_config(
             )
         elif s.name in seen:
             parser.diagnostics.append(
-                Diagnostic(s.span, f"setting {s.name!r} is defined twice (first at {seen[s.name].span})")
+                Diagnostic(
+                    s.span,
+                    f"setting {s.name!r} is defined twice (first at {seen[s.name].span})",
+                )
             )
         seen[s.name] = s
     if parser.diagnostics:

@@ -52,9 +52,7 @@ def runtime_groups(uses: tuple[str, ...]) -> list[tuple[str, ir.SettingsGroup]]:
 def describe(module: str, cls: str, source: str) -> ir.SettingsGroup:
     path = runtime_root() / source
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    node = next(
-        n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls
-    )
+    node = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == cls)
     span = ir.Span(f"svcforge/{source}", node.lineno, node.col_offset + 1)
     settings = []
     body = node.body

@@ -88,8 +88,7 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
         raise SchemaError(
             Diagnostic(
                 m.doc.span(""),
-                f"datamodel-code-generator made no class {m.name!r} of this "
-                "message",
+                f"datamodel-code-generator made no class {m.name!r} of this message",
                 'give the schema another "title"',
             )
             for m in missing
@@ -144,9 +143,7 @@ def _classes(code: str) -> dict[str, ast.ClassDef]:
     return {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
 
 
-def _fields(
-    name: str, classes: dict[str, ast.ClassDef]
-) -> list[tuple[str, str, bool]]:
+def _fields(name: str, classes: dict[str, ast.ClassDef]) -> list[tuple[str, str, bool]]:
     """``(attribute, wire name, may be missing)`` of a class and its generated
     bases, bases first, as pydantic orders them."""
     node = classes[name]
@@ -167,9 +164,13 @@ def _fields(
 
 def _alias(stmt: ast.AnnAssign) -> str | None:
     for node in ast.walk(stmt):
-        if isinstance(node, ast.keyword) and node.arg == "alias":
-            if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                return node.value.value
+        if (
+            isinstance(node, ast.keyword)
+            and node.arg == "alias"
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
     return None
 
 
@@ -202,7 +203,9 @@ def _record(
     )
 
 
-def _properties(checker: Checker, doc: JsonDocument) -> dict[str, tuple[JsonDocument, Any]]:
+def _properties(
+    checker: Checker, doc: JsonDocument
+) -> dict[str, tuple[JsonDocument, Any]]:
     out: dict[str, tuple[JsonDocument, Any]] = {}
     for d, node in checker.expand(doc, doc.value):
         props = node.get("properties")

@@ -112,7 +112,9 @@ def bundle(documents: Sequence[JsonDocument], registry: Registry) -> Bundle:
     )
     defs = out.schema["$defs"]
     for m in out.messages:
-        root = {k: v for k, v in m.doc.value.items() if k not in ("$schema", "$id", *_DEFS)}
+        root = {
+            k: v for k, v in m.doc.value.items() if k not in ("$schema", "$id", *_DEFS)
+        }
         defs[m.name] = rewriter.rewrite(m.doc, "", root)
     for (path, ptr), name in def_names.items():
         doc = registry.documents[path]
@@ -156,7 +158,9 @@ class _Rewriter:
                 node[key] = self.target(doc, pointer(ptr, key), value)
             elif key == "discriminator" and isinstance(value, dict):
                 mapping = value.get("mapping")
-                for tag, ref in (mapping or {}).items():
+                if not isinstance(mapping, dict):
+                    continue
+                for tag, ref in mapping.items():
                     where = pointer(pointer(pointer(ptr, key), "mapping"), tag)
                     mapping[tag] = self.target(doc, where, ref)
             elif key in ("default", "examples", "const", "enum"):

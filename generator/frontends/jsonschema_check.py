@@ -239,7 +239,9 @@ class Checker:
             self.error(doc, "/$id", f"$id must be a string, found {describe(ident)}")
         self.schema(doc, "", doc.value, root=True)
 
-    def schema(self, doc: JsonDocument, ptr: str, node: Any, root: bool = False) -> None:
+    def schema(
+        self, doc: JsonDocument, ptr: str, node: Any, root: bool = False
+    ) -> None:
         if isinstance(node, bool):
             return
         if not isinstance(node, dict):
@@ -270,16 +272,16 @@ class Checker:
             self.error(doc, ptr, f"{key} is only supported at the root of a file")
         elif key in _SCHEMA:
             if key == "items" and isinstance(value, list):
-                self.error(
-                    doc, ptr, "unsupported keyword 'items' as an array: tuples"
-                )
+                self.error(doc, ptr, "unsupported keyword 'items' as an array: tuples")
             else:
                 self.schema(doc, ptr, value)
         elif key in _SCHEMA_LIST:
             self.schema_list(doc, ptr, key, value)
         elif key in _SCHEMA_MAP:
             if not isinstance(value, dict):
-                self.error(doc, ptr, f"{key} must be an object, found {describe(value)}")
+                self.error(
+                    doc, ptr, f"{key} must be an object, found {describe(value)}"
+                )
                 return
             for name, sub in value.items():
                 self.schema(doc, pointer(ptr, name), sub)
@@ -356,7 +358,9 @@ class Checker:
             "with a const value"
         )
 
-    def expand(self, doc: JsonDocument, node: Any) -> Iterator[tuple[JsonDocument, Any]]:
+    def expand(
+        self, doc: JsonDocument, node: Any
+    ) -> Iterator[tuple[JsonDocument, Any]]:
         """``node`` with its ``$ref`` followed and its ``allOf`` parts (what a
         discriminator tag may come from)."""
         seen: set[int] = set()
@@ -392,7 +396,9 @@ def _validation_problems(key: str, value: Any) -> list[str]:
             if len({type(v) for v in value if v is not None}) > 1:
                 return ["enum values must all be strings, or all numbers"]
         case "required":
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            if not isinstance(value, list) or not all(
+                isinstance(v, str) for v in value
+            ):
                 return ["required must be an array of property names"]
         case "pattern":
             if not isinstance(value, str):
@@ -411,7 +417,9 @@ def _validation_problems(key: str, value: Any) -> list[str]:
                 return [f"multipleOf must be greater than 0, found {value!r}"]
         case _ if key in _COUNT_KEYS:
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                return [f"{key} must be a non-negative integer, found {describe(value)}"]
+                return [
+                    f"{key} must be a non-negative integer, found {describe(value)}"
+                ]
         case "uniqueItems":
             if not isinstance(value, bool):
                 return [f"uniqueItems must be a boolean, found {describe(value)}"]

@@ -177,12 +177,13 @@ class ExampleMaker:
         self, doc: JsonDocument, ptr: str, node: dict[str, Any], hint: str
     ) -> str:
         fmt = node.get("format")
-        base = FORMAT_EXAMPLES.get(fmt, hint) if isinstance(fmt, str) else hint
-        lo, hi = node.get("minLength", 0), node.get("maxLength")
+        base: str = FORMAT_EXAMPLES.get(fmt, hint) if isinstance(fmt, str) else hint
+        lo: int = node.get("minLength", 0)
+        hi: int | None = node.get("maxLength")
         pattern = node.get("pattern")
         candidates = [base, hint, "example", "a", "A", "0", "abc", "ABC", "a1"]
-        for text in candidates:
-            text = text + "x" * max(0, lo - len(text))
+        for candidate in candidates:
+            text = candidate + "x" * max(0, lo - len(candidate))
             if hi is not None:
                 text = text[:hi]
             if pattern is None or re.search(pattern, text):

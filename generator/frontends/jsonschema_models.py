@@ -40,11 +40,12 @@ RUFF_SETTINGS = (
 def generate_models(schema: dict[str, Any]) -> str:
     """The models module of a bundled schema: imports and classes, formatted."""
     import datamodel_code_generator as dmcg
-    from datamodel_code_generator import (
+    from datamodel_code_generator.enums import (
         DataModelType,
         InputFileType,
-        PythonVersion,
+        NamingStrategy,
     )
+    from datamodel_code_generator.format import PythonVersion
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -71,7 +72,7 @@ def generate_models(schema: dict[str, Any]) -> str:
             capitalise_enum_members=False,
             # Inline classes of the same name get their parent's name in front
             # (LoginFailedReason), not a number that depends on file order.
-            naming_strategy="full-path",
+            naming_strategy=NamingStrategy.FullPath,
             # uniqueItems is enforced (a set), never silently dropped.
             use_unique_items_as_set=True,
         )
@@ -159,21 +160,19 @@ def _factory(value: ast.expr, annotation: ast.expr, classes: set[str]) -> ast.ex
     else:
         model = _model_of(annotation, classes) if isinstance(value, ast.Dict) else None
         body = (
-            ast.Call(
-                ast.Attribute(ast.Name(model), "model_validate"), [value], []
-            )
+            ast.Call(ast.Attribute(ast.Name(model), "model_validate"), [value], [])
             if model
             else value
         )
-        factory = ast.Lambda(
-            ast.arguments([], [], None, [], [], None, []), body
-        )
+        factory = ast.Lambda(ast.arguments([], [], None, [], [], None, []), body)
     return ast.Call(ast.Name("Field"), [], [ast.keyword("default_factory", factory)])
 
 
 def _model_of(annotation: ast.expr, classes: set[str]) -> str | None:
     """The generated class a field holds, if its type is one."""
-    if isinstance(annotation, ast.Subscript) and isinstance(annotation.slice, ast.Tuple):
+    if isinstance(annotation, ast.Subscript) and isinstance(
+        annotation.slice, ast.Tuple
+    ):
         return _model_of(annotation.slice.elts[0], classes)
     for part in _union_parts(annotation):
         if isinstance(part, ast.Name) and part.id in classes:
