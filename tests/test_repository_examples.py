@@ -13,7 +13,17 @@ from types import ModuleType
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = sorted((ROOT / "generated-examples").glob("*/tests/generated/test_db_*.py"))
+CASES = sorted(
+    [
+        *(ROOT / "generated-examples").glob("*/tests/generated/test_db_*.py"),
+        *(ROOT / "tests/golden").glob("*/expected/tests/generated/test_db_*.py"),
+    ]
+)
+
+
+def _label(path: Path) -> str:
+    root = path.parents[2]
+    return root.parent.name if root.name == "expected" else root.name
 
 
 def _load(path: Path) -> ModuleType:
@@ -21,7 +31,8 @@ def _load(path: Path) -> ModuleType:
     src = str(example / "src")
     if src not in sys.path:
         sys.path.insert(0, src)
-    name = f"_example_{example.name.replace('-', '_')}_{path.stem}"
+    label = example.parent.name if example.name == "expected" else example.name
+    name = f"_example_{label.replace('-', '_')}_{path.stem}"
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -30,13 +41,11 @@ def _load(path: Path) -> ModuleType:
 
 
 def test_examples_have_database_tests() -> None:
-    examples = {p.parents[2].name for p in CASES}
-    assert {"market-data", "iot-energy"} <= examples
+    examples = {_label(p) for p in CASES}
+    assert {"market-data", "iot-energy", "sql_tables"} <= examples
 
 
-@pytest.mark.parametrize(
-    "path", CASES, ids=[f"{p.parents[2].name}:{p.stem}" for p in CASES]
-)
+@pytest.mark.parametrize("path", CASES, ids=[f"{_label(p)}:{p.stem}" for p in CASES])
 def test_example_crud_round_trip(path: Path, postgres_dsn: str) -> None:
     module = _load(path)
     asyncio.run(module.crud_round_trip(postgres_dsn))

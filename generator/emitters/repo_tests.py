@@ -51,7 +51,8 @@ def _table_test(
     imports = Imports(enums_module=f"{package}.generated.db.enums")
     imports.plain.add("asyncio")
     imports.add("dataclasses", "fields")
-    imports.plain.add("pytest")
+    if m.pk:
+        imports.plain.add("pytest")  # pytest.raises around the rolled-back delete
     imports.add("svcforge.db", "Database")
     imports.add(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
     names = [m.new, m.repo, m.row]

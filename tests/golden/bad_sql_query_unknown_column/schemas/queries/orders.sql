@@ -1,0 +1,3 @@
+-- name: big_orders :many
+SELECT id, total FROM orders
+WHERE earned > $1;

@@ -1,0 +1,4 @@
+CREATE TABLE sensors (
+    id integer PRIMARY KEY,
+    position point NOT NULL
+);
