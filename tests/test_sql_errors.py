@@ -292,4 +292,5 @@ def test_non_utf8_migration_is_reported(
 ) -> None:
     (service / "schemas/tables/002_latin1.sql").write_bytes(b"-- caf\xe9\n")
     assert main(["regen", str(service)]) == 2
-    assert capsys.readouterr().err.startswith("schemas/tables/002_latin1.sql:1:1:")
+    err = capsys.readouterr().err
+    assert err.startswith("schemas/tables/002_latin1.sql:1:7: not UTF-8"), err
