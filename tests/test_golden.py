@@ -186,14 +186,15 @@ def check_round_trips(project: Path) -> None:
         return  # no messages, nothing to send
     with imported(project) as (codecs, examples):
         names = sorted(n for n in vars(examples) if n.startswith("example_"))
+        # Every message has a JSON codec; JSON Schema messages have no Avro one.
         consts = sorted(
-            n.removesuffix("_AVRO") for n in vars(codecs) if n.endswith("_AVRO")
+            n.removesuffix("_JSON") for n in vars(codecs) if n.endswith("_JSON")
         )
         assert [n.removeprefix("example_").upper() for n in names] == consts
         for name in names:
             message = getattr(examples, name)()
             const = name.removeprefix("example_").upper()
-            avro = getattr(codecs, f"{const}_AVRO")
+            avro = getattr(codecs, f"{const}_AVRO", None)
             json_codec = getattr(codecs, f"{const}_JSON")
             # The same message with every field left at its default.
             model = type(message)
@@ -203,7 +204,8 @@ def check_round_trips(project: Path) -> None:
                 if info.is_required()
             }
             for m in (message, model(**required)):
-                assert avro.decode(avro.encode(m)) == m, name
+                if avro is not None:
+                    assert avro.decode(avro.encode(m)) == m, name
                 assert json_codec.decode(json_codec.encode(m)) == m, name
 
 
