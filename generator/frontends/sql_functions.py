@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from generator import ir
 from generator.frontends.sql_source import SqlError
+from generator.frontends.sql_typing import Scope, Ty
 
 if TYPE_CHECKING:
-    from generator.frontends.sql_infer import Infer, Scope, Ty
+    from generator.frontends.sql_exprs import Expressions
 
 _T = ir.SqlType
 _SAME_NULLABLE = frozenset({"abs", "ceil", "ceiling", "floor", "sign", "trunc"})
@@ -68,9 +69,7 @@ _JSONB = frozenset(
 )
 
 
-def call(infer: Infer, node: Any, scope: Scope) -> Ty:
-    from generator.frontends.sql_infer import Ty
-
+def call(infer: Expressions, node: Any, scope: Scope) -> Ty:
     names = [n.sval for n in node.funcname]
     name = names[-1].lower()
     if len(names) == 2 and names[0] != "pg_catalog":
@@ -110,9 +109,7 @@ def _arg(args: list[Ty], i: int, name: str, node: Any) -> ir.SqlType:
     return t
 
 
-def _result(infer: Infer, name: str, args: list[Ty], node: Any) -> Ty | None:
-    from generator.frontends.sql_infer import Ty
-
+def _result(infer: Expressions, name: str, args: list[Ty], node: Any) -> Ty | None:
     nullable = any(a.nullable for a in args)
     if name in _FIXED:
         return Ty(_FIXED[name])
