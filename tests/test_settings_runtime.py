@@ -295,3 +295,34 @@ def test_error_text_is_one_readable_block() -> None:
         "  ACCOUNTS_API_KEYS__HASH_PEPPER: required, not set\n"
         "  ACCOUNTS_JWT__SIGNING_SECRET: required, not set\n"
     )
+
+
+def test_the_accounts_service_stops_at_start_up_listing_every_problem() -> None:
+    """``python -m accounts`` with a bad configuration exits 2 before doing
+    anything, with one readable list and no secret in it."""
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ACCOUNTS / "src"),
+        "ACCOUNTS_JWT__SIGNING_SECRET": "short-secret",
+        "ACCOUNTS_HTTP__PORT": "99999",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "accounts"],
+        env=environ,
+        cwd=ACCOUNTS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "invalid accounts settings: 3 problems"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "ACCOUNTS_API_KEYS__HASH_PEPPER",
+        "ACCOUNTS_HTTP__PORT",
+        "ACCOUNTS_JWT__SIGNING_SECRET",
+    ]
+    assert "short-secret" not in result.stderr
+    assert "(found '99999')" in result.stderr

@@ -1,0 +1,3 @@
+from accounts.app import main
+
+main()
