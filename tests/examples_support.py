@@ -132,9 +132,7 @@ def message_cases() -> list[MessageCase]:
     for root in example_roots():
         example = load_example(root)
         cases += [
-            _case(example, m)
-            for m in example.service.messages
-            if m.encoding == "avro"
+            _case(example, m) for m in example.service.messages if m.encoding == "avro"
         ]
     return cases
 
