@@ -125,9 +125,8 @@ class TableModule:
         pk = t.primary_key.columns if t.primary_key else ()
         self.pk = [t.column(c) for c in pk]
         self.updatable = [c for c in self.insertable if c.name not in pk]
-        self.select = wrap_sql(
-            "SELECT", [quote(c.name) for c in t.columns], f"FROM {qualified(t)}"
-        )
+        columns = wrap_sql("SELECT", [quote(c.name) for c in t.columns])
+        self.select = f"{columns}\nFROM {qualified(t)}"
         self.returning = wrap_sql("RETURNING", [quote(c.name) for c in t.columns])
 
     def annotation(self, c: ir.Column, optional: bool = False) -> str:

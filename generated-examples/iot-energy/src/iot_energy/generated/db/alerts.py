@@ -19,7 +19,8 @@ from .enums import AlertSeverity
 
 GET = """
 SELECT "id", "device_id", "severity", "code", "message", "raised_at", "cleared_at",
-    "open_for", "context", "acknowledged_by", "acknowledged_at" FROM "public"."alerts"
+    "open_for", "context", "acknowledged_by", "acknowledged_at"
+FROM "public"."alerts"
 WHERE "id" = $1
 """
 
@@ -78,14 +79,16 @@ SELECT count(*) FROM "public"."alerts"
 
 PAGE_FIRST = """
 SELECT "id", "device_id", "severity", "code", "message", "raised_at", "cleared_at",
-    "open_for", "context", "acknowledged_by", "acknowledged_at" FROM "public"."alerts"
+    "open_for", "context", "acknowledged_by", "acknowledged_at"
+FROM "public"."alerts"
 ORDER BY "id"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "id", "device_id", "severity", "code", "message", "raised_at", "cleared_at",
-    "open_for", "context", "acknowledged_by", "acknowledged_at" FROM "public"."alerts"
+    "open_for", "context", "acknowledged_by", "acknowledged_at"
+FROM "public"."alerts"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2

@@ -31,14 +31,16 @@ from .enums import DeviceKind
 GET = """
 SELECT "id", "serial_number", "kind", "site_code", "installed_on", "rated_power_kw",
     "ip_address", "network", "firmware", "active", "settings", "created_at",
-    "maintenance_window_start", "region", "certificate" FROM "public"."devices"
+    "maintenance_window_start", "region", "certificate"
+FROM "public"."devices"
 WHERE "id" = $1
 """
 
 GET_BY_SERIAL_NUMBER = """
 SELECT "id", "serial_number", "kind", "site_code", "installed_on", "rated_power_kw",
     "ip_address", "network", "firmware", "active", "settings", "created_at",
-    "maintenance_window_start", "region", "certificate" FROM "public"."devices"
+    "maintenance_window_start", "region", "certificate"
+FROM "public"."devices"
 WHERE "serial_number" = $1
 """
 
@@ -115,7 +117,8 @@ SELECT count(*) FROM "public"."devices"
 PAGE_FIRST = """
 SELECT "id", "serial_number", "kind", "site_code", "installed_on", "rated_power_kw",
     "ip_address", "network", "firmware", "active", "settings", "created_at",
-    "maintenance_window_start", "region", "certificate" FROM "public"."devices"
+    "maintenance_window_start", "region", "certificate"
+FROM "public"."devices"
 ORDER BY "id"
 LIMIT $1
 """
@@ -123,7 +126,8 @@ LIMIT $1
 PAGE_AFTER = """
 SELECT "id", "serial_number", "kind", "site_code", "installed_on", "rated_power_kw",
     "ip_address", "network", "firmware", "active", "settings", "created_at",
-    "maintenance_window_start", "region", "certificate" FROM "public"."devices"
+    "maintenance_window_start", "region", "certificate"
+FROM "public"."devices"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2

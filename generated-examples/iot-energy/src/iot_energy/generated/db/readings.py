@@ -17,7 +17,8 @@ from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
 
 GET = """
 SELECT "device_id", "measured_at", "energy_wh", "power_w", "voltage_v", "current_a",
-    "frequency_hz", "quality", "phase_power_w" FROM "telemetry"."readings"
+    "frequency_hz", "quality", "phase_power_w"
+FROM "telemetry"."readings"
 WHERE "device_id" = $1 AND "measured_at" = $2
 """
 
@@ -70,14 +71,16 @@ SELECT count(*) FROM "telemetry"."readings"
 
 PAGE_FIRST = """
 SELECT "device_id", "measured_at", "energy_wh", "power_w", "voltage_v", "current_a",
-    "frequency_hz", "quality", "phase_power_w" FROM "telemetry"."readings"
+    "frequency_hz", "quality", "phase_power_w"
+FROM "telemetry"."readings"
 ORDER BY "device_id", "measured_at"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "device_id", "measured_at", "energy_wh", "power_w", "voltage_v", "current_a",
-    "frequency_hz", "quality", "phase_power_w" FROM "telemetry"."readings"
+    "frequency_hz", "quality", "phase_power_w"
+FROM "telemetry"."readings"
 WHERE ("device_id", "measured_at") > ($1, $2)
 ORDER BY "device_id", "measured_at"
 LIMIT $3

@@ -17,7 +17,8 @@ from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
 
 GET = """
 SELECT "symbol", "interval_seconds", "start_at", "open", "high", "low", "close",
-    "volume", "trade_count", "vwap" FROM "public"."candles"
+    "volume", "trade_count", "vwap"
+FROM "public"."candles"
 WHERE "symbol" = $1 AND "interval_seconds" = $2 AND "start_at" = $3
 """
 
@@ -72,14 +73,16 @@ SELECT count(*) FROM "public"."candles"
 
 PAGE_FIRST = """
 SELECT "symbol", "interval_seconds", "start_at", "open", "high", "low", "close",
-    "volume", "trade_count", "vwap" FROM "public"."candles"
+    "volume", "trade_count", "vwap"
+FROM "public"."candles"
 ORDER BY "symbol", "interval_seconds", "start_at"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "symbol", "interval_seconds", "start_at", "open", "high", "low", "close",
-    "volume", "trade_count", "vwap" FROM "public"."candles"
+    "volume", "trade_count", "vwap"
+FROM "public"."candles"
 WHERE ("symbol", "interval_seconds", "start_at") > ($1, $2, $3)
 ORDER BY "symbol", "interval_seconds", "start_at"
 LIMIT $4

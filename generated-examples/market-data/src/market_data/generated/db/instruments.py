@@ -19,7 +19,8 @@ from .enums import InstrumentKind
 
 GET = """
 SELECT "symbol", "name", "kind", "currency", "tick_size", "listed_on", "tags",
-    "attributes", "delisted_at" FROM "public"."instruments"
+    "attributes", "delisted_at"
+FROM "public"."instruments"
 WHERE "symbol" = $1
 """
 
@@ -76,14 +77,16 @@ SELECT count(*) FROM "public"."instruments"
 
 PAGE_FIRST = """
 SELECT "symbol", "name", "kind", "currency", "tick_size", "listed_on", "tags",
-    "attributes", "delisted_at" FROM "public"."instruments"
+    "attributes", "delisted_at"
+FROM "public"."instruments"
 ORDER BY "symbol"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "symbol", "name", "kind", "currency", "tick_size", "listed_on", "tags",
-    "attributes", "delisted_at" FROM "public"."instruments"
+    "attributes", "delisted_at"
+FROM "public"."instruments"
 WHERE "symbol" > $1
 ORDER BY "symbol"
 LIMIT $2

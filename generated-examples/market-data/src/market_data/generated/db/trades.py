@@ -21,21 +21,21 @@ from .enums import Side, Venue
 GET = """
 SELECT "id", "trade_id", "symbol", "venue", "side", "price", "quantity", "executed_at",
     "received_at", "sequence", "buyer_order", "conditions", "is_block", "venue_latency"
-    FROM "public"."trades"
+FROM "public"."trades"
 WHERE "id" = $1
 """
 
 GET_BY_TRADE_ID = """
 SELECT "id", "trade_id", "symbol", "venue", "side", "price", "quantity", "executed_at",
     "received_at", "sequence", "buyer_order", "conditions", "is_block", "venue_latency"
-    FROM "public"."trades"
+FROM "public"."trades"
 WHERE "trade_id" = $1
 """
 
 GET_BY_SYMBOL_AND_SEQUENCE = """
 SELECT "id", "trade_id", "symbol", "venue", "side", "price", "quantity", "executed_at",
     "received_at", "sequence", "buyer_order", "conditions", "is_block", "venue_latency"
-    FROM "public"."trades"
+FROM "public"."trades"
 WHERE "symbol" = $1 AND "sequence" = $2
 """
 
@@ -84,7 +84,7 @@ SELECT count(*) FROM "public"."trades"
 PAGE_FIRST = """
 SELECT "id", "trade_id", "symbol", "venue", "side", "price", "quantity", "executed_at",
     "received_at", "sequence", "buyer_order", "conditions", "is_block", "venue_latency"
-    FROM "public"."trades"
+FROM "public"."trades"
 ORDER BY "id"
 LIMIT $1
 """
@@ -92,7 +92,7 @@ LIMIT $1
 PAGE_AFTER = """
 SELECT "id", "trade_id", "symbol", "venue", "side", "price", "quantity", "executed_at",
     "received_at", "sequence", "buyer_order", "conditions", "is_block", "venue_latency"
-    FROM "public"."trades"
+FROM "public"."trades"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2

@@ -15,7 +15,8 @@ from typing import Final
 from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
 
 GET = """
-SELECT "task_id", "person", "day", "hours" FROM "ops"."assignments"
+SELECT "task_id", "person", "day", "hours"
+FROM "ops"."assignments"
 WHERE "task_id" = $1 AND "person" = $2 AND "day" = $3
 """
 
@@ -50,13 +51,15 @@ SELECT count(*) FROM "ops"."assignments"
 """
 
 PAGE_FIRST = """
-SELECT "task_id", "person", "day", "hours" FROM "ops"."assignments"
+SELECT "task_id", "person", "day", "hours"
+FROM "ops"."assignments"
 ORDER BY "task_id", "person", "day"
 LIMIT $1
 """
 
 PAGE_AFTER = """
-SELECT "task_id", "person", "day", "hours" FROM "ops"."assignments"
+SELECT "task_id", "person", "day", "hours"
+FROM "ops"."assignments"
 WHERE ("task_id", "person", "day") > ($1, $2, $3)
 ORDER BY "task_id", "person", "day"
 LIMIT $4

@@ -15,12 +15,14 @@ from typing import Final
 from svcforge.db import UNSET, Executor, Inet, Unset, changed, copy_rows, returned
 
 GET = """
-SELECT "seq", "at", "source", "body", "flags" FROM "public"."events"
+SELECT "seq", "at", "source", "body", "flags"
+FROM "public"."events"
 WHERE "seq" = $1
 """
 
 GET_BY_AT_AND_SOURCE = """
-SELECT "seq", "at", "source", "body", "flags" FROM "public"."events"
+SELECT "seq", "at", "source", "body", "flags"
+FROM "public"."events"
 WHERE "at" = $1 AND "source" = $2
 """
 
@@ -63,13 +65,15 @@ SELECT count(*) FROM "public"."events"
 """
 
 PAGE_FIRST = """
-SELECT "seq", "at", "source", "body", "flags" FROM "public"."events"
+SELECT "seq", "at", "source", "body", "flags"
+FROM "public"."events"
 ORDER BY "seq"
 LIMIT $1
 """
 
 PAGE_AFTER = """
-SELECT "seq", "at", "source", "body", "flags" FROM "public"."events"
+SELECT "seq", "at", "source", "body", "flags"
+FROM "public"."events"
 WHERE "seq" > $1
 ORDER BY "seq"
 LIMIT $2

@@ -18,13 +18,15 @@ from .enums import Priority
 
 GET = """
 SELECT "id", "slug", "title", "priority", "tags", "estimated", "payload", "created_at",
-    "title_length" FROM "public"."tasks"
+    "title_length"
+FROM "public"."tasks"
 WHERE "id" = $1
 """
 
 GET_BY_SLUG = """
 SELECT "id", "slug", "title", "priority", "tags", "estimated", "payload", "created_at",
-    "title_length" FROM "public"."tasks"
+    "title_length"
+FROM "public"."tasks"
 WHERE "slug" = $1
 """
 
@@ -62,14 +64,16 @@ SELECT count(*) FROM "public"."tasks"
 
 PAGE_FIRST = """
 SELECT "id", "slug", "title", "priority", "tags", "estimated", "payload", "created_at",
-    "title_length" FROM "public"."tasks"
+    "title_length"
+FROM "public"."tasks"
 ORDER BY "id"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "id", "slug", "title", "priority", "tags", "estimated", "payload", "created_at",
-    "title_length" FROM "public"."tasks"
+    "title_length"
+FROM "public"."tasks"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2
