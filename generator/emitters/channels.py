@@ -138,7 +138,6 @@ def emit_channels(service: ir.Service, env: Environment) -> str:
     blocks, attributes, constants = [], [], []
     for c in service.channels:
         model = service.record(c.message).py_name
-        models.add(model)
         codec = _codec(service, c)
         codecs.add(codec)
         const = spec_constant(c, taken)
@@ -158,6 +157,7 @@ def emit_channels(service: ir.Service, env: Environment) -> str:
             items.append(("redis=", _redis(c.redis)))
         key = _key_function(service, c, model)
         if key is not None:
+            models.add(model)  # only the key function names the model
             items.append(("key=", key[0]))
         if c.group is not None:
             items.append(("group=", py_str(c.group)))
@@ -221,8 +221,12 @@ def emit_channels(service: ir.Service, env: Environment) -> str:
         header=header(_sources(service)),
         service=service.name,
         svcforge_import="\n".join(from_import("svcforge.messaging", runtime)),
-        codec_import="\n".join(from_import(".codecs", codecs)),
-        model_import="\n".join(from_import(".models", models)),
+        local_imports="\n".join(
+            [
+                *from_import(".codecs", codecs),
+                *(from_import(".models", models) if models else []),
+            ]
+        ),
         catalog="\n".join(catalog),
         blocks=blocks,
         attributes=attributes,
