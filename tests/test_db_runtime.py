@@ -55,11 +55,11 @@ def test_settings_come_from_the_environment() -> None:
         environ={
             "DATABASE_URL": "postgresql://u@h:1/d",
             "DATABASE_MAX_SIZE": "3",
-            "DATABASE_COMMAND_TIMEOUT": "2.5",
+            "DATABASE_STATEMENT_TIMEOUT": "2.5",
             "OTHER": "x",
         }
     )
-    assert (s.url, s.max_size, s.command_timeout, s.min_size) == (
+    assert (s.url, s.max_size, s.statement_timeout, s.min_size) == (
         "postgresql://u@h:1/d",
         3,
         2.5,
@@ -72,7 +72,7 @@ def test_pool_size_and_timeouts_reach_the_pool(postgres_dsn: str) -> None:
         url=postgres_dsn,
         min_size=2,
         max_size=3,
-        command_timeout=0.5,
+        statement_timeout=0.3,
         application_name="svc-test",
     )
 
@@ -82,13 +82,19 @@ def test_pool_size_and_timeouts_reach_the_pool(postgres_dsn: str) -> None:
             await db.fetchval("SELECT current_setting('application_name')")
             == "svc-test"
         )
-        with pytest.raises(asyncio.TimeoutError):
+        assert await db.fetchval("SHOW statement_timeout") == "300ms"
+        with pytest.raises(asyncpg.QueryCanceledError):
             await db.execute("SELECT pg_sleep(2)")
-        assert await db.fetchval("SELECT 1") == 1  # the pool recovered
+        assert await db.fetchval("SELECT 1") == 1  # the connection recovered
 
     async def main() -> None:
         async with Database(settings) as db:
             await body(db)
+        client = DatabaseSettings(url=postgres_dsn, command_timeout=0.3)
+        async with Database(client) as db:
+            with pytest.raises(asyncio.TimeoutError):
+                await db.execute("SELECT pg_sleep(2)")
+            assert await db.fetchval("SELECT 1") == 1
 
     asyncio.run(main())
 
@@ -313,3 +319,17 @@ def test_statements_transactions_and_cancellation_under_contention(
         assert db.pool.get_size() <= 2
 
     asyncio.run(_with(DatabaseSettings(url=postgres_dsn, max_size=2), body))
+
+
+def test_migrations_are_not_cut_by_the_statement_timeout(postgres_dsn: str) -> None:
+    slow = Migration(
+        "001_slow.sql", "SELECT pg_sleep(0.5);\nCREATE TABLE slow (id int);"
+    )
+
+    async def main() -> None:
+        settings = DatabaseSettings(url=postgres_dsn, statement_timeout=0.2)
+        async with Database(settings) as db:
+            assert await db.migrate([slow]) == ["001_slow.sql"]
+            assert await db.fetchval("SHOW statement_timeout") == "200ms"
+
+    asyncio.run(main())

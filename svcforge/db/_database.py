@@ -33,8 +33,12 @@ class DatabaseSettings(BaseModel):
     min_size: int = Field(default=1, ge=0)
     max_size: int = Field(default=10, ge=1)
     connect_timeout: float = Field(default=10.0, gt=0)
-    command_timeout: float | None = Field(default=30.0, gt=0)
-    """Default timeout of each statement; None waits forever."""
+    statement_timeout: float | None = Field(default=30.0, gt=0)
+    """PostgreSQL's ``statement_timeout``: the server cancels a statement
+    running longer (free for the client, unlike ``command_timeout``)."""
+    command_timeout: float | None = Field(default=None, gt=0)
+    """A client-side timeout of each statement (asyncpg's); it costs a timer
+    per statement, about a tenth of a short query's time."""
     max_inactive_connection_lifetime: float = Field(default=300.0, ge=0)
     statement_cache_size: int = Field(default=100, ge=0)
     """Prepared statements kept per connection (0 behind pgbouncer in
@@ -237,6 +241,9 @@ class Database(_Runs):
             self._server_settings.setdefault(
                 "application_name", settings.application_name
             )
+        if settings.statement_timeout is not None:
+            millis = str(round(settings.statement_timeout * 1000))
+            self._server_settings.setdefault("statement_timeout", millis)
         self._pool: Any = None
         self._free: list[Any] = []
         self._held = 0

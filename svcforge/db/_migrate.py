@@ -65,6 +65,10 @@ async def apply_migrations(conn: Any, migrations: Sequence[Migration]) -> list[s
     names = [m.name for m in ordered]
     if len(set(names)) != len(names):
         raise MigrationError("two migrations have the same file name")
+    # A migration may rewrite a big table, and another replica may hold the
+    # lock for a while: no statement timeout here (restored at the end).
+    timeout = await conn.fetchval("SELECT current_setting('statement_timeout')")
+    await conn.execute("SET statement_timeout = 0")
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
         await conn.execute(_CREATE)
@@ -95,3 +99,4 @@ async def apply_migrations(conn: Any, migrations: Sequence[Migration]) -> list[s
         return applied
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
+        await conn.execute("SELECT set_config('statement_timeout', $1, false)", timeout)
