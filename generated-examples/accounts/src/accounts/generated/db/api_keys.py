@@ -16,15 +16,15 @@ from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
 
 GET = """
 SELECT "id", "user_id", "name", "prefix", "secret_hash", "scopes",
-    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at" FROM
-    "public"."api_keys"
+    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at"
+FROM "public"."api_keys"
 WHERE "id" = $1
 """
 
 GET_BY_PREFIX = """
 SELECT "id", "user_id", "name", "prefix", "secret_hash", "scopes",
-    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at" FROM
-    "public"."api_keys"
+    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at"
+FROM "public"."api_keys"
 WHERE "prefix" = $1
 """
 
@@ -83,16 +83,16 @@ SELECT count(*) FROM "public"."api_keys"
 
 PAGE_FIRST = """
 SELECT "id", "user_id", "name", "prefix", "secret_hash", "scopes",
-    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at" FROM
-    "public"."api_keys"
+    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at"
+FROM "public"."api_keys"
 ORDER BY "id"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "id", "user_id", "name", "prefix", "secret_hash", "scopes",
-    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at" FROM
-    "public"."api_keys"
+    "rate_limit_per_minute", "created_at", "expires_at", "revoked_at"
+FROM "public"."api_keys"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2

@@ -25,13 +25,15 @@ from svcforge.db import (
 
 GET = """
 SELECT "id", "event_id", "occurred_at", "actor_kind", "actor_id", "action", "details",
-    "ip" FROM "public"."audit_log"
+    "ip"
+FROM "public"."audit_log"
 WHERE "id" = $1
 """
 
 GET_BY_EVENT_ID = """
 SELECT "id", "event_id", "occurred_at", "actor_kind", "actor_id", "action", "details",
-    "ip" FROM "public"."audit_log"
+    "ip"
+FROM "public"."audit_log"
 WHERE "event_id" = $1
 """
 
@@ -68,14 +70,16 @@ SELECT count(*) FROM "public"."audit_log"
 
 PAGE_FIRST = """
 SELECT "id", "event_id", "occurred_at", "actor_kind", "actor_id", "action", "details",
-    "ip" FROM "public"."audit_log"
+    "ip"
+FROM "public"."audit_log"
 ORDER BY "id"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "id", "event_id", "occurred_at", "actor_kind", "actor_id", "action", "details",
-    "ip" FROM "public"."audit_log"
+    "ip"
+FROM "public"."audit_log"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2

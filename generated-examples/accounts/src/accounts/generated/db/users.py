@@ -18,13 +18,15 @@ from .enums import UserRole
 
 GET = """
 SELECT "id", "email", "display_name", "role", "locale", "password_hash", "created_at",
-    "deactivated_at" FROM "public"."users"
+    "deactivated_at"
+FROM "public"."users"
 WHERE "id" = $1
 """
 
 GET_BY_EMAIL = """
 SELECT "id", "email", "display_name", "role", "locale", "password_hash", "created_at",
-    "deactivated_at" FROM "public"."users"
+    "deactivated_at"
+FROM "public"."users"
 WHERE "email" = $1
 """
 
@@ -79,14 +81,16 @@ SELECT count(*) FROM "public"."users"
 
 PAGE_FIRST = """
 SELECT "id", "email", "display_name", "role", "locale", "password_hash", "created_at",
-    "deactivated_at" FROM "public"."users"
+    "deactivated_at"
+FROM "public"."users"
 ORDER BY "id"
 LIMIT $1
 """
 
 PAGE_AFTER = """
 SELECT "id", "email", "display_name", "role", "locale", "password_hash", "created_at",
-    "deactivated_at" FROM "public"."users"
+    "deactivated_at"
+FROM "public"."users"
 WHERE "id" > $1
 ORDER BY "id"
 LIMIT $2
