@@ -131,8 +131,11 @@ def column_name(ref: Any) -> str:
 
 
 def plural(name: str) -> str:
+    """The name of a list parameter (``kind = ANY($1)`` -> ``kinds``)."""
     if not name:
         return ""
+    if name.endswith("y") and name[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return name[:-1] + "ies"
     return name + ("es" if name.endswith(("s", "x", "z", "ch", "sh")) else "s")
 
 

@@ -52,10 +52,10 @@ class OpenAlertsRow:
 
 async def open_alerts(
     db: Executor,
-    severitys: list[AlertSeverity],
+    severities: list[AlertSeverity],
 ) -> list[OpenAlertsRow]:
     """Alerts not cleared yet, most severe first."""
-    rows = await db.fetch(OPEN_ALERTS, severitys)
+    rows = await db.fetch(OPEN_ALERTS, severities)
     return list(starmap(OpenAlertsRow, rows))
 
 
