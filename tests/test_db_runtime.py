@@ -333,3 +333,19 @@ def test_migrations_are_not_cut_by_the_statement_timeout(postgres_dsn: str) -> N
             assert await db.fetchval("SHOW statement_timeout") == "200ms"
 
     asyncio.run(main())
+
+
+def test_session_state_is_reset_even_when_the_block_raises(postgres_dsn: str) -> None:
+    async def body(db: Database) -> None:
+        with pytest.raises(RuntimeError):
+            async with db.acquire() as conn:
+                await conn.execute("SET application_name = 'leaky'")
+                await conn.execute("SELECT pg_advisory_lock(42)")
+                raise RuntimeError
+        assert await db.fetchval("SELECT current_setting('application_name')") == ""
+        held = await db.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+        )
+        assert held == 0
+
+    asyncio.run(_with(DatabaseSettings(url=postgres_dsn, max_size=1), body))

@@ -419,11 +419,17 @@ class Database(_Runs):
         raw = await self._borrow()
         try:
             yield Connection(raw)
-            await raw.reset()
-        except BaseException:
-            await self._give_back(raw, False)
-            raise
-        await self._give_back(raw, True)
+        finally:
+            # Also when the block raised: SET, LISTEN and advisory locks must
+            # not reach the next borrower.  A connection that cannot even be
+            # reset goes back to the pool, which closes it.
+            try:
+                await raw.reset()
+            except Exception:
+                clean = False
+            else:
+                clean = True
+            await self._give_back(raw, clean)
 
     @asynccontextmanager
     async def transaction(
