@@ -23,10 +23,10 @@ from svcforge._codec import AvroCodec, DecodeError, UnknownSchemaError
 from svcforge._framing import FramingError
 from svcforge.messaging import _headers as h
 from svcforge.messaging._context import MessageContext, current_message
-from svcforge.messaging._metrics import ChannelMetrics
+from svcforge.messaging._metrics import ChannelMetrics, CountTally
 from svcforge.messaging._spec import ChannelSpec, KafkaRoute, RedisRoute, Transport
 
-__all__ = ["Broker", "Delivery", "Dispatcher", "Handler"]
+__all__ = ["Broker", "Delivery", "Dispatcher", "Handler", "Sender"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -81,11 +81,22 @@ class Rejection:
 
 DeadLetterSink = Callable[[Delivery, h.Headers], Awaitable[None]]
 
+Sender = Callable[[bytes | None, bytes, h.Headers], Awaitable["asyncio.Future[Any]"]]
+"""``await sender(key, value, headers)``: one channel's records to one route
+(see ``Broker.sender``); the future resolves once the broker acknowledged."""
+
 
 class Dispatcher(Generic[M]):
     """Runs one channel's handler on delivered records: decode and check the
     type, run the handler with retries, dead-letter what keeps failing.  The
-    broker acks or commits a record once ``__call__`` returned."""
+    broker acks or commits a record once ``dispatch`` (or ``__call__``)
+    returned.
+
+    Per message it costs a ``MessageContext`` (headers parsed only when
+    asked for), one ``ContextVar.set`` (the structlog processor
+    ``add_message_fields`` reads the channel, partition and offset from it)
+    and additions to the channel's metric tallies; the broker pushes those to
+    prometheus once per batch (``flush_metrics``), a scrape at any time."""
 
     def __init__(
         self,
@@ -95,6 +106,7 @@ class Dispatcher(Generic[M]):
         metrics: ChannelMetrics,
     ) -> None:
         self.spec = spec
+        self.name = spec.name
         self.handler = handler
         self.transport = transport
         self.metrics = metrics
@@ -108,60 +120,96 @@ class Dispatcher(Generic[M]):
         self._wait = wait_exponential_jitter(
             multiplier=backoff, max=policy.max_backoff_ms / 1000, jitter=backoff
         )
-        self._inc_consumed = metrics.consumed.inc
-        self._observe = metrics.duration.observe
+        self._consumed = metrics.consumed_tally
+        self._durations = metrics.duration_tally
+        self._observe = metrics.duration_tally.observe
+
+    def flush_metrics(self) -> None:
+        """Push the counts of the messages handled so far to prometheus."""
+        self._consumed.flush()
+        self._durations.flush()
 
     async def __call__(self, d: Delivery) -> None:
-        headers = dict(d.headers)
-        if d.deliveries > self._max_deliveries:
+        await self.dispatch(
+            d.value,
+            MessageContext(
+                self.name,
+                self.transport,
+                d.source,
+                d.partition,
+                d.offset,
+                d.entry_id,
+                d.key,
+                None,
+                d.deliveries,
+                raw_headers=d.headers,
+            ),
+        )
+
+    async def dispatch(self, value: bytes, ctx: MessageContext) -> None:
+        """Handle one record (``ctx`` says where it came from)."""
+        if ctx.deliveries > self._max_deliveries:
             await self._reject(
-                d,
+                value,
+                ctx,
                 Rejection(
                     "max-deliveries",
                     "MaxDeliveries",
-                    f"delivered {d.deliveries} times, more than the "
+                    f"delivered {ctx.deliveries} times, more than the "
                     f"{self._max_deliveries} allowed",
                 ),
             )
             return
-        decoded = self._decode_or_reject(d, headers)
-        if isinstance(decoded, Rejection):
-            await self._reject(d, decoded)
-            return
-        ctx = MessageContext(
-            channel=self.spec.name,
-            transport=self.transport,
-            source=d.source,
-            partition=d.partition,
-            offset=d.offset,
-            entry_id=d.entry_id,
-            key=d.key,
-            headers=headers,
-            deliveries=d.deliveries,
-        )
+        if self._avro:
+            # The framing names the writer schema: the codec tells another
+            # message type (or garbage) apart without looking at headers.
+            try:
+                message = self._decode(value)
+            except (DecodeError, ValidationError, ValueError, TypeError) as exc:
+                await self._reject(value, ctx, self._undecodable(exc))
+                return
+        else:
+            decoded = self._decode_json(value, ctx)
+            if isinstance(decoded, Rejection):
+                await self._reject(value, ctx, decoded)
+                return
+            message = decoded
         token = current_message.set(ctx)
         try:
-            failure = await self._run(decoded, ctx)
+            start = time.perf_counter()
+            try:
+                await self.handler(message, ctx)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.metrics.failed.inc()
+                failure = await self._retry(message, ctx, exc)
+            else:
+                self._observe(time.perf_counter() - start)
+                self._consumed.n += 1
+                return
         finally:
             current_message.reset(token)
         if failure is not None:
-            await self._reject(d, failure)
+            await self._reject(value, ctx, failure)
 
-    def _decode_or_reject(
-        self, d: Delivery, headers: dict[str, bytes]
-    ) -> M | Rejection:
+    def _decode_json(self, value: bytes, ctx: MessageContext) -> M | Rejection:
         expected = self.spec.message_type
-        if not self._avro:
-            sent = headers.get(h.MESSAGE_TYPE)
-            if sent is not None and sent.decode("utf-8", "replace") != expected:
-                return Rejection(
-                    "wrong-message-type",
-                    "WrongMessageType",
-                    f"got {sent.decode('utf-8', 'replace')}, expected {expected}",
-                )
+        sent = ctx.headers.get(h.MESSAGE_TYPE)
+        if sent is not None and sent.decode("utf-8", "replace") != expected:
+            return Rejection(
+                "wrong-message-type",
+                "WrongMessageType",
+                f"got {sent.decode('utf-8', 'replace')}, expected {expected}",
+            )
         try:
-            return self._decode(d.value)
-        except UnknownSchemaError as exc:
+            return self._decode(value)
+        except (DecodeError, ValidationError, ValueError, TypeError) as exc:
+            return self._undecodable(exc)
+
+    def _undecodable(self, exc: Exception) -> Rejection:
+        expected = self.spec.message_type
+        if isinstance(exc, UnknownSchemaError):
             catalog = self.spec.catalog
             name = catalog.name(exc.key) if catalog is not None else None
             if name is not None:
@@ -176,23 +224,9 @@ class Dispatcher(Generic[M]):
                 f"schema {exc.key.hex()} is not one this service knows; "
                 f"expected {expected}",
             )
-        except FramingError as exc:
+        if isinstance(exc, FramingError):
             return Rejection("unknown-schema", type(exc).__name__, str(exc))
-        except (DecodeError, ValidationError, ValueError, TypeError) as exc:
-            return Rejection("decode-error", type(exc).__name__, str(exc))
-
-    async def _run(self, message: M, ctx: MessageContext) -> Rejection | None:
-        start = time.perf_counter()
-        try:
-            await self.handler(message, ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            self.metrics.failed.inc()
-            return await self._retry(message, ctx, exc)
-        self._observe(time.perf_counter() - start)
-        self._inc_consumed()
-        return None
+        return Rejection("decode-error", type(exc).__name__, str(exc))
 
     async def _retry(
         self, message: M, ctx: MessageContext, first: Exception
@@ -240,12 +274,24 @@ class Dispatcher(Generic[M]):
             raise
         except Exception as exc:
             return _failed(exc, ctx.attempt)
-        self._inc_consumed()
+        self._consumed.n += 1
         return None
 
-    async def _reject(self, d: Delivery, rejection: Rejection) -> None:
+    async def _reject(
+        self, value: bytes, ctx: MessageContext, rejection: Rejection
+    ) -> None:
         if self.dead_letter is None:
             raise RuntimeError(f"channel {self.spec.name}: no dead-letter sink")
+        d = Delivery(
+            ctx.source,
+            value,
+            ctx.key,
+            ctx.header_list(),
+            partition=ctx.partition,
+            offset=ctx.offset,
+            entry_id=ctx.entry_id,
+            deliveries=ctx.deliveries,
+        )
         headers = [
             *d.headers,
             (h.ERROR_REASON, rejection.reason.encode()),
@@ -307,6 +353,24 @@ class Broker(abc.ABC):
     ) -> asyncio.Future[Any]:
         """Hand one record to the transport; the future resolves once the
         broker acknowledged it."""
+
+    def sender(self, route: Route, headers: h.Headers, published: CountTally) -> Sender:
+        """What a publishing channel calls per record: ``send`` to ``route``
+        with ``headers`` (the channel's own, the same on every record) ahead
+        of the record's, counting in ``published`` what the broker
+        acknowledged.  Brokers override it to prepare the constant parts
+        once per channel."""
+        static = list(headers)
+        watch = published.watch
+
+        async def send(
+            key: bytes | None, value: bytes, extra: h.Headers
+        ) -> asyncio.Future[Any]:
+            fut = await self.send(route, key, value, static + extra)
+            watch(fut)
+            return fut
+
+        return send
 
     def declare(self, route: Route) -> None:  # noqa: B027 - optional hook
         """A channel publishes to ``route`` (brokers may create it at start)."""

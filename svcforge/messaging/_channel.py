@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
-from prometheus_client import Counter
 from pydantic import BaseModel
 
 from svcforge.messaging import _headers as h
-from svcforge.messaging._broker import Broker, Dispatcher, Handler, Subscription
+from svcforge.messaging._broker import (
+    Broker,
+    Dispatcher,
+    Handler,
+    Sender,
+    Subscription,
+)
 from svcforge.messaging._context import current_message
 from svcforge.messaging._memory import InMemoryBroker
 from svcforge.messaging._metrics import MessagingMetrics
@@ -136,31 +141,40 @@ class _Bound(Generic[M]):
 class PublishChannel(_Bound[M]):
     """A channel this service publishes: ``await channel.publish(message)``."""
 
-    __slots__ = ("_base_headers", "_metrics", "_model", "_routes")
+    __slots__ = ("_encode", "_headers", "_key", "_model", "_senders")
 
     def __init__(self, spec: ChannelSpec[M], messaging: Messaging) -> None:
         super().__init__(spec, messaging)
         self._model = spec.model
-        base: h.Headers = [
+        self._encode = spec.codec.encode
+        self._key = spec.key
+        # The headers every message of the channel carries, made once.
+        headers: h.Headers = [
             (h.MESSAGE_TYPE, spec.message_type.encode()),
             (h.CONTENT_TYPE, spec.content_type.encode()),
         ]
         if spec.schema_id is not None:
-            base.append((h.SCHEMA_ID, spec.schema_id.encode()))
-        self._base_headers = base
-        self._routes = [
-            (
-                t,
-                spec.route(t),
-                _count(messaging.metrics.channel(spec.name, t).published),
-            )
-            for t in spec.transports
-        ]
-        for t, route, _ in self._routes:
+            headers.append((h.SCHEMA_ID, spec.schema_id.encode()))
+        self._headers = headers
+        for t in spec.transports:
             broker = messaging.brokers.get(t)
+            route = spec.route(t)
             if broker is not None and route is not None:
                 broker.declare(route)
-        self._metrics = messaging.metrics
+        # Bound to the brokers at the first send (a missing broker is an
+        # error then, not while the channels are declared).
+        self._senders: list[Sender] | None = None
+
+    def _bind(self) -> list[Sender]:
+        spec, messaging = self.spec, self.messaging
+        senders = []
+        for t in spec.transports:
+            route = spec.route(t)
+            assert route is not None
+            published = messaging.metrics.channel(spec.name, t).published_tally
+            senders.append(messaging.broker(t).sender(route, self._headers, published))
+        self._senders = senders
+        return senders
 
     async def publish(
         self, message: M, *, headers: Mapping[str, str | bytes] | None = None
@@ -180,49 +194,38 @@ class PublishChannel(_Bound[M]):
                 f"channel {self.spec.name} carries {self._model.__name__}, "
                 f"not {type(message).__name__}"
             )
-        spec = self.spec
-        value = spec.codec.encode(message)
-        key = spec.key(message).encode() if spec.key is not None else None
+        value = self._encode(message)
+        key = self._key(message).encode() if self._key is not None else None
+        # Continue the trace of the caller (``current_trace``) or of the
+        # message being handled; else start one.
         trace = h.current_trace.get()
         if trace is None:
             handling = current_message.get()
-            trace = handling.trace if handling is not None else None
-        trace = trace.child() if trace is not None else h.TraceContext.new()
-        hdrs = [
-            *self._base_headers,
-            (h.PRODUCED_AT, h.now_ms()),
-            (h.TRACEPARENT, trace.traceparent.encode()),
-        ]
-        if trace.state:
-            hdrs.append((h.TRACESTATE, trace.state.encode()))
+            if handling is not None:
+                trace = handling.trace
+        if trace is None:
+            extra = [(h.PRODUCED_AT, h.now_ms()), (h.TRACEPARENT, h.new_traceparent())]
+        else:
+            trace = trace.child()
+            extra = [
+                (h.PRODUCED_AT, h.now_ms()),
+                (h.TRACEPARENT, trace.traceparent.encode()),
+            ]
+            if trace.state:
+                extra.append((h.TRACESTATE, trace.state.encode()))
         if headers:
-            hdrs += [
+            extra += [
                 (k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()
             ]
-        futures = []
-        for transport, route, count in self._routes:
-            assert route is not None
-            broker = self.messaging.broker(transport)
-            fut = await broker.send(route, key, value, hdrs)
-            fut.add_done_callback(count)
-            futures.append(fut)
-        if len(futures) == 1:
-            return futures[0]
+        senders = self._senders or self._bind()
+        if len(senders) == 1:
+            return await senders[0](key, value, extra)
+        futures = [await send(key, value, extra) for send in senders]
         return asyncio.ensure_future(_all(futures))
 
 
 async def _all(futures: list[asyncio.Future[Any]]) -> None:
     await asyncio.gather(*futures)
-
-
-def _count(counter: Counter) -> Callable[[asyncio.Future[Any]], None]:
-    inc = counter.inc
-
-    def done(fut: asyncio.Future[Any]) -> None:
-        if not fut.cancelled() and fut.exception() is None:
-            inc()
-
-    return done
 
 
 class ConsumeChannel(_Bound[M]):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +14,6 @@ from svcforge.messaging import _headers as h
 __all__ = ["MessageContext", "add_message_fields", "current_message"]
 
 
-@dataclass(slots=True, eq=False)
 class MessageContext:
     """Where a message came from and how it travelled.
 
@@ -24,22 +22,105 @@ class MessageContext:
     ``svcforge.service.configure_logging`` sets up (or the
     ``add_message_fields`` processor in your own), every line logged while a
     handler runs carries them, through any structlog logger.
+
+    The headers are parsed from the record when first asked for (most
+    handlers never look at them).
     """
+
+    __slots__ = (
+        "_headers",
+        "_log",
+        "_raw",
+        "_unpack",
+        "attempt",
+        "channel",
+        "deliveries",
+        "entry_id",
+        "key",
+        "offset",
+        "partition",
+        "source",
+        "transport",
+    )
 
     channel: str
     transport: str
     source: str
     """Topic or stream name on the broker."""
-    partition: int | None = None
-    offset: int | None = None
-    entry_id: str | None = None
-    key: bytes | None = None
-    headers: Mapping[str, bytes] = field(default_factory=dict)
-    deliveries: int = 1
+    partition: int | None
+    offset: int | None
+    entry_id: str | None
+    key: bytes | None
+    deliveries: int
     """How often the broker delivered the message (Redis counts redeliveries)."""
-    attempt: int = 1
+    attempt: int
     """1 on the first run of the handler, 2 on the first retry, ..."""
-    _log: Any = field(default=None, init=False, repr=False)
+
+    def __init__(
+        self,
+        channel: str,
+        transport: str,
+        source: str,
+        partition: int | None = None,
+        offset: int | None = None,
+        entry_id: str | None = None,
+        key: bytes | None = None,
+        headers: Mapping[str, bytes] | None = None,
+        deliveries: int = 1,
+        attempt: int = 1,
+        *,
+        raw_headers: Any = None,
+        unpack: Callable[[Any], h.Headers] | None = None,
+    ) -> None:
+        """``headers``, or the record's headers as they came (``raw_headers``:
+        name/value pairs, or what ``unpack`` turns into them), parsed lazily."""
+        self.channel = channel
+        self.transport = transport
+        self.source = source
+        self.partition = partition
+        self.offset = offset
+        self.entry_id = entry_id
+        self.key = key
+        self.deliveries = deliveries
+        self.attempt = attempt
+        self._headers = headers
+        self._raw = raw_headers
+        self._unpack = unpack
+        self._log: Any = None
+
+    def __repr__(self) -> str:
+        where = (
+            f"entry_id={self.entry_id!r}"
+            if self.entry_id is not None
+            else f"partition={self.partition!r}, offset={self.offset!r}"
+        )
+        return (
+            f"MessageContext(channel={self.channel!r}, "
+            f"transport={self.transport!r}, source={self.source!r}, {where}, "
+            f"deliveries={self.deliveries}, attempt={self.attempt})"
+        )
+
+    def header_list(self) -> h.Headers:
+        """The headers in wire order (a name may repeat)."""
+        if self._headers is not None and self._raw is None:
+            return list(self._headers.items())
+        raw: Iterable[tuple[str, bytes]] = (
+            self._unpack(self._raw) if self._unpack is not None else self._raw or ()
+        )
+        return list(raw)
+
+    @property
+    def headers(self) -> Mapping[str, bytes]:
+        """By name; the last value wins, as in most Kafka clients."""
+        found = self._headers
+        if found is None:
+            found = self._headers = dict(self.header_list())
+        return found
+
+    @headers.setter
+    def headers(self, value: Mapping[str, bytes]) -> None:
+        self._headers = value
+        self._raw = self._unpack = None
 
     @property
     def log(self) -> Any:
@@ -52,10 +133,11 @@ class MessageContext:
     @property
     def trace(self) -> h.TraceContext | None:
         """The W3C trace context the message carries (``traceparent``)."""
-        raw = self.headers.get(h.TRACEPARENT)
+        headers = self.headers
+        raw = headers.get(h.TRACEPARENT)
         if raw is None:
             return None
-        state = self.headers.get(h.TRACESTATE)
+        state = headers.get(h.TRACESTATE)
         return h.TraceContext.parse(
             raw.decode("latin-1"), state.decode("latin-1") if state else None
         )
@@ -74,7 +156,8 @@ class MessageContext:
 
     @property
     def traceparent(self) -> str | None:
-        return self.trace.traceparent if self.trace is not None else None
+        trace = self.trace
+        return trace.traceparent if trace is not None else None
 
     @property
     def produced_at(self) -> datetime | None:

@@ -93,8 +93,27 @@ current_trace: ContextVar[TraceContext | None] = ContextVar(
 handler); inside a message handler the message's own trace is continued."""
 
 
+_now: tuple[int, bytes] = (-1, b"")
+
+
 def now_ms() -> bytes:
-    return str(time.time_ns() // 1_000_000).encode()
+    """Milliseconds since the Unix epoch, as decimal digits (made once per
+    millisecond: many messages are produced in the same one)."""
+    global _now
+    ms = time.time_ns() // 1_000_000
+    cached = _now
+    if cached[0] != ms:
+        cached = _now = (ms, str(ms).encode())
+    return cached[1]
+
+
+def new_traceparent() -> bytes:
+    """The ``traceparent`` of a new trace (sampled), as ``TraceContext.new()``
+    would give, without building it."""
+    return b"00-%032x-%016x-01" % (_bits(128) or 1, _bits(64) or 1)
+
+
+_bits = random.getrandbits
 
 
 def trace_headers(trace: TraceContext) -> Headers:

@@ -11,7 +11,15 @@ from typing import Any, TypeAlias
 import structlog
 
 from svcforge.messaging import _headers as h
-from svcforge.messaging._broker import Broker, Delivery, Route, Subscription
+from svcforge.messaging._broker import (
+    Broker,
+    Delivery,
+    Route,
+    Sender,
+    Subscription,
+)
+from svcforge.messaging._context import MessageContext
+from svcforge.messaging._metrics import CountTally
 from svcforge.messaging._settings import KafkaSettings
 from svcforge.messaging._spec import KafkaRoute
 
@@ -139,6 +147,29 @@ class KafkaBroker(Broker):
         )
         return fut
 
+    def sender(self, route: Route, headers: h.Headers, published: CountTally) -> Sender:
+        """The topic's name and the producer's key are worked out once per
+        channel; a record costs one ``producer.send``."""
+        r = _route(route)
+        topic = self.topic(r.topic)
+        compression = r.compression or self.settings.compression
+        static = list(headers)
+        watch = published.watch
+
+        async def send(
+            key: bytes | None, value: bytes, extra: h.Headers
+        ) -> asyncio.Future[Any]:
+            producer = self._producers.get(compression)
+            if producer is None:
+                producer = await self._producer(r.compression)
+            fut: asyncio.Future[Any] = await producer.send(
+                topic, value, key=key, headers=static + extra
+            )
+            watch(fut)
+            return fut
+
+        return send
+
     async def check(self) -> str | None:
         producer = self._producers.get(self.settings.compression)
         if producer is None:
@@ -251,6 +282,7 @@ class _Consumer:
             heartbeat_interval_ms=s.heartbeat_interval_ms,
             max_poll_interval_ms=s.max_poll_interval_ms,
             max_poll_records=s.fetch_max_records,
+            fetch_max_wait_ms=s.fetch_max_wait_ms,
         )
         await consumer.start()
         consumer.subscribe([self.topic], listener=_listener(self))
@@ -296,6 +328,7 @@ class _Consumer:
                         await asyncio.gather(
                             *(self._partition(tp, recs) for tp, recs in batch.items())
                         )
+                    self.dispatcher.flush_metrics()
                     await self.commit()
                 finally:
                     self._idle.set()
@@ -312,40 +345,53 @@ class _Consumer:
     ) -> None:
         consumer = self.consumer
         assert consumer is not None
-        dispatch = self.dispatcher
+        dispatch = self.dispatcher.dispatch
+        channel, transport = self.dispatcher.name, self.dispatcher.transport
+        done = -1
         async with self._sem:
-            for r in records:
-                if self._stopping or tp in self._revoked:
-                    return
-                try:
-                    await dispatch(
-                        Delivery(
-                            r.topic,
+            try:
+                for r in records:
+                    if self._stopping or (self._revoked and tp in self._revoked):
+                        return
+                    offset = r.offset
+                    try:
+                        await dispatch(
                             r.value,
-                            r.key,
-                            list(r.headers),
-                            partition=r.partition,
-                            offset=r.offset,
+                            MessageContext(
+                                channel,
+                                transport,
+                                r.topic,
+                                r.partition,
+                                offset,
+                                None,
+                                r.key,
+                                None,
+                                raw_headers=r.headers,
+                            ),
                         )
-                    )
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    # Not handled and not dead-lettered (say the dead-letter
-                    # topic is unreachable): read it again from here.
-                    _log.exception(
-                        "record not processed; it will be redelivered",
-                        topic=r.topic,
-                        partition=r.partition,
-                        offset=r.offset,
-                    )
-                    consumer.seek(tp, r.offset)
-                    await asyncio.sleep(0.5)
-                    return
-                self._done[tp] = r.offset + 1
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:
+                        # Not handled and not dead-lettered (say the dead-letter
+                        # topic is unreachable): read it again from here.
+                        _log.exception(
+                            "record not processed; it will be redelivered",
+                            topic=r.topic,
+                            partition=r.partition,
+                            offset=offset,
+                        )
+                        consumer.seek(tp, offset)
+                        await asyncio.sleep(0.5)
+                        return
+                    done = offset
+            finally:
+                # Committed after the batch (or on revocation, once idle):
+                # up to the last record whose processing finished.
+                if done >= 0:
+                    self._done[tp] = done + 1
             highwater = consumer.highwater(tp)
             if highwater is not None and records:
-                dispatch.metrics.lag(
+                self.dispatcher.metrics.lag(
                     str(tp.partition), max(0, highwater - records[-1].offset - 1)
                 )
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import socket
 import time
@@ -15,20 +16,26 @@ from typing import TYPE_CHECKING, Any
 import structlog
 
 from svcforge.messaging import _headers as h
-from svcforge.messaging._broker import Broker, Delivery, Route, Subscription
+from svcforge.messaging._broker import Broker, Delivery, Route, Sender, Subscription
+from svcforge.messaging._context import MessageContext
+from svcforge.messaging._metrics import CountTally
 from svcforge.messaging._settings import RedisSettings
 from svcforge.messaging._spec import RedisRoute
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
 
-__all__ = ["RedisBroker", "decode_entry", "encode_entry"]
+__all__ = ["RedisBroker", "decode_entry", "encode_entry", "entry_headers"]
 
 _log = structlog.get_logger("svcforge.redis")
 
 VALUE = b"value"
 KEY = b"key"
 HEADER = b"h:"
+
+
+_Queued = tuple[bytes, CountTally | None, "asyncio.Future[Any]"]
+"""A packed XADD, the tally counting it once added, its future."""
 
 
 def encode_entry(key: bytes | None, value: bytes, headers: h.Headers) -> dict[Any, Any]:
@@ -48,6 +55,100 @@ def decode_entry(fields: dict[bytes, bytes]) -> tuple[bytes | None, bytes, h.Hea
         if k.startswith(HEADER)
     ]
     return fields.get(KEY), fields.get(VALUE, b""), headers
+
+
+_names: dict[bytes, str] = {}
+
+
+def _header_name(field: bytes) -> str:
+    name = _names.get(field)
+    if name is None:
+        name = field[2:].decode("utf-8", "replace")
+        if len(_names) < 10_000:
+            _names[field] = name
+    return name
+
+
+def entry_headers(fields: dict[bytes, bytes]) -> h.Headers:
+    """The ``h:<name>`` fields of a stream entry, as headers."""
+    return [(_header_name(k), v) for k, v in fields.items() if k.startswith(HEADER)]
+
+
+# Commands are written in the Redis protocol here, not by redis-py's command
+# packer (pure Python, about a microsecond per argument): a channel's XADD
+# prefix and constant header fields are packed once.
+_CRLF = b"\r\n"
+_fields: dict[str, bytes] = {}
+
+
+def _bulk(data: bytes) -> bytes:
+    return b"$%d\r\n%b\r\n" % (len(data), data)
+
+
+def _header_field(name: str) -> bytes:
+    """``h:<name>`` as a bulk string."""
+    packed = _fields.get(name)
+    if packed is None:
+        packed = _bulk(HEADER + name.encode())
+        if len(_fields) < 10_000:
+            _fields[name] = packed
+    return packed
+
+
+_VALUE = _bulk(VALUE)
+_KEY = _bulk(KEY)
+
+
+class _Xadd:
+    """XADD of one stream with its MAXLEN, and headers every entry carries,
+    packed once; ``command`` adds an entry's value, key and other headers."""
+
+    __slots__ = ("_args", "_prefix", "_static")
+
+    def __init__(self, stream: str, maxlen: int, headers: h.Headers) -> None:
+        words = [b"XADD", stream.encode(), b"MAXLEN", b"~", str(maxlen).encode(), b"*"]
+        self._prefix = b"".join(map(_bulk, words))
+        self._static = b"".join(_header_field(n) + _bulk(v) for n, v in headers)
+        self._args = len(words) + 2 * len(headers)
+
+    def command(self, key: bytes | None, value: bytes, headers: h.Headers) -> bytes:
+        # Fields: value, key, the constant headers, then the entry's own
+        # (the order ``encode_entry`` gives).
+        args = self._args + 2 + 2 * len(headers)
+        parts = [b"*%d\r\n" % (args + 2 if key is not None else args), self._prefix]
+        parts += (_VALUE, b"$%d\r\n" % len(value), value, _CRLF)
+        if key is not None:
+            parts += (_KEY, b"$%d\r\n" % len(key), key, _CRLF)
+        parts.append(self._static)
+        for name, v in headers:
+            parts += (_header_field(name), b"$%d\r\n" % len(v), v, _CRLF)
+        return b"".join(parts)
+
+
+def flat_headers(fields: list[bytes]) -> h.Headers:
+    """The ``h:<name>`` fields of a stream entry as Redis sends them (a flat
+    list of names and values), as headers."""
+    return [
+        (_header_name(k), v)
+        for k, v in zip(fields[::2], fields[1::2], strict=False)
+        if k.startswith(HEADER)
+    ]
+
+
+def _value_key(fields: list[bytes]) -> tuple[bytes, bytes | None]:
+    """The value and key of a stream entry's flat field list (looked up where
+    ``encode_entry`` puts them first)."""
+    if fields[0] == VALUE:
+        if len(fields) > 3 and fields[2] == KEY:
+            return fields[1], fields[3]
+        if KEY not in fields[2::2]:
+            return fields[1], None
+    found = dict(zip(fields[::2], fields[1::2], strict=False))
+    return found.get(VALUE, b""), found.get(KEY)
+
+
+def _raw_reply(response: Any, **options: Any) -> Any:
+    return response
 
 
 def _route(route: Route) -> RedisRoute:
@@ -87,9 +188,11 @@ class RedisBroker(Broker):
             f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         )
         self._client: Redis | None = None
+        self._reader: Redis | None = None
         self._subs: list[Subscription] = []
         self._consumers: list[_StreamConsumer] = []
-        self._queue: list[tuple[str, dict[Any, Any], int, asyncio.Future[Any]]] = []
+        self._queue: list[_Queued] = []
+        self._writing = False
         self._wake = asyncio.Event()
         self._flusher: asyncio.Task[None] | None = None
         self._started = False
@@ -102,6 +205,14 @@ class RedisBroker(Broker):
         if self._client is None:
             raise RuntimeError("the Redis broker is not started")
         return self._client
+
+    @property
+    def reader(self) -> Redis:
+        """A client on the same connections whose XREADGROUP replies are left
+        as Redis sent them (see ``_StreamConsumer._read``)."""
+        if self._reader is None:
+            raise RuntimeError("the Redis broker is not started")
+        return self._reader
 
     # -- Broker -------------------------------------------------------------------
 
@@ -116,6 +227,11 @@ class RedisBroker(Broker):
             return
         self._client = _client(self.settings)
         await self._client.ping()
+        # The consumers' XREADGROUP replies, as Redis sends them: entries'
+        # fields stay flat lists (no dict per entry), on the same pool.
+        reader = type(self._client)(connection_pool=self._client.connection_pool)
+        reader.set_response_callback("XREADGROUP", _raw_reply)
+        self._reader = reader
         self._wake = asyncio.Event()
         self._flusher = asyncio.create_task(self._flush_loop(), name="redis-publisher")
         for sub in self._subs:
@@ -130,39 +246,53 @@ class RedisBroker(Broker):
         if self._flusher is not None:
             # Let queued XADDs go out before closing.
             deadline = time.monotonic() + timeout
-            while self._queue and time.monotonic() < deadline:
+            while (self._queue or self._writing) and time.monotonic() < deadline:
                 self._wake.set()
                 await asyncio.sleep(0.01)
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
             self._flusher = None
-        for *_, fut in self._queue:
+        for _, _, fut in self._queue:
             if not fut.done():
                 fut.set_exception(ConnectionError("redis broker stopped"))
         self._queue.clear()
         if self._client is not None:
             with contextlib.suppress(Exception):
                 await self._client.aclose()
-            self._client = None
+            self._client = self._reader = None
         self._started = False
 
     async def send(
         self, route: Route, key: bytes | None, value: bytes, headers: h.Headers
     ) -> asyncio.Future[Any]:
         r = _route(route)
+        xadd = _Xadd(self.stream(r.stream), r.maxlen or self.settings.maxlen, [])
+        return self._enqueue(xadd.command(key, value, headers), None)
+
+    def sender(self, route: Route, headers: h.Headers, published: CountTally) -> Sender:
+        """The channel's XADD prefix and constant header fields are packed
+        once; the publisher task counts in ``published`` what Redis added."""
+        r = _route(route)
+        xadd = _Xadd(self.stream(r.stream), r.maxlen or self.settings.maxlen, headers)
+        command, enqueue = xadd.command, self._enqueue
+
+        async def send(
+            key: bytes | None, value: bytes, extra: h.Headers
+        ) -> asyncio.Future[Any]:
+            return enqueue(command(key, value, extra), published)
+
+        return send
+
+    def _enqueue(
+        self, command: bytes, published: CountTally | None
+    ) -> asyncio.Future[Any]:
         if self._flusher is None:
             raise RuntimeError("the Redis broker is not started")
         fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._queue.append(
-            (
-                self.stream(r.stream),
-                encode_entry(key, value, headers),
-                r.maxlen or self.settings.maxlen,
-                fut,
-            )
-        )
-        self._wake.set()
+        self._queue.append((command, published, fut))
+        if not self._wake.is_set():
+            self._wake.set()
         return fut
 
     async def check(self) -> str | None:
@@ -183,34 +313,89 @@ class RedisBroker(Broker):
     # -- internals -------------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
+        """Write what ``send`` queued: up to ``pipeline_size`` XADDs per round
+        trip, on one connection of the client's pool."""
         size = self.settings.pipeline_size
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._queue:
-                batch, self._queue = self._queue[:size], self._queue[size:]
+                queued, self._queue = self._queue, []
+                self._writing = True
                 try:
-                    pipe = self.client.pipeline(transaction=False)
-                    for stream, fields, maxlen, _ in batch:
-                        pipe.xadd(stream, fields, maxlen=maxlen, approximate=True)
-                    results = await pipe.execute(raise_on_error=False)
-                except asyncio.CancelledError:
-                    for *_, fut in batch:
+                    for i in range(0, len(queued), size):
+                        await self._write(queued[i : i + size])
+                except BaseException:
+                    for _, _, fut in queued:
                         if not fut.done():
                             fut.set_exception(ConnectionError("redis broker stopped"))
                     raise
-                except Exception as exc:
-                    for *_, fut in batch:
-                        if not fut.done():
-                            fut.set_exception(exc)
-                    continue
-                for (*_, fut), result in zip(batch, results, strict=True):
-                    if fut.done():
-                        continue
-                    if isinstance(result, Exception):
-                        fut.set_exception(result)
-                    else:
-                        fut.set_result(result)
+                finally:
+                    self._writing = False
+
+    async def _write(self, batch: list[_Queued]) -> None:
+        try:
+            replies = await self._round_trip(
+                b"".join([c for c, _, _ in batch]), len(batch)
+            )
+        except asyncio.CancelledError:
+            for _, _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(ConnectionError("redis broker stopped"))
+            raise
+        except Exception as exc:
+            for _, _, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        for (_, published, fut), reply in zip(batch, replies, strict=True):
+            if isinstance(reply, Exception):
+                if not fut.done():
+                    fut.set_exception(reply)
+                continue
+            if published is not None:
+                published.n += 1
+            if not fut.done():
+                fut.set_result(reply)
+
+    async def _round_trip(self, commands: bytes, count: int) -> list[Any]:
+        """Send packed ``commands`` and read their ``count`` replies (an error
+        reply is returned, not raised), as redis-py's pipelines do, retrying
+        as the connection's ``retry`` says."""
+        from redis.exceptions import ResponseError
+
+        pool: Any = self.client.connection_pool
+        try:
+            acquiring = pool.get_connection()
+        except TypeError:  # redis-py before 5.3 wants the command's name
+            acquiring = pool.get_connection("XADD")
+        conn = await acquiring
+        timeout = self.settings.socket_timeout_s
+
+        async def attempt() -> list[Any]:
+            await conn.send_packed_command(commands)
+            replies: list[Any] = []
+            # One deadline for the whole batch instead of a timer per reply.
+            async with asyncio.timeout(timeout):
+                for _ in range(count):
+                    try:
+                        replies.append(await conn.read_response(timeout=math.inf))
+                    except ResponseError as exc:
+                        replies.append(exc)
+            return replies
+
+        async def failed(error: Exception) -> None:
+            await conn.disconnect()
+
+        try:
+            result: list[Any] = await conn.retry.call_with_retry(attempt, failed)
+            return result
+        except BaseException:
+            # Replies may be left unread: the connection is out of step.
+            await conn.disconnect()
+            raise
+        finally:
+            await pool.release(conn)
 
     async def dead_letter(
         self, route: RedisRoute, d: Delivery, headers: h.Headers
@@ -325,10 +510,10 @@ class _StreamConsumer:
             self.error = exc
             raise
 
-    async def _read(
-        self, client: Redis, start: str, block: int
-    ) -> list[tuple[bytes, dict[bytes, bytes] | None]]:
-        reply: Any = await client.xreadgroup(
+    async def _read(self, client: Redis, start: str, block: int) -> list[Any]:
+        """Up to ``read_count`` entries: ``[id, fields]``, the fields a flat
+        list (or None: deleted while pending)."""
+        reply: Any = await self.broker.reader.xreadgroup(
             self.group,
             self.broker.consumer_name,
             {self.stream: start},
@@ -337,7 +522,10 @@ class _StreamConsumer:
         )
         if not reply:
             return []
-        entries: list[tuple[bytes, dict[bytes, bytes] | None]] = reply[0][1]
+        if isinstance(reply, dict):  # RESP3: a map of stream to entries
+            entries: list[Any] = next(iter(reply.values()))
+        else:
+            entries = reply[0][1]
         return entries
 
     async def _claim(self, client: Redis) -> None:
@@ -385,14 +573,17 @@ class _StreamConsumer:
         )
         return {r["message_id"]: int(r["times_delivered"]) for r in rows}
 
-    async def _process(
-        self, entries: list[tuple[bytes, dict[bytes, bytes] | None]], *, pending: bool
-    ) -> None:
+    async def _process(self, entries: list[Any], *, pending: bool) -> None:
+        """Handle ``entries`` (``[id, fields]``, the fields a dict or Redis's
+        flat list) in stream order, then XACK the handled ones at once."""
         client = self.broker.client
         counts: dict[bytes, int] = {}
         if pending:
             counts = await self._deliveries(client, [e[0] for e in entries])
         done: list[bytes] = []
+        dispatch = self.dispatcher.dispatch
+        channel, transport = self.dispatcher.name, self.dispatcher.transport
+        stream = self.stream
         try:
             for entry_id, fields in entries:
                 if self._stopping:
@@ -400,19 +591,31 @@ class _StreamConsumer:
                 if not fields:  # deleted (trimmed) while pending
                     done.append(entry_id)
                     continue
-                key, value, headers = decode_entry(fields)
-                await self.dispatcher(
-                    Delivery(
-                        self.stream,
-                        value,
+                if type(fields) is list:
+                    unpack: Any = flat_headers
+                    value, key = _value_key(fields)
+                else:
+                    unpack = entry_headers
+                    value, key = fields.get(VALUE, b""), fields.get(KEY)
+                await dispatch(
+                    value,
+                    MessageContext(
+                        channel,
+                        transport,
+                        stream,
+                        None,
+                        None,
+                        entry_id.decode(),
                         key,
-                        headers,
-                        entry_id=entry_id.decode(),
-                        deliveries=counts.get(entry_id, 1),
-                    )
+                        None,
+                        counts.get(entry_id, 1) if counts else 1,
+                        raw_headers=fields,
+                        unpack=unpack,
+                    ),
                 )
                 done.append(entry_id)
         finally:
+            self.dispatcher.flush_metrics()
             if done:
                 # Acknowledge only what was handled (or dead-lettered); the
                 # rest stays pending and is delivered again.

@@ -51,6 +51,10 @@ class KafkaSettings(BaseModel):
     """Where a new consumer group starts.  ``earliest`` loses nothing."""
     fetch_max_records: int = Field(default=500, gt=0)
     """Most records one fetch hands to the handlers (per commit)."""
+    fetch_max_wait_ms: int = Field(default=500, ge=0)
+    """How long the broker may hold a fetch while it has no new data for it
+    (aiokafka's default).  The consumer has one fetch in flight per broker:
+    while the broker holds a fetch of idle partitions, busy ones wait too."""
     max_concurrency: int = Field(default=8, gt=0)
     """Partitions whose handlers run at the same time (one at a time within
     a partition, so that its order is kept)."""
