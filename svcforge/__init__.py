@@ -14,7 +14,7 @@ from svcforge._framing import (
     SingleObjectFraming,
     crc64_avro,
 )
-from svcforge.types import Int32, Int64, SchemaModel
+from svcforge.types import Int32, Int64, SchemaModel, UniqueList
 
 __all__ = [
     "AvroCodec",
@@ -27,6 +27,7 @@ __all__ = [
     "JsonCodec",
     "SchemaModel",
     "SingleObjectFraming",
+    "UniqueList",
     "UnknownSchemaError",
     "crc64_avro",
     "schema_fingerprint",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-__all__ = ["Int32", "Int64", "SchemaModel"]
+__all__ = ["Int32", "Int64", "SchemaModel", "UniqueList"]
 
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 """Avro ``int``: a signed 32-bit integer."""
@@ -32,3 +32,20 @@ class SchemaModel(BaseModel):
         val_json_bytes="base64",
         ser_json_inf_nan="constants",
     )
+
+
+T = TypeVar("T")
+
+
+def _unique(items: list[T]) -> list[T]:
+    seen: list[T] = []
+    for item in items:
+        if item in seen:
+            raise ValueError(f"items must be unique, {item!r} is repeated")
+        seen.append(item)
+    return items
+
+
+UniqueList = Annotated[list[T], AfterValidator(_unique)]
+"""JSON Schema ``uniqueItems``: a list whose items differ.  A list rather than a
+set keeps the order the producer wrote, so encoding is deterministic."""

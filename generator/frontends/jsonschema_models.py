@@ -73,7 +73,9 @@ def generate_models(schema: dict[str, Any]) -> str:
             # Inline classes of the same name get their parent's name in front
             # (LoginFailedReason), not a number that depends on file order.
             naming_strategy=NamingStrategy.FullPath,
-            # uniqueItems is enforced (a set), never silently dropped.
+            # uniqueItems is enforced, never silently dropped: DMCG writes a
+            # set, which ``finish`` turns into svcforge's UniqueList (a list
+            # keeps the producer's order, so encoding is deterministic).
             use_unique_items_as_set=True,
         )
     if not isinstance(code, str):  # several modules: never for one document
@@ -83,6 +85,7 @@ def generate_models(schema: dict[str, Any]) -> str:
 
 def finish(code: str) -> str:
     tree = ast.parse(code)
+    unique_lists = _sets_to_unique_lists(tree)
     classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
     body: list[ast.stmt] = []
     for node in tree.body:
@@ -94,8 +97,47 @@ def finish(code: str) -> str:
             continue
         body.append(node)
     tree.body = body
+    if unique_lists:
+        at = next(i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom))
+        body.insert(at, ast.ImportFrom("svcforge", [ast.alias("UniqueList")], 0))
     _prune_imports(tree)
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
+
+
+def _sets_to_unique_lists(tree: ast.Module) -> bool:
+    """``set[X]`` annotations -> ``UniqueList[X]``; set literals -> lists."""
+    found = False
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "set"
+        ):
+            node.value.id = "UniqueList"
+            found = True
+    for node in ast.walk(tree):
+        for name, value in ast.iter_fields(node):
+            if _is_set_value(value):
+                setattr(node, name, _as_list(value))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if _is_set_value(item):
+                        value[i] = _as_list(item)
+    return found
+
+
+def _is_set_value(node: object) -> bool:
+    """A set literal or ``set()``."""
+    return isinstance(node, ast.Set) or (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "set"
+        and not node.args
+    )
+
+
+def _as_list(node: ast.Set | ast.Call) -> ast.List:
+    return ast.List(elts=node.elts if isinstance(node, ast.Set) else [], ctx=ast.Load())
 
 
 def _calls_on(node: ast.stmt, name: str) -> bool:
@@ -156,7 +198,8 @@ def _factory(value: ast.expr, annotation: ast.expr, classes: set[str]) -> ast.ex
         or (isinstance(value, ast.Dict) and not value.keys)
     ) and not (isinstance(value, ast.Dict) and _model_of(annotation, classes))
     if empty:
-        factory: ast.expr = ast.Name(type(value).__name__.lower())
+        # A uniqueItems set becomes a UniqueList (see _sets_to_unique_lists).
+        factory: ast.expr = ast.Name("dict" if isinstance(value, ast.Dict) else "list")
     else:
         model = _model_of(annotation, classes) if isinstance(value, ast.Dict) else None
         body = (

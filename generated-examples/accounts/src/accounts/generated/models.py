@@ -18,7 +18,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, ConfigDict, EmailStr, Field
 from pydantic.experimental.missing_sentinel import MISSING
-from svcforge import SchemaModel
+from svcforge import SchemaModel, UniqueList
 
 
 class ActorKind(StrEnum):
@@ -135,7 +135,7 @@ class ApiKeyCreated(EventEnvelope):
             pattern="^sk_[a-z0-9]{8}$",
         ),
     ]
-    scopes: Annotated[set[Scope], Field(min_length=1)]
+    scopes: Annotated[UniqueList[Scope], Field(min_length=1)]
     expires_at: Annotated[
         AwareDatetime | None,
         Field(description="When the key stops working; null for never."),

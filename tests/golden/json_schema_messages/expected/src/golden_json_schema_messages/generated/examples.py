@@ -20,6 +20,8 @@ def example_order_cancelled() -> OrderCancelled:
             "order_id": "6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c",
             "reason": "customer",
             "refund": True,
+            "tags": [],
+            "channels": [1, 2],
         }
     )
 

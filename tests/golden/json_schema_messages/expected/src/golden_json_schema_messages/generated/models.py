@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic import AnyUrl, AwareDatetime, ConfigDict, EmailStr, Field
 from pydantic.experimental.missing_sentinel import MISSING
-from svcforge import SchemaModel
+from svcforge import SchemaModel, UniqueList
 
 
 class Address(SchemaModel):
@@ -67,6 +67,8 @@ class OrderCancelled(Event):
     order_id: UUID
     reason: Reason
     refund: bool | MISSING = MISSING
+    tags: UniqueList[str] = Field(default_factory=list)
+    channels: UniqueList[int] = Field(default_factory=lambda: [1, 2])
 
 
 class Status(StrEnum):
