@@ -49,7 +49,9 @@ def demo(dest: Path) -> int:
     if marker.is_file():
         print(f"[1/4] reusing the demo service in {dest}/ (made by an earlier demo)")
     else:
-        print(f"[1/4] creating {dest}/ from the copier template (copier copy --defaults)")
+        print(
+            f"[1/4] creating {dest}/ from the copier template (copier copy --defaults)"
+        )
         new_service(dest, {"service_name": "demo-service"})
     print("[2/4] generating code from its schemas (svcforge regen)")
     from generator.pipeline import generate
