@@ -97,7 +97,9 @@ class KafkaBroker(Broker):
             out |= {
                 "sasl_mechanism": s.sasl_mechanism,
                 "sasl_plain_username": s.sasl_username,
-                "sasl_plain_password": s.sasl_password,
+                "sasl_plain_password": (
+                    s.sasl_password.get_secret_value() if s.sasl_password else None
+                ),
             }
         return out
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 __all__ = ["Compression", "KafkaSettings", "RedisSettings"]
 
@@ -30,7 +30,7 @@ class KafkaSettings(BaseModel):
     )
     sasl_mechanism: str | None = None
     sasl_username: str | None = None
-    sasl_password: str | None = None
+    sasl_password: SecretStr | None = None
     name_prefix: str = ""
     """Put in front of every topic and consumer group name (``staging.``)."""
     # Producer.
