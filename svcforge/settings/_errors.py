@@ -107,7 +107,9 @@ def problems_of(
     with the prefix that name no setting, for "did you mean" hints."""
     out: list[Problem] = []
     for error in exc.errors(include_url=False):
-        out += _problems(settings, prefix, error, present)
+        for problem in _problems(settings, prefix, error, present):
+            if problem not in out:
+                out.append(problem)
     return out
 
 
@@ -144,6 +146,11 @@ def _problems(
         ]
     if kind == "extra_forbidden":
         name = variable_name(prefix, [str(p) for p in error["loc"]])
+        # pydantic-settings >= 2.15 reports a .env entry by its full name,
+        # prefix included; earlier versions without it.
+        doubled = (prefix + prefix).upper()
+        if prefix and name.startswith(doubled):
+            name = name[len(prefix) :]
         return [Problem(name, "unknown variable (no such setting)")]
     where = "".join(rest)
     message = f"{where}: {error['msg']}" if where else str(error["msg"])
