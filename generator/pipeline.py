@@ -54,25 +54,28 @@ def _read(root: Path, path: Path) -> tuple[str, str]:
         ) from None
 
 
-def load_service(root: Path) -> tuple[Manifest, ir.Service]:
-    """Read the manifest and every schema; raise ``SchemaError`` with every
-    problem found."""
-    manifest = load_manifest(root)
+def _load_json_files(
+    root: Path, folder: str, pattern: str, errors: list[Diagnostic]
+) -> list[JsonDocument]:
+    """Every JSON file matching ``pattern`` under ``folder``, sorted; syntax
+    errors are collected into ``errors`` so that all files get reported."""
     documents: list[JsonDocument] = []
-    errors: list[Diagnostic] = []
-    for path in sorted((root / MESSAGES_DIR).glob("**/*.avsc")):
+    for path in sorted((root / folder).glob(pattern)):
         rel, text = _read(root, path)
         try:
             documents.append(load_json(rel, text))
         except SchemaError as exc:
             errors.extend(exc.diagnostics)
-    json_documents: list[JsonDocument] = []
-    for path in sorted((root / MESSAGES_DIR).glob("**/*.json")):
-        rel, text = _read(root, path)
-        try:
-            json_documents.append(load_json(rel, text))
-        except SchemaError as exc:
-            errors.extend(exc.diagnostics)
+    return documents
+
+
+def load_service(root: Path) -> tuple[Manifest, ir.Service]:
+    """Read the manifest and every schema; raise ``SchemaError`` with every
+    problem found."""
+    manifest = load_manifest(root)
+    errors: list[Diagnostic] = []
+    documents = _load_json_files(root, MESSAGES_DIR, "**/*.avsc", errors)
+    json_documents = _load_json_files(root, MESSAGES_DIR, "**/*.json", errors)
     if errors:
         raise SchemaError(errors)
     named, messages = parse_avro(documents)
@@ -127,14 +130,8 @@ def _with_json_schema(service: ir.Service, documents: list[JsonDocument]) -> ir.
 
 def _with_settings(root: Path, manifest: Manifest, service: ir.Service) -> ir.Service:
     """The settings class, when the service has config schemas."""
-    documents: list[JsonDocument] = []
     errors: list[Diagnostic] = []
-    for path in sorted((root / CONFIG_DIR).glob("*.json")):
-        rel, text = _read(root, path)
-        try:
-            documents.append(load_json(rel, text))
-        except SchemaError as exc:
-            errors.extend(exc.diagnostics)
+    documents = _load_json_files(root, CONFIG_DIR, "*.json", errors)
     if errors:
         raise SchemaError(errors)
     if not documents:
