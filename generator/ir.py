@@ -230,6 +230,20 @@ class Service:
     channel keys); their models come from ``json_models``, not from here."""
     settings: Settings | None = None
     """The service's settings (``schemas/config/*.json``), if it has any."""
+    src: str = "src"
+    """The folder that holds the package (``[tool.svcforge] src``)."""
+    tests: str = "tests"
+    """The folder of the service's tests (``[tool.svcforge] tests``)."""
+
+    @property
+    def generated_dir(self) -> str:
+        """Where the generated package lives, relative to the service root."""
+        return f"{self.src}/{self.package.replace('.', '/')}/generated"
+
+    @property
+    def generated_tests_dir(self) -> str:
+        """Where the generated tests live, relative to the service root."""
+        return f"{self.tests}/generated"
 
     def named(self, fullname: str) -> NamedType:
         for t in self.named_types:

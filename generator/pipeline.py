@@ -5,19 +5,23 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from jinja2 import Environment
+
 from generator import ir
-from generator.emitters.channels import emit_channel_tests, emit_channels
+from generator.emitters import Emitter
+from generator.emitters.channels import emit_channels
 from generator.emitters.codecs import emit_codecs
 from generator.emitters.examples import emit_examples
 from generator.emitters.jsonmodels import emit_json_message_tests, emit_json_models
 from generator.emitters.models import emit_models
-from generator.emitters.pysrc import header
+from generator.emitters.package import emit_package_inits
 from generator.emitters.queries import emit_queries
 from generator.emitters.repo_tests import emit_repo_tests
 from generator.emitters.repos import emit_repos
 from generator.emitters.settings import emit_settings
 from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
+from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.config import parse_config
 from generator.frontends.jsonschema import parse_jsonschema
@@ -82,6 +86,8 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
     service = ir.Service(
         name=manifest.name,
         package=manifest.package,
+        src=manifest.src,
+        tests=manifest.tests,
         named_types=named,
         messages=messages,
         sources=tuple(sorted(d.path for d in documents)),
@@ -167,54 +173,46 @@ def _with_database(root: Path, service: ir.Service) -> ir.Service:
     )
 
 
-def render_service(manifest: Manifest, service: ir.Service) -> dict[str, str]:
-    """Every generated file of the service, by path relative to its root."""
+EMITTERS: tuple[Emitter, ...] = (
+    emit_package_inits,
+    emit_models,
+    emit_codecs,
+    emit_examples,
+    emit_message_tests,
+    emit_json_message_tests,
+    emit_settings,
+    emit_channels,
+    emit_repos,
+    emit_repo_tests,
+    emit_queries,
+)
+"""Every emitter: ``emit_x(service, env) -> {path relative to the service root:
+text}``.  Each owns its paths; the pipeline only merges what they return."""
+
+
+def render_service(service: ir.Service) -> dict[str, str]:
+    """Every generated file of the service, by path relative to its root,
+    formatted."""
     env = jinja_env()
-    pkg = f"{manifest.package_dir}/generated"
-    tests = f"{manifest.tests}/generated"
-    init = env.get_template("init.py.j2")
-    files = {
-        f"{pkg}/__init__.py": init.render(
-            header=header(service.sources), import_lines="", all_lines=""
-        ),
-        f"{tests}/__init__.py": init.render(
-            header=header(service.sources), import_lines="", all_lines=""
-        ),
-    }
-    if service.named_types:
-        files[f"{pkg}/models.py"] = emit_models(service, env)
-    if service.json_models is not None:
-        files[f"{pkg}/models.py"] = emit_json_models(
-            service, env, files.get(f"{pkg}/models.py")
-        )
-        files[f"{tests}/test_json_messages.py"] = emit_json_message_tests(
-            service, env, manifest.package
-        )
-    avro = tuple(m for m in service.messages if m.encoding == "avro")
-    if service.messages:
-        files[f"{pkg}/codecs.py"] = emit_codecs(service, env)
-        files[f"{pkg}/examples.py"] = emit_examples(service, env)
-    if avro:
-        files[f"{tests}/test_messages.py"] = emit_message_tests(
-            replace(service, messages=avro), env, manifest.package
-        )
-    if service.settings is not None:
-        for rel, text in emit_settings(service, env, manifest.package).items():
-            files[f"{tests if rel.startswith('test_') else pkg}/{rel}"] = text
-    if service.channels:
-        files[f"{pkg}/channels.py"] = emit_channels(service, env)
-        files[f"{tests}/test_channels.py"] = emit_channel_tests(
-            service, env, manifest.package
-        )
-    for rel, text in emit_repos(service, env).items():
-        files[f"{pkg}/{rel}"] = text
-    for rel, text in emit_repo_tests(service, env, manifest.package).items():
-        files[f"{tests}/{rel}"] = text
-    for rel, text in emit_queries(service, env).items():
-        files[f"{pkg}/{rel}"] = text
-    return dict(sorted(files.items()))
+    files: dict[str, str] = {}
+    for emit in EMITTERS:
+        produced = emit(service, env)
+        overlap = files.keys() & produced.keys()
+        assert not overlap, f"{emit.__name__} and another emitter both write {overlap}"
+        files.update(produced)
+    files = _with_json_models(service, env, files)
+    return format_python(dict(sorted(files.items())), service.package.split(".")[0])
+
+
+def _with_json_models(
+    service: ir.Service, env: Environment, files: dict[str, str]
+) -> dict[str, str]:
+    if service.json_models is None:
+        return files
+    models = f"{service.generated_dir}/models.py"
+    return {**files, models: emit_json_models(service, env, files.get(models))}
 
 
 def generate(root: Path) -> tuple[Manifest, dict[str, str]]:
     manifest, service = load_service(root)
-    return manifest, render_service(manifest, service)
+    return manifest, render_service(service)

@@ -492,8 +492,9 @@ def shapes_service(root: Path) -> tuple[ir.Service, ModuleType, ModuleType]:
     (package / "generated").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     (package / "generated" / "__init__.py").write_text("")
-    (package / "generated" / "models.py").write_text(emit_models(service, env))
-    (package / "generated" / "codecs.py").write_text(emit_codecs(service, env))
+    for emitted in (emit_models(service, env), emit_codecs(service, env)):
+        for rel, text in emitted.items():
+            (root / rel).write_text(text)
     sys.path.insert(0, str(root / "src"))
     models = importlib.import_module("codec_shapes.generated.models")
     codecs = importlib.import_module("codec_shapes.generated.codecs")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator import ir
-from generator.emitters.pysrc import INDENT, LINE_LENGTH
+from generator.emitters.pysrc import INDENT, call
 from generator.naming import snake_case
 
 RUNTIME = "svcforge.avro_binary"
@@ -58,8 +58,8 @@ class BinaryCodecs:
     helpers: dict[str, list[str]] = field(default_factory=dict)
     """Source lines of the module-level model builders, readers and writers,
     by kind (``build``, ``read``, ``write``), each after what it uses."""
-    imports: dict[str, set[str]] = field(default_factory=dict)
-    """Names to import, by module (``.models`` for the models)."""
+    imports: set[str] = field(default_factory=set)
+    """Import statements the functions need."""
     writers: dict[str, str | None] = field(default_factory=dict)
     """Writer function of each record (None: fastavro writes it)."""
     readers: dict[str, str] = field(default_factory=dict)
@@ -90,7 +90,7 @@ class _Emitter:
 
     def use(self, module: str, name: str) -> str:
         if module:
-            self.out.imports.setdefault(module, set()).add(name)
+            self.out.imports.add(f"from {module} import {name}")
         return name
 
     def unique(self, base: str) -> str:
@@ -128,16 +128,15 @@ class _Emitter:
                 return snake_case(self.service.named(fullname).py_name)
         raise TypeError(t)
 
-    def helper(self, kind: str, t: ir.Type, factory: str, *args: str | _Call) -> str:
+    def helper(self, kind: str, t: ir.Type, factory: str, *args: str) -> str:
         """The module-level ``_{kind}_…`` that ``factory(*args)`` builds for
         ``t``, defined once."""
         key = (kind, t)
         if key not in self.helper_names:
             name = self.unique(f"_{kind}_{self.slug(t)}")
             self.helper_names[key] = name
-            value = _Call(self.use(RUNTIME, factory), args)
-            lines = _assigned(f"{name}: Final = ", value, "")
-            self.out.helpers.setdefault(kind, []).extend(lines)
+            value = call(self.use(RUNTIME, factory), args)
+            self.out.helpers.setdefault(kind, []).append(f"{name}: Final = {value}")
         return self.helper_names[key]
 
     def model(self, named: ir.NamedType) -> str:
@@ -186,28 +185,27 @@ class _Emitter:
             while local in taken:
                 local += "_"
             taken.add(local)
-            call = _Call(reader, ("data", "pos"))
-            body += _assigned(f"{INDENT}{local}, pos = ", call, INDENT)
+            body.append(f"{INDENT}{local}, pos = {reader}(data, pos)")
             entries.append(f'{INDENT * 2}"{f.py_name}": {local},')
         if entries:
             body += [f"{INDENT}values = {{", *entries, f"{INDENT}}}"]
             body.append(f"{INDENT}return {build}(values), pos")
         else:
             body.append(f"{INDENT}return {build}({{}}), pos")
-        head = _signature(name, ["data: bytes", "pos: int"], f"tuple[{model}, int]")
+        head = f"def {name}(data: bytes, pos: int) -> tuple[{model}, int]:"
         doc = f'{INDENT}"""The ``{record.py_name}`` at ``pos``, and the position after it."""'
-        return "\n".join([*head, doc, *body])
+        return "\n".join([head, doc, *body])
 
     def writer_function(self, record: ir.Record) -> str:
         name = self.writers[record.fullname]
         model = self.model(record)
-        head = _signature(name, ["out: bytearray", f"message: {model}"], "None")
+        head = f"def {name}(out: bytearray, message: {model}) -> None:"
         doc = f'{INDENT}"""Appends the Avro binary encoding of ``message``."""'
-        body: list[str] = []
-        for f in record.fields:
-            call = _Call(self.writer(f.type), ("out", f"message.{f.py_name}"))
-            body += _layout(call, INDENT, INDENT)
-        return "\n".join([*head, doc, *body])
+        body = [
+            f"{INDENT}{self.writer(f.type)}(out, message.{f.py_name})"
+            for f in record.fields
+        ]
+        return "\n".join([head, doc, *body])
 
     def unwritable(self) -> set[str]:
         """Records that hold, or reach, a union the writer cannot decide."""
@@ -309,9 +307,7 @@ class _Emitter:
                 return self.helper("write", t, "optional_writer", inner, null)
             case ir.Union(branches):
                 pairs = [
-                    _Call(
-                        "", (self.use(*_python_class(self.service, b)), self.writer(b))
-                    )
+                    f"({self.use(*_python_class(self.service, b))}, {self.writer(b)})"
                     for b in branches
                 ]
                 return self.helper("write", t, "union_writer", *pairs)
@@ -351,74 +347,3 @@ def _python_class(service: ir.Service, t: ir.Type) -> tuple[str, str]:
                 return _LOGICAL_CLASS["decimal"] if named.logical else ("", "bytes")
             return MODELS, named.py_name
     raise TypeError(t)
-
-
-# -- layout, as ruff format would leave it ----------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    """``func(arg, …)`` (a tuple when ``func`` is empty)."""
-
-    func: str
-    args: tuple[str | _Call, ...]
-
-    def flat(self) -> str:
-        return f"{self.func}({', '.join(_flat(a) for a in self.args)})"
-
-
-def _flat(e: str | _Call) -> str:
-    return e if isinstance(e, str) else e.flat()
-
-
-def _fits(line: str) -> bool:
-    return len(line) <= LINE_LENGTH
-
-
-def _layout(e: str | _Call, indent: str, lead: str, trail: str = "") -> list[str]:
-    """All on one line; else the arguments on one indented line; else one
-    argument per line with a trailing comma (a lone name stays hugged)."""
-    one_line = lead + _flat(e) + trail
-    if isinstance(e, str) or _fits(one_line):
-        return [one_line]
-    inner = indent + INDENT
-    hug = inner + ", ".join(_flat(a) for a in e.args)
-    if _fits(hug) or (len(e.args) == 1 and isinstance(e.args[0], str)):
-        return [f"{lead}{e.func}(", hug, f"{indent}){trail}"]
-    lines = [f"{lead}{e.func}("]
-    for a in e.args:
-        lines += _layout(a, inner, inner, ",")
-    return [*lines, f"{indent}){trail}"]
-
-
-def _assigned(head: str, value: _Call, indent: str) -> list[str]:
-    """``head value``, where ``head`` ends with ``= `` and does not break: the
-    call's own parentheses break when every line then fits, else parentheses
-    around the call when that fits, else the call's parentheses anyway."""
-    one_line = head + value.flat()
-    if _fits(one_line):
-        return [one_line]
-    if _fits(f"{head}{value.func}("):
-        lines = _layout(value, indent, head)
-        if all(map(_fits, lines)):
-            return lines
-    inner = indent + INDENT
-    lines = [head + "(", *_layout(value, inner, inner), indent + ")"]
-    if all(map(_fits, lines)):
-        return lines
-    return _layout(value, indent, head)
-
-
-def _signature(name: str, params: list[str], returns: str) -> list[str]:
-    """``def name(params) -> returns:``, broken as ruff format breaks it."""
-    one_line = f"def {name}({', '.join(params)}) -> {returns}:"
-    if _fits(one_line):
-        return [one_line]
-    hug = INDENT + ", ".join(params)
-    body = [hug] if _fits(hug) else [f"{INDENT}{p}," for p in params]
-    tail = f") -> {returns}:"
-    if _fits(tail) or not returns.endswith("]"):
-        return [f"def {name}(", *body, tail]
-    # ``tuple[Model, int]`` breaks inside its brackets.
-    outer, _, inside = returns[:-1].partition("[")
-    return [f"def {name}(", *body, f") -> {outer}[", INDENT + inside, "]:"]

@@ -11,13 +11,12 @@ from generator import ir
 from generator.emitters.codecs import constant_prefix
 from generator.emitters.pysrc import (
     INDENT,
-    Expr,
-    Group,
+    call,
     docstring,
-    from_import,
     header,
-    layout,
+    imports,
     py_str,
+    tuple_expr,
 )
 
 PYPROJECT = "pyproject.toml"
@@ -65,39 +64,38 @@ def _key_function(
     return name, "\n".join(lines)
 
 
-def _retry(policy: ir.RetryPolicy) -> Group:
-    return Group(
-        "RetryPolicy(",
-        (
-            ("attempts=", str(policy.attempts)),
-            ("backoff_ms=", str(policy.backoff_ms)),
-            ("max_backoff_ms=", str(policy.max_backoff_ms)),
-            ("max_deliveries=", str(policy.max_deliveries)),
-        ),
-        ")",
+def _retry(policy: ir.RetryPolicy) -> str:
+    return call(
+        "RetryPolicy",
+        [
+            f"attempts={policy.attempts}",
+            f"backoff_ms={policy.backoff_ms}",
+            f"max_backoff_ms={policy.max_backoff_ms}",
+            f"max_deliveries={policy.max_deliveries}",
+        ],
     )
 
 
-def _kafka(target: ir.KafkaTarget) -> Group:
-    items: list[tuple[str, Expr]] = [
-        ("topic=", py_str(target.topic)),
-        ("dead_letter=", py_str(target.dead_letter)),
+def _kafka(target: ir.KafkaTarget) -> str:
+    items = [
+        f"topic={py_str(target.topic)}",
+        f"dead_letter={py_str(target.dead_letter)}",
     ]
     if target.partitions is not None:
-        items.append(("partitions=", str(target.partitions)))
+        items.append(f"partitions={target.partitions}")
     if target.compression is not None:
-        items.append(("compression=", py_str(target.compression)))
-    return Group("KafkaRoute(", tuple(items), ")")
+        items.append(f"compression={py_str(target.compression)}")
+    return call("KafkaRoute", items)
 
 
-def _redis(target: ir.RedisTarget) -> Group:
-    items: list[tuple[str, Expr]] = [
-        ("stream=", py_str(target.stream)),
-        ("dead_letter=", py_str(target.dead_letter)),
+def _redis(target: ir.RedisTarget) -> str:
+    items = [
+        f"stream={py_str(target.stream)}",
+        f"dead_letter={py_str(target.dead_letter)}",
     ]
     if target.maxlen is not None:
-        items.append(("maxlen=", str(target.maxlen)))
-    return Group("RedisRoute(", tuple(items), ")")
+        items.append(f"maxlen={target.maxlen}")
+    return call("RedisRoute", items)
 
 
 def _describe(channel: ir.Channel, model: str) -> str:
@@ -120,121 +118,93 @@ def _describe(channel: ir.Channel, model: str) -> str:
     return "\n".join(textwrap.wrap(text, 80, break_on_hyphens=False))
 
 
+def _dict(entries: str) -> str:
+    """A dict display of ``entries``, one per line (a trailing comma)."""
+    return f"{{{entries},}}" if entries else "{}"
+
+
 def _channel_class(channel: ir.Channel) -> str:
     if channel.publish and channel.consume is not None:
         return "Channel"
     return "PublishChannel" if channel.publish else "ConsumeChannel"
 
 
-def emit_channels(service: ir.Service, env: Environment) -> str:
+def emit_channels(service: ir.Service, env: Environment) -> dict[str, str]:
+    """``channels.py`` and ``tests/generated/test_channels.py``."""
+    if not service.channels:
+        return {}
+    return {
+        f"{service.generated_dir}/channels.py": _channels_module(service, env),
+        f"{service.generated_tests_dir}/test_channels.py": _channel_tests(service, env),
+    }
+
+
+def _channels_module(service: ir.Service, env: Environment) -> str:
     avro = [m for m in service.messages if m.encoding == "avro"]
     catalog_codecs = {
         m.fullname: f"{constant_prefix(service.record(m.fullname))}_AVRO" for m in avro
     }
-    codecs = set(catalog_codecs.values())
-    models: set[str] = set()
-    runtime = {"ChannelSpec", "MessageCatalog", "Messaging", "RetryPolicy"}
+    needed = {
+        "from svcforge.messaging import ChannelSpec, MessageCatalog, Messaging, RetryPolicy",
+        *(f"from .codecs import {c}" for c in catalog_codecs.values()),
+    }
     taken = {*catalog_codecs.values(), "ALL", "CATALOG"}
     blocks, attributes, constants = [], [], []
     for c in service.channels:
         model = service.record(c.message).py_name
         codec = _codec(service, c)
-        codecs.add(codec)
+        needed.add(f"from .codecs import {codec}")
         const = spec_constant(c, taken)
         constants.append(const)
         cls = _channel_class(c)
-        runtime.add(cls)
-        items: list[tuple[str, Expr]] = [
-            ("name=", py_str(c.name)),
-            ("message_type=", py_str(c.message)),
-            ("codec=", codec),
+        needed.add(f"from svcforge.messaging import {cls}")
+        items = [
+            f"name={py_str(c.name)}",
+            f"message_type={py_str(c.message)}",
+            f"codec={codec}",
         ]
         if c.kafka is not None:
-            runtime.add("KafkaRoute")
-            items.append(("kafka=", _kafka(c.kafka)))
+            needed.add("from svcforge.messaging import KafkaRoute")
+            items.append(f"kafka={_kafka(c.kafka)}")
         if c.redis is not None:
-            runtime.add("RedisRoute")
-            items.append(("redis=", _redis(c.redis)))
+            needed.add("from svcforge.messaging import RedisRoute")
+            items.append(f"redis={_redis(c.redis)}")
         key = _key_function(service, c, model)
         if key is not None:
-            models.add(model)  # only the key function names the model
-            items.append(("key=", key[0]))
+            needed.add(f"from .models import {model}")  # the key function's
+            items.append(f"key={key[0]}")
         if c.group is not None:
-            items.append(("group=", py_str(c.group)))
+            items.append(f"group={py_str(c.group)}")
         if c.consume is not None:
-            items.append(("consume_from=", py_str(c.consume)))
+            items.append(f"consume_from={py_str(c.consume)}")
         items += [
-            ("publishes=", str(c.publish)),
-            ("retry=", _retry(c.retry)),
-            ("catalog=", "CATALOG"),
+            f"publishes={c.publish}",
+            f"retry={_retry(c.retry)}",
+            "catalog=CATALOG",
         ]
-        spec = layout(
-            Group("ChannelSpec(", tuple(items), ")", magic=True),
-            "",
-            f"{const}: Final = ",
-        )
         blocks.append(
             {
                 "key_function": key[1] if key else "",
-                "spec": "\n".join(spec),
+                "spec": f"{const}: Final = {call('ChannelSpec', items, magic=True)}",
                 "doc": "\n".join(docstring(_describe(c, model), "")),
             }
         )
         attributes.append(
-            "\n".join(
-                layout(
-                    Group(f"{cls}(", (("", const), ("", "messaging")), ")"),
-                    2 * INDENT,
-                    f"{2 * INDENT}self.{c.py_name}: Final = ",
-                )
-            )
+            f"{2 * INDENT}self.{c.py_name}: Final = {cls}({const}, messaging)"
         )
-    catalog = layout(
-        Group(
-            "MessageCatalog(",
-            (
-                (
-                    "",
-                    Group(
-                        "{",
-                        tuple(
-                            (f"{py_str(k)}: ", v)
-                            for k, v in sorted(catalog_codecs.items())
-                        ),
-                        "}",
-                        magic=True,
-                    ),
-                ),
-            ),
-            ")",
-        ),
-        "",
-        "CATALOG: Final = ",
-    )
-    names = sorted(constants)
-    all_line = (
-        [f"ALL: Final = ({names[0]},)"]
-        if len(names) == 1
-        else layout(Group("(", tuple(("", c) for c in names), ")"), "", "ALL: Final = ")
-    )
+    entries = ", ".join(f"{py_str(k)}: {v}" for k, v in sorted(catalog_codecs.items()))
     return env.get_template("channels.py.j2").render(
         header=header(_sources(service)),
         service=service.name,
-        svcforge_import="\n".join(from_import("svcforge.messaging", runtime)),
-        local_imports="\n".join(
-            [
-                *from_import(".codecs", codecs),
-                *(from_import(".models", models) if models else []),
-            ]
-        ),
-        catalog="\n".join(catalog),
+        import_block=imports(needed),
+        catalog=f"CATALOG: Final = {call('MessageCatalog', [_dict(entries)], magic=bool(entries))}",
         blocks=blocks,
         attributes=attributes,
-        all_line="\n".join(all_line),
+        all_line=f"ALL: Final = {tuple_expr(sorted(constants))}",
     )
 
 
-def emit_channel_tests(service: ir.Service, env: Environment, package: str) -> str:
+def _channel_tests(service: ir.Service, env: Environment) -> str:
     taken = {
         *(
             f"{constant_prefix(service.record(m.fullname))}_AVRO"
@@ -244,44 +214,28 @@ def emit_channel_tests(service: ir.Service, env: Environment, package: str) -> s
         "CATALOG",
     }
     cases: dict[str, list[str]] = {"kafka": [], "redis": []}
-    examples, constants, attributes = set(), set(), []
+    needed = {f"from {service.package}.generated.channels import Channels"}
+    attributes = []
     for c in service.channels:
         const = spec_constant(c, taken)
-        constants.add(const)
         example = f"example_{constant_prefix(service.record(c.message)).lower()}"
-        examples.add(example)
+        needed.add(f"from {service.package}.generated.channels import {const}")
+        needed.add(f"from {service.package}.generated.examples import {example}")
         attributes.append((c.py_name, const))
         for transport in ("kafka", "redis"):
             if getattr(c, transport) is None:
                 continue
-            cases[transport].append(
-                "\n".join(
-                    layout(
-                        Group(
-                            "pytest.param(",
-                            (
-                                ("", const),
-                                ("", example),
-                                ("", py_str(transport)),
-                                ("id=", py_str(f"{c.name}-{transport}")),
-                            ),
-                            ")",
-                        ),
-                        INDENT,
-                        INDENT,
-                        ",",
-                    )
-                )
-            )
+            args = [
+                const,
+                example,
+                py_str(transport),
+                f"id={py_str(f'{c.name}-{transport}')}",
+            ]
+            cases[transport].append(call("pytest.param", args))
     return env.get_template("test_channels.py.j2").render(
         header=header(_sources(service)),
         kafka_cases=cases["kafka"],
         redis_cases=cases["redis"],
         attributes=attributes,
-        channels_import="\n".join(
-            from_import(f"{package}.generated.channels", {"Channels", *constants})
-        ),
-        example_import="\n".join(
-            from_import(f"{package}.generated.examples", examples)
-        ),
+        local_imports=imports(needed),
     )

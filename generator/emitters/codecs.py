@@ -14,7 +14,7 @@ from jinja2 import Environment
 from generator import ir
 from generator.avro_schema import message_schema
 from generator.emitters.avro_binary import emit_binary_codecs
-from generator.emitters.pysrc import call, from_import, header
+from generator.emitters.pysrc import call, header, imports
 from generator.naming import snake_case
 from svcforge._framing import crc64_avro
 
@@ -33,7 +33,11 @@ def fingerprint(schema: dict[str, object]) -> bytes:
     return crc64_avro(canonical.encode())
 
 
-def emit_codecs(service: ir.Service, env: Environment) -> str:
+def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
+    """``codecs.py``: an Avro and a JSON codec per Avro message, a JSON codec per
+    JSON Schema message."""
+    if not service.messages:
+        return {}
     # JSON Schema messages get a JSON codec only; the rest is about Avro.
     sources = [m.source for m in service.messages]
     json_models = [
@@ -65,29 +69,29 @@ def emit_codecs(service: ir.Service, env: Environment) -> str:
                 "model": record.py_name,
                 "const": const,
                 "schema": json.dumps(schema, indent=2, ensure_ascii=True),
-                "avro_lines": "\n".join(
-                    call(f"{const}_AVRO: Final = AvroCodec", args, "")
-                ),
-                "json_lines": "\n".join(
-                    call(f"{const}_JSON: Final = JsonCodec", [record.py_name], "")
-                ),
+                "avro_lines": f"{const}_AVRO: Final = {call('AvroCodec', args)}",
+                "json_lines": f"{const}_JSON: Final = JsonCodec({record.py_name})",
                 "source": m.source,
             }
         )
-    models = binary.imports.pop(".models", set()) | {r.py_name for r in records}
-    models |= set(json_models)
-    stdlib = {"typing": {"Final"}}
-    third_party = {"svcforge": {"AvroCodec", "JsonCodec"} if codecs else {"JsonCodec"}}
-    for module, names in binary.imports.items():
-        (third_party if module.startswith("svcforge") else stdlib)[module] = names
-    return env.get_template("codecs.py.j2").render(
+    needed = {
+        "from typing import Final",
+        "from svcforge import JsonCodec",
+        *binary.imports,
+        *(
+            f"from .models import {name}"
+            for name in (*json_models, *(r.py_name for r in records))
+        ),
+    }
+    if codecs:
+        needed.add("from svcforge import AvroCodec")
+    text = env.get_template("codecs.py.j2").render(
         header=header(sources),
         codecs=codecs,
         json_codecs=[
-            "\n".join(call(f"{json_constant(m)}: Final = JsonCodec", [m], ""))
-            for m in json_models
+            f"{json_constant(m)}: Final = JsonCodec({m})" for m in json_models
         ],
-        import_block=_import_block(stdlib, third_party, {".models": models}),
+        import_block=imports(needed),
         functions=binary.functions,
         helpers=[
             "\n".join(binary.helpers[kind])
@@ -95,12 +99,4 @@ def emit_codecs(service: ir.Service, env: Environment) -> str:
             if kind in binary.helpers
         ],
     )
-
-
-def _import_block(*sections: dict[str, set[str]]) -> str:
-    groups = []
-    for section in sections:
-        lines = [line for m in sorted(section) for line in from_import(m, section[m])]
-        if lines:
-            groups.append("\n".join(lines))
-    return "\n\n".join(groups)
+    return {f"{service.generated_dir}/codecs.py": text}

@@ -14,15 +14,25 @@ from generator.emitters.codecs import constant_prefix
 from generator.emitters.jsonmodels import json_example_body
 from generator.emitters.pysrc import (
     INDENT,
-    Expr,
-    Group,
-    fits,
+    call,
     header,
-    layout,
+    imports,
     py_bytes,
     py_str,
+    spread_item,
 )
-from generator.emitters.pytypes import Imports, Literals, import_block
+from generator.emitters.pytypes import Imports, Literals
+
+# The example value of each primitive type but string (named after its field).
+_PRIMITIVES = {
+    "null": "None",
+    "boolean": "True",
+    "int": "7",
+    "long": "1700000000123",
+    "float": "1.5",
+    "double": "1.5",
+    "bytes": 'b"\\x00\\x01\\xfe\\xff"',
+}
 
 
 class _Examples:
@@ -32,34 +42,22 @@ class _Examples:
         self.literals = Literals(service, imports)
         self.used: set[str] = set()
 
-    def expr(self, t: ir.Type, hint: str, stack: tuple[str, ...]) -> Expr:
+    def expr(self, t: ir.Type, hint: str, stack: tuple[str, ...]) -> str:
         match t:
-            case ir.Primitive("null"):
-                return "None"
-            case ir.Primitive("boolean"):
-                return "True"
-            case ir.Primitive("int"):
-                return "7"
-            case ir.Primitive("long"):
-                return "1700000000123"
-            case ir.Primitive("float" | "double"):
-                return "1.5"
-            case ir.Primitive("bytes"):
-                return 'b"\\x00\\x01\\xfe\\xff"'
             case ir.Primitive("string"):
                 return py_str(hint)
+            case ir.Primitive(name):
+                return _PRIMITIVES[name]
             case ir.Logical():
                 return self.literals.value(self._logical(t))
             case ir.Array(items):
                 if self._recurses(items, stack):
                     return "[]"
-                item = self.expr(items, hint, stack)
-                return Group("[", (("", item),), "]", hug=False)
+                return f"[{spread_item(self.expr(items, hint, stack))}]"
             case ir.Map(values):
                 if self._recurses(values, stack):
                     return "{}"
-                item = self.expr(values, hint, stack)
-                return Group("{", (('"key": ', item),), "}", hug=False)
+                return f'{{"key": {spread_item(self.expr(values, hint, stack))}}}'
             case ir.Union(branches):
                 for b in branches:
                     if b != ir.NULL and not self._recurses(b, stack):
@@ -88,7 +86,7 @@ class _Examples:
         frac = ("25" + "0" * t.scale)[: t.scale]
         return Decimal(f"{whole}.{frac}" if t.scale else whole)
 
-    def named(self, t: ir.NamedType, stack: tuple[str, ...]) -> Expr:
+    def named(self, t: ir.NamedType, stack: tuple[str, ...]) -> str:
         if isinstance(t, ir.Enum):
             self.used.add(t.py_name)
             return f"{t.py_name}.{t.symbols[0].py_name}"
@@ -99,40 +97,42 @@ class _Examples:
                 return f"bytes({t.size})"
             return py_bytes(bytes(range(t.size)))
         self.used.add(t.py_name)
-        args = tuple(
-            (f"{f.py_name}=", self.expr(f.type, f.name, (*stack, t.fullname)))
+        args = (
+            f"{f.py_name}={self.expr(f.type, f.name, (*stack, t.fullname))}"
             for f in t.fields
         )
         # One argument per line with a magic trailing comma: ruff format keeps
         # that layout whatever the line length, and examples read better so.
-        return Group(f"{t.py_name}(", args, ")", magic=True)
+        return call(t.py_name, args, magic=True)
 
 
-def emit_examples(service: ir.Service, env: Environment) -> str:
-    imports = Imports()
-    ex = _Examples(service, imports)
+def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
+    """``examples.py``: an ``example_<message>()`` function per message."""
+    if not service.messages:
+        return {}
+    needed: Imports = set()
+    ex = _Examples(service, needed)
     functions = []
     for m in service.messages:
         record = service.record(m.fullname)
         name = f"example_{constant_prefix(record).lower()}"
-        signature = f"def {name}() -> {record.py_name}:"
-        if not fits(signature):
-            signature = f"def {name}() -> (\n{INDENT}{record.py_name}\n):"
         if m.encoding == "json":
             # JSON Schema messages: the example instance, validated.
             ex.used.add(record.py_name)
-            body = json_example_body(service, m)
+            body = f"{INDENT}return {json_example_body(service, m)}"
         else:
-            body = layout(ex.named(record, ()), INDENT, f"{INDENT}return ")
+            body = f"{INDENT}return {ex.named(record, ())}"
         functions.append(
             {
-                "signature": signature,
+                "signature": f"def {name}() -> {record.py_name}:",
                 "model": record.py_name,
-                "body": "\n".join(body),
+                "body": body,
             }
         )
-    return env.get_template("examples.py.j2").render(
+    needed |= {f"from .models import {name}" for name in ex.used}
+    text = env.get_template("examples.py.j2").render(
         header=header(m.source for m in service.messages),
-        import_block=import_block(imports, {".models": ex.used}),
+        import_block=imports(needed),
         functions=functions,
     )
+    return {f"{service.generated_dir}/examples.py": text}

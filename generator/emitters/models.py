@@ -7,52 +7,46 @@ from jinja2 import Environment
 from generator import ir
 from generator.emitters.pysrc import (
     INDENT,
-    LINE_LENGTH,
-    Expr,
-    Group,
-    annotated,
-    assigned,
     docstring,
+    field_call,
     fits,
-    flat,
     header,
-    layout,
+    imports,
     py_str,
 )
-from generator.emitters.pytypes import (
-    Imports,
-    Literals,
-    TypeNamer,
-    decimal_alias,
-    import_block,
-)
+from generator.emitters.pytypes import Imports, Literals, TypeNamer, decimal_alias
 
 
-def emit_models(service: ir.Service, env: Environment) -> str:
-    imports = Imports()
-    namer = TypeNamer(service, imports)
-    literals = Literals(service, imports)
+def emit_models(service: ir.Service, env: Environment) -> dict[str, str]:
+    """``models.py``: a pydantic model per Avro record, a ``StrEnum`` per enum
+    and an annotated alias per fixed and decimal."""
+    if not service.named_types:
+        return {}
+    needed: Imports = set()
+    namer = TypeNamer(service, needed)
+    literals = Literals(service, needed)
     blocks: list[str] = []
     defined: set[str] = set()
     for t in _ordered(service):
         if isinstance(t, ir.Enum):
-            blocks.append(_enum(t, imports))
+            blocks.append(_enum(t, needed))
         elif isinstance(t, ir.Fixed):
-            blocks.append(_fixed(t, imports))
+            blocks.append(_fixed(t, needed))
         else:
-            blocks.append(_record(t, namer, literals, imports, defined))
+            blocks.append(_record(t, namer, literals, needed, defined))
         defined.add(t.fullname)
-    aliases = [_decimal(p, s, imports) for p, s in sorted(namer.decimals)]
+    aliases = [_decimal(p, s, needed) for p, s in sorted(namer.decimals)]
     rebuild = [f"{t.py_name}.model_rebuild()" for t in _recursive(service)]
     if any(isinstance(t, ir.Record) for t in service.named_types):
-        imports.add("svcforge", "SchemaModel")
-    return env.get_template("models.py.j2").render(
+        needed.add("from svcforge import SchemaModel")
+    text = env.get_template("models.py.j2").render(
         header=header(t.span.path for t in service.named_types),
-        import_block=import_block(imports),
+        import_block=imports(needed),
         aliases=aliases,
         blocks=blocks,
         rebuild=rebuild,
     )
+    return {f"{service.generated_dir}/models.py": text}
 
 
 def _ordered(service: ir.Service) -> list[ir.NamedType]:
@@ -122,65 +116,57 @@ def _recursive(service: ir.Service) -> list[ir.Record]:
     return out
 
 
-def _enum(t: ir.Enum, imports: Imports) -> str:
-    imports.add("enum", "StrEnum")
-    lines = _class_header(t.py_name, "StrEnum")
+def _enum(t: ir.Enum, needed: Imports) -> str:
+    needed.add("from enum import StrEnum")
+    lines = [f"class {t.py_name}(StrEnum):"]
     lines += docstring(t.doc.strip() or f"Avro enum ``{t.fullname}``.", INDENT)
     lines.append("")
-    for s in t.symbols:
-        lines += assigned(f"{INDENT}{s.py_name} = ", py_str(s.name), INDENT)
+    lines += [f"{INDENT}{s.py_name} = {py_str(s.name)}" for s in t.symbols]
     return "\n".join(lines)
 
 
-def _class_header(name: str, base: str) -> list[str]:
-    return layout(Group(f"class {name}(", (("", base),), ")", comma=False), "", "", ":")
-
-
-def _fixed(t: ir.Fixed, imports: Imports) -> str:
+def _fixed(t: ir.Fixed, needed: Imports) -> str:
     if t.logical is not None:
-        imports.add("decimal", "Decimal")
+        needed.add("from decimal import Decimal")
         text = _alias(
             t.py_name,
             "Decimal",
             f"max_digits={t.logical.precision}, decimal_places={t.logical.scale}",
-            imports,
+            needed,
         )
     else:
         text = _alias(
-            t.py_name, "bytes", f"min_length={t.size}, max_length={t.size}", imports
+            t.py_name, "bytes", f"min_length={t.size}, max_length={t.size}", needed
         )
     unit = "byte" if t.size == 1 else "bytes"
     doc = t.doc.strip() or f"Avro fixed ``{t.fullname}`` ({t.size} {unit})."
     return text + "\n" + "\n".join(docstring(doc, ""))
 
 
-def _decimal(precision: int, scale: int, imports: Imports) -> str:
-    imports.add("decimal", "Decimal")
+def _decimal(precision: int, scale: int, needed: Imports) -> str:
+    needed.add("from decimal import Decimal")
     return _alias(
         decimal_alias(precision, scale),
         "Decimal",
         f"max_digits={precision}, decimal_places={scale}",
-        imports,
+        needed,
     )
 
 
-def _alias(name: str, base: str, field_args: str, imports: Imports) -> str:
-    imports.add("typing", "Annotated")
-    imports.add("pydantic", "Field")
-    flat = f"{name} = Annotated[{base}, Field({field_args})]"
-    if len(flat) <= LINE_LENGTH:
-        return flat
-    return f"{name} = Annotated[\n{INDENT}{base}, Field({field_args})\n]"
+def _alias(name: str, base: str, field_args: str, needed: Imports) -> str:
+    needed.add("from typing import Annotated")
+    needed.add("from pydantic import Field")
+    return f"{name} = Annotated[{base}, Field({field_args})]"
 
 
 def _record(
     t: ir.Record,
     namer: TypeNamer,
     literals: Literals,
-    imports: Imports,
+    needed: Imports,
     defined: set[str],
 ) -> str:
-    lines = _class_header(t.py_name, "SchemaModel")
+    lines = [f"class {t.py_name}(SchemaModel):"]
     lines += docstring(t.doc.strip() or f"Avro record ``{t.fullname}``.", INDENT)
     if t.fields:
         lines.append("")
@@ -189,7 +175,7 @@ def _record(
         # (itself, or one in the same cycle) is named in a string annotation,
         # which the ``model_rebuild()`` calls at the end of the module resolve.
         forward = bool(_refs(f.type) - defined)
-        lines += _field(f, namer, literals, imports, forward)
+        lines.append(_field(f, namer, literals, needed, forward))
     return "\n".join(lines)
 
 
@@ -197,37 +183,37 @@ def _field(
     f: ir.Field,
     namer: TypeNamer,
     literals: Literals,
-    imports: Imports,
+    needed: Imports,
     forward: bool,
-) -> list[str]:
-    annotation = namer.annotation_expr(f.type)
+) -> str:
+    annotation = namer.annotation(f.type)
     if forward:
-        annotation = f'"{flat(annotation)}"'
-    args: list[tuple[str, Expr]] = []
+        annotation = f'"{annotation}"'
+    args: list[str] = []
     if f.default is not ir.MISSING:
         expr = literals.expr(f.default, f.type)
         if not _mutable(f.default, f.type):
-            args.append(("default=", expr))
-        elif isinstance(expr, Group) and not expr.items:
-            args.append(("default_factory=", "list" if expr.open == "[" else "dict"))
+            args.append(f"default={expr}")
+        elif expr in ("[]", "{}"):
+            args.append(f"default_factory={'list' if expr == '[]' else 'dict'}")
         else:
-            args.append(("default_factory=lambda: ", expr))
+            args.append(f"default_factory=lambda: {expr}")
     if f.py_name != f.name:
         # Not ``alias=``: type checkers would then expect the wire name as the
         # constructor's keyword.  These keep the Python name in ``__init__``.
-        args.append(("validation_alias=", py_str(f.name)))
-        args.append(("serialization_alias=", py_str(f.name)))
+        args.append(f"validation_alias={py_str(f.name)}")
+        args.append(f"serialization_alias={py_str(f.name)}")
     if f.doc.strip():
-        args.append(("description=", py_str(f.doc.strip())))
-    lead = f"{INDENT}{f.py_name}: "
+        args.append(f"description={py_str(f.doc.strip())}")
+    lead = f"{INDENT}{f.py_name}: {annotation}"
     if not args:
-        return annotated(lead, annotation, None, INDENT)
-    if len(args) == 1 and args[0][0] == "default=":
-        line = f"{lead}{flat(annotation)} = {flat(args[0][1])}"
-        if fits(line):
-            return [line]
-    imports.add("pydantic", "Field")
-    return annotated(lead, annotation, Group("Field(", tuple(args), ")"), INDENT)
+        return lead
+    plain = f"{lead} = {args[0].removeprefix('default=')}"
+    if len(args) == 1 and args[0].startswith("default=") and fits(plain):
+        # A long default reads better inside ``Field(...)``, which can break.
+        return plain
+    needed.add("from pydantic import Field")
+    return field_call(lead, args)
 
 
 def _mutable(value: object, t: ir.Type) -> bool:

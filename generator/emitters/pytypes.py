@@ -4,41 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from generator import ir
-from generator.emitters.pysrc import (
-    BinOp,
-    Expr,
-    Group,
-    flat,
-    py_bytes,
-    py_float,
-    py_str,
-)
+from generator.emitters.pysrc import call, py_bytes, py_float, py_str
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
+Imports = set[str]
+"""Import statements a generated module needs (``from decimal import Decimal``);
+the formatter sorts and merges them."""
 
-@dataclass(slots=True)
-class Imports:
-    """Names a generated module needs, by module."""
-
-    names: dict[str, set[str]] = field(default_factory=dict)
-
-    def add(self, module: str, *names: str) -> None:
-        self.names.setdefault(module, set()).update(names)
-
-    def stdlib(self) -> dict[str, set[str]]:
-        return {m: n for m, n in self.names.items() if m not in _THIRD_PARTY}
-
-    def third_party(self) -> dict[str, set[str]]:
-        return {m: n for m, n in self.names.items() if m in _THIRD_PARTY}
-
-
-_THIRD_PARTY = frozenset({"pydantic", "svcforge", "pytest"})
 _PRIMITIVE = {
     "null": "None",
     "boolean": "bool",
@@ -62,16 +39,12 @@ class TypeNamer:
         self.decimals: set[tuple[int, int]] = set()
 
     def annotation(self, t: ir.Type) -> str:
-        return str(flat(self.annotation_expr(t)))
-
-    def annotation_expr(self, t: ir.Type) -> Expr:
-        """The annotation as a layout tree (see ``pysrc.layout``)."""
         match t:
             case ir.Primitive("int"):
-                self.imports.add("svcforge", "Int32")
+                self.imports.add("from svcforge import Int32")
                 return "Int32"
             case ir.Primitive("long"):
-                self.imports.add("svcforge", "Int64")
+                self.imports.add("from svcforge import Int64")
                 return "Int64"
             case ir.Primitive(name):
                 return _PRIMITIVE[name]
@@ -80,18 +53,15 @@ class TypeNamer:
             case ir.Logical():
                 return self._logical(t)
             case ir.Array(items):
-                item = self.annotation_expr(items)
-                return Group("list[", (("", item),), "]", comma=False)
+                return f"list[{self.annotation(items)}]"
             case ir.Map(values):
-                value = self.annotation_expr(values)
-                return Group("dict[", (("", "str"), ("", value)), "]")
+                return f"dict[str, {self.annotation(values)}]"
             case ir.Union(branches):
-                parts = [self.annotation_expr(b) for b in branches if b != ir.NULL]
+                parts = [self.annotation(b) for b in branches if b != ir.NULL]
                 if len(parts) < len(branches):
                     parts.append("None")
                 # float and double are both ``float``: name each type once.
-                unique = tuple(dict.fromkeys(parts))
-                return unique[0] if len(unique) == 1 else BinOp(unique)
+                return " | ".join(dict.fromkeys(parts))
             case ir.Ref(fullname):
                 return self.service.named(fullname).py_name
         raise TypeError(t)
@@ -102,30 +72,29 @@ class TypeNamer:
             self.decimals.add((t.precision, t.scale))
             return decimal_alias(t.precision, t.scale)
         if name == "date":
-            self.imports.add("datetime", "date")
+            self.imports.add("from datetime import date")
             return "date"
         if name.startswith("time-"):
-            self.imports.add("datetime", "time")
+            self.imports.add("from datetime import time")
             return "time"
         if name.startswith("timestamp-"):
-            self.imports.add("pydantic", "AwareDatetime")
+            self.imports.add("from pydantic import AwareDatetime")
             return "AwareDatetime"
         if name.startswith("local-timestamp-"):
-            self.imports.add("pydantic", "NaiveDatetime")
+            self.imports.add("from pydantic import NaiveDatetime")
             return "NaiveDatetime"
-        self.imports.add("uuid", "UUID")
+        self.imports.add("from uuid import UUID")
         return "UUID"
 
 
 class Literals:
-    """Python expressions for values given in Avro's JSON encoding, as layout
-    trees (see ``pysrc.layout``)."""
+    """Python expressions for values given in Avro's JSON encoding."""
 
     def __init__(self, service: ir.Service, imports: Imports) -> None:
         self.service = service
         self.imports = imports
 
-    def expr(self, value: Any, t: ir.Type) -> Expr:
+    def expr(self, value: Any, t: ir.Type) -> str:
         match t:
             case ir.Union(branches):
                 return self.expr(value, branches[0])
@@ -144,24 +113,17 @@ class Literals:
             case ir.Logical():
                 return self.value(logical_value(value, t, self.service))
             case ir.Array(items):
-                return Group(
-                    "[", tuple(("", self.expr(v, items)) for v in value), "]", hug=False
-                )
+                return "[" + ", ".join(self.expr(v, items) for v in value) + "]"
             case ir.Map(values):
-                return Group(
-                    "{",
-                    tuple(
-                        (f"{py_str(k)}: ", self.expr(v, values))
-                        for k, v in value.items()
-                    ),
-                    "}",
-                    hug=False,
+                pairs = (
+                    f"{py_str(k)}: {self.expr(v, values)}" for k, v in value.items()
                 )
+                return "{" + ", ".join(pairs) + "}"
             case ir.Ref(fullname):
                 return self._named(value, self.service.named(fullname))
         raise TypeError(t)
 
-    def _named(self, value: Any, t: ir.NamedType) -> Expr:
+    def _named(self, value: Any, t: ir.NamedType) -> str:
         if isinstance(t, ir.Enum):
             member = next(s.py_name for s in t.symbols if s.name == value)
             return f"{t.py_name}.{member}"
@@ -169,20 +131,20 @@ class Literals:
             if t.logical is not None:
                 return self.value(logical_value(value, t.logical, self.service))
             return py_bytes(str(value).encode("latin-1"))
-        args = tuple(
-            (f"{f.py_name}=", self.expr(value[f.name], f.type))
+        args = (
+            f"{f.py_name}={self.expr(value[f.name], f.type)}"
             for f in t.fields
             if f.name in value
         )
-        return Group(f"{t.py_name}(", args, ")")
+        return call(t.py_name, args)
 
-    def value(self, value: Any) -> Expr:
+    def value(self, value: Any) -> str:
         """A Python expression for an already converted Python value."""
         if isinstance(value, Decimal):
-            self.imports.add("decimal", "Decimal")
+            self.imports.add("from decimal import Decimal")
             return _call("Decimal", py_str(str(value)))
         if isinstance(value, dt.datetime):
-            self.imports.add("datetime", "datetime")
+            self.imports.add("from datetime import datetime")
             args = [
                 value.year,
                 value.month,
@@ -193,18 +155,18 @@ class Literals:
                 value.microsecond,
             ]
             if value.tzinfo is not None:
-                self.imports.add("datetime", "UTC")
+                self.imports.add("from datetime import UTC")
                 return _call("datetime", *map(str, args), "tzinfo=UTC")
             return _call("datetime", *map(str, args))
         if isinstance(value, dt.date):
-            self.imports.add("datetime", "date")
+            self.imports.add("from datetime import date")
             return _call("date", str(value.year), str(value.month), str(value.day))
         if isinstance(value, dt.time):
-            self.imports.add("datetime", "time")
+            self.imports.add("from datetime import time")
             args = [value.hour, value.minute, value.second, value.microsecond]
             return _call("time", *map(str, args))
         if isinstance(value, uuid.UUID):
-            self.imports.add("uuid", "UUID")
+            self.imports.add("from uuid import UUID")
             return _call("UUID", py_str(str(value)))
         if isinstance(value, bytes):
             return py_bytes(value)
@@ -213,8 +175,8 @@ class Literals:
         return repr(value)
 
 
-def _call(name: str, *args: str) -> Group:
-    return Group(f"{name}(", tuple(("", a) for a in args), ")")
+def _call(name: str, *args: str) -> str:
+    return call(name, args)
 
 
 def logical_value(value: Any, t: ir.Logical, service: ir.Service) -> Any:
@@ -235,18 +197,3 @@ def logical_value(value: Any, t: ir.Logical, service: ir.Service) -> Any:
     raw = str(value).encode("latin-1")
     unscaled = int.from_bytes(raw, "big", signed=True) if raw else 0
     return Decimal(unscaled).scaleb(-t.scale)
-
-
-def import_block(imports: Imports, local: dict[str, set[str]] | None = None) -> str:
-    """The import statements of a module, grouped and sorted as isort does."""
-    from generator.emitters.pysrc import from_import
-
-    groups = []
-    for section in (imports.stdlib(), imports.third_party(), local or {}):
-        lines: list[str] = []
-        for module in sorted(section):
-            if section[module]:
-                lines += from_import(module, section[module])
-        if lines:
-            groups.append("\n".join(lines))
-    return "\n\n".join(groups)

@@ -7,9 +7,9 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from generator import ir
-from generator.emitters.pysrc import INDENT, docstring, header
+from generator.emitters.pysrc import INDENT, docstring, header, imports
 from generator.emitters.repos import module_of, row_class
-from generator.emitters.sqlpy import Imports, expanded, py_type, signature, sql_block
+from generator.emitters.sqlpy import Imports, py_type, signature, spread, sql_block
 from generator.frontends.sql_names import module_for
 from generator.naming import pascal_case
 
@@ -21,19 +21,20 @@ def query_module(source: str) -> str:
 
 
 def emit_queries(service: ir.Service, env: Environment) -> dict[str, str]:
-    """Files under ``generated/queries/``, by path relative to ``generated/``."""
+    """``generated/queries/``: a module per query file."""
     if not service.queries:
         return {}
     by_file: dict[str, list[ir.Query]] = {}
     for q in service.queries:
         by_file.setdefault(q.source, []).append(q)
+    folder = f"{service.generated_dir}/queries"
     files = {
-        "queries/__init__.py": env.get_template("queries_init.py.j2").render(
+        f"{folder}/__init__.py": env.get_template("queries_init.py.j2").render(
             header=header(by_file)
         )
     }
     for source, queries in sorted(by_file.items()):
-        files[f"queries/{query_module(source)}.py"] = _module(
+        files[f"{folder}/{query_module(source)}.py"] = _module(
             service, source, queries, env
         )
     return files
@@ -42,20 +43,20 @@ def emit_queries(service: ir.Service, env: Environment) -> dict[str, str]:
 def _module(
     service: ir.Service, source: str, queries: list[ir.Query], env: Environment
 ) -> str:
-    imports = Imports(enums_module="..db.enums")
-    imports.add("svcforge.db", "Executor")
+    needed = Imports(enums_module="..db.enums")
+    needed.add_from("svcforge.db", "Executor")
     constants, blocks = [], []
     for q in queries:
         const = q.name.upper()
         constants.append(sql_block(const, q.sql))
-        result, row_block = _result(service, q, imports)
+        result, row_block = _result(service, q, needed)
         if row_block:
             blocks.append(row_block)
-        blocks.append(_function(service, q, const, result, imports))
+        blocks.append(_function(service, q, const, result, needed))
     return env.get_template("queries.py.j2").render(
         header=header([source, *(m.path for m in service.migrations)]),
         doc="\n".join(docstring(f"Named queries of ``{source}``.", "")),
-        import_block=imports.block(),
+        import_block=imports(needed),
         constants=constants,
         blocks=blocks,
     )
@@ -68,12 +69,12 @@ def _result(service: ir.Service, q: ir.Query, imports: Imports) -> tuple[str, st
     if q.table:
         table = service.table(q.table)
         name = row_class(table)
-        imports.add(f"..db.{module_of(table)}", name)
+        imports.add_from(f"..db.{module_of(table)}", name)
         return name, ""
     if len(q.columns) == 1:
         c = q.columns[0]
         return py_type(c.type, c.nullable, service, imports), ""
-    imports.add("dataclasses", "dataclass")
+    imports.add_from("dataclasses", "dataclass")
     name = pascal_case(q.name) + "Row"
     lines = ["@dataclass(slots=True)", f"class {name}:"]
     lines += docstring(f"A row of ``{q.name}``.", I1)
@@ -101,29 +102,28 @@ def _function(
                 result if scalar and result.endswith(" | None") else f"{result} | None"
             )
             if scalar:
-                body = expanded(
-                    "value: " + returns + " = await db.fetchval(", args, ")", I1
-                )
+                body = [
+                    spread("value: " + returns + " = await db.fetchval(", args, ")", I1)
+                ]
                 body.append(f"{I1}return value")
             else:
-                body = expanded("row = await db.fetchrow(", args, ")", I1)
+                body = [spread("row = await db.fetchrow(", args, ")", I1)]
                 body.append(f"{I1}return None if row is None else {result}(*row)")
         case "many":
             returns = f"list[{result}]"
-            body = expanded("rows = await db.fetch(", args, ")", I1)
+            body = [spread("rows = await db.fetch(", args, ")", I1)]
             if scalar:
                 body.append(f"{I1}return [r[0] for r in rows]")
             else:
-                imports.add("itertools", "starmap")
+                imports.add_from("itertools", "starmap")
                 body.append(f"{I1}return list(starmap({result}, rows))")
         case "exec":
             returns = "None"
-            body = expanded("await db.execute(", args, ")", I1)
+            body = [spread("await db.execute(", args, ")", I1)]
         case _:
             returns = "int"
-            body = expanded("status = await db.execute(", args, ")", I1)
+            body = [spread("status = await db.execute(", args, ")", I1)]
             body.append(f'{I1}return int(status.rpartition(" ")[2])')
     doc = q.doc or f"``{q.name}`` (:{q.command})."
-    lines = signature(q.name, params, returns, "")
-    lines += docstring(doc, I1)
+    lines = [signature(q.name, params, returns, ""), *docstring(doc, I1)]
     return "\n".join(lines + body)

@@ -7,19 +7,19 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from generator import ir
-from generator.emitters.pysrc import INDENT, header
+from generator.emitters.pysrc import INDENT, header, imports
 from generator.emitters.repos import TableModule, module_of
-from generator.emitters.sqlpy import Imports, example, expanded
+from generator.emitters.sqlpy import Imports, example, spread
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
 
 
-def emit_repo_tests(
-    service: ir.Service, env: Environment, package: str
-) -> dict[str, str]:
-    """``test_db_<table>.py`` files, by path relative to ``tests/generated/``."""
+def emit_repo_tests(service: ir.Service, env: Environment) -> dict[str, str]:
+    """``tests/generated/test_db_<table>.py`` for every table with a writable
+    column."""
+    tests = service.generated_tests_dir
     return {
-        f"test_db_{module_of(t)}.py": _table_test(service, t, env, package)
+        f"{tests}/test_db_{module_of(t)}.py": _table_test(service, t, env)
         for t in service.tables
         if [c for c in t.columns if c.writable]
     }
@@ -44,27 +44,25 @@ def _values(service: ir.Service, t: ir.Table, n: int, imports: Imports) -> list[
     return out
 
 
-def _table_test(
-    service: ir.Service, t: ir.Table, env: Environment, package: str
-) -> str:
+def _table_test(service: ir.Service, t: ir.Table, env: Environment) -> str:
+    package = service.package
     m = TableModule(service, t)
-    imports = Imports(enums_module=f"{package}.generated.db.enums")
-    imports.plain.add("asyncio")
-    imports.add("dataclasses", "fields")
+    needed = Imports(enums_module=f"{package}.generated.db.enums")
+    needed.add("import asyncio")
+    needed.add_from("dataclasses", "fields")
     if m.pk:
-        imports.plain.add("pytest")  # pytest.raises around the rolled-back delete
-    imports.add("svcforge.db", "Database")
-    imports.add(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
-    names = [m.new, m.repo, m.row]
-    imports.add(f"{package}.generated.db.{module_of(t)}", *names)
-    examples = []
-    for n in (1, 2, 3):
-        examples += expanded(f"{m.new}(", _values(service, t, n, imports), "),", I1)
-    body = _crud_body(service, m, imports)
+        needed.add("import pytest")  # pytest.raises around the rolled-back delete
+    needed.add_from("svcforge.db", "Database")
+    needed.add_from(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
+    needed.add_from(f"{package}.generated.db.{module_of(t)}", m.new, m.repo, m.row)
+    examples = [
+        spread(f"{m.new}(", _values(service, t, n, needed), "),", I1) for n in (1, 2, 3)
+    ]
+    body = _crud_body(service, m, needed)
     return env.get_template("test_db_table.py.j2").render(
         header=header(t.sources),
         table=t.qualname,
-        import_block=imports.block(first_party=package),
+        import_block=imports(needed),
         examples=examples,
         new=m.new,
         row=m.row,
@@ -76,11 +74,11 @@ def _key_of(m: TableModule, row: str) -> list[str]:
     return [f"{row}.{c.py_name}" for c in m.pk]
 
 
-def _tuple(name: str, items: list[str], indent: str) -> list[str]:
-    """``name = (a, b)`` (a one-tuple keeps its comma), laid out as ruff would."""
+def _tuple(name: str, items: list[str], indent: str) -> str:
+    """``name = (a, b)`` (a one-tuple keeps its comma)."""
     if len(items) == 1:
-        return [f"{indent}{name} = ({items[0]},)"]
-    return expanded(f"{name} = (", items, ")", indent)
+        return f"{indent}{name} = ({items[0]},)"
+    return spread(f"{name} = (", items, ")", indent)
 
 
 def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[str]:
@@ -91,13 +89,13 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
         f"{I2}assert_stored(first, EXAMPLES[0])",
     ]
     if m.pk:
-        lines += _tuple("key", _key_of(m, "first"), I2)
+        lines.append(_tuple("key", _key_of(m, "first"), I2))
         lines.append(f"{I2}assert await repo.get(*key) == first")
     for k in t.unique_keys:
         cols = [t.column(c) for c in k.columns]
         name = "get_by_" + "_and_".join(c.py_name.rstrip("_") for c in cols)
         args = [f"first.{c.py_name}" for c in cols]
-        lines += expanded(f"found = await repo.{name}(", args, ")", I2)
+        lines.append(spread(f"found = await repo.{name}(", args, ")", I2))
         lines.append(f"{I2}assert found == first")
     lines += [
         f"{I2}assert await repo.insert_many(EXAMPLES[1:]) == 2",
@@ -109,17 +107,17 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
         if len(last) == 1:
             lines.append(f"{I2}rows += await repo.page(after={last[0]}, limit=10)")
         else:
-            lines += expanded("after = (", last, ")", I2)
+            lines.append(spread("after = (", last, ")", I2))
             lines.append(f"{I2}rows += await repo.page(after=after, limit=10)")
         lines.append(f"{I2}assert len(rows) == 3 and first in rows")
     if m.pk and m.updatable:
         lines += _update_lines(service, m, imports)
     if m.can_upsert():
-        imports.add("dataclasses", "replace")
+        imports.add_from("dataclasses", "replace")
         pk = [
             f"{c.py_name}={v}" for c, v in zip(m.pk, _key_of(m, "first"), strict=True)
         ]
-        lines += expanded("stored = replace(", ["EXAMPLES[0]", *pk], ")", I2)
+        lines.append(spread("stored = replace(", ["EXAMPLES[0]", *pk], ")", I2))
         lines += [
             f"{I2}again = await repo.upsert(stored)",
             f"{I2}assert await repo.get(*key) == again",

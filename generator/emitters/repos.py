@@ -14,14 +14,16 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, docstring, header, py_str
+from generator.emitters.pysrc import imports as imports_text
 from generator.emitters.sqlpy import (
     Imports,
     cast,
-    expanded,
     py_type,
     qualified,
     quote,
     signature,
+    spread,
+    spread_tuple,
     sql_block,
     triple_quoted_body,
     wrap_sql,
@@ -42,16 +44,18 @@ def row_class(table: ir.Table) -> str:
 
 
 def emit_repos(service: ir.Service, env: Environment) -> dict[str, str]:
-    """Files under ``generated/db/``, by path relative to ``generated/``."""
+    """``generated/db/``: the enum types, the migrations, and a module per
+    table."""
     if not service.migrations:
         return {}
+    db = f"{service.generated_dir}/db"
     files = {
-        "db/__init__.py": _init(service, env),
-        "db/enums.py": _enums(service, env),
-        "db/migrations.py": _migrations(service, env),
+        f"{db}/__init__.py": _init(service, env),
+        f"{db}/enums.py": _enums(service, env),
+        f"{db}/migrations.py": _migrations(service, env),
     }
     for table in service.tables:
-        files[f"db/{module_of(table)}.py"] = TableModule(service, table).render(env)
+        files[f"{db}/{module_of(table)}.py"] = TableModule(service, table).render(env)
     return files
 
 
@@ -63,11 +67,11 @@ def _init(service: ir.Service, env: Environment) -> str:
 
 def _enums(service: ir.Service, env: Environment) -> str:
     imports = Imports()
-    imports.add("typing", "Final")
-    imports.add("svcforge.db", "EnumType")
+    imports.add_from("typing", "Final")
+    imports.add_from("svcforge.db", "EnumType")
     blocks = []
     for e in service.sql_enums:
-        imports.add("enum", "StrEnum")
+        imports.add_from("enum", "StrEnum")
         lines = [f"class {e.py_name}(StrEnum):"]
         lines += docstring(e.doc or f"PostgreSQL enum ``{e.qualname}``.", INDENT)
         lines.append("")
@@ -81,16 +85,14 @@ def _enums(service: ir.Service, env: Environment) -> str:
         for e in service.sql_enums
     ]
     if items:
-        registry = "\n".join(expanded("ENUM_TYPES: Final = (", items, ")", ""))
-        if len(items) == 1 and registry.endswith(")") and "\n" not in registry:
-            registry = registry[:-1] + ",)"
+        registry = spread_tuple("ENUM_TYPES: Final = ", items)
     else:
         registry = "ENUM_TYPES: Final[tuple[EnumType, ...]] = ()"
     return env.get_template("repo_enums.py.j2").render(
         header=header(e.span.path for e in service.sql_enums)
         if service.sql_enums
         else header(m.path for m in service.migrations),
-        import_block=imports.block(),
+        import_block=imports_text(imports),
         blocks=blocks,
         registry=registry,
     )
@@ -101,9 +103,7 @@ def _migrations(service: ir.Service, env: Environment) -> str:
     for m in service.migrations:
         name = m.path.rpartition("/")[2]
         body = triple_quoted_body(m.sql, closed_right_after=True)
-        items.append(
-            f'{INDENT}Migration(\n{INDENT * 2}{py_str(name)},\n{INDENT * 2}"""{body}""",\n{INDENT}),'
-        )
+        items.append(f'{INDENT}Migration({py_str(name)}, """{body}""",),')
     return env.get_template("repo_migrations.py.j2").render(
         header=header(m.path for m in service.migrations),
         items=items,
@@ -136,7 +136,7 @@ class TableModule:
 
     def row_class(self) -> str:
         t = self.table
-        self.imports.add("dataclasses", "dataclass")
+        self.imports.add_from("dataclasses", "dataclass")
         lines = ["@dataclass(slots=True)", f"class {self.row}:"]
         doc = f"A row of ``{t.qualname}``." + (f"\n\n{t.doc}" if t.doc else "")
         lines += docstring(doc, INDENT)
@@ -177,9 +177,9 @@ class TableModule:
                 parts.append(f"COALESCE(${i}::{cast(c.type)}, {self._default(c)})")
         cols = [quote(c.name) for c in self.insertable]
         return (
-            wrap_sql(f"INSERT INTO {qualified(self.table)} (", cols).replace("( ", "(")
+            wrap_sql(f"INSERT INTO {qualified(self.table)} (", cols, glue="")
             + ")\n"
-            + wrap_sql("VALUES (", parts).replace("( ", "(")
+            + wrap_sql("VALUES (", parts, glue="")
             + ")"
         )
 
@@ -274,7 +274,7 @@ class TableModule:
 
     def repository(self) -> str:
         t = self.table
-        self.imports.add("svcforge.db", "Executor")
+        self.imports.add_from("svcforge.db", "Executor")
         lines = [f"class {self.repo}:"]
         lines += docstring(
             f"Statements on ``{t.qualname}``.  Give it a ``Database`` or a\n"
@@ -317,11 +317,11 @@ class TableModule:
     def _method(
         self, name: str, params: list[str], returns: str, doc: str
     ) -> list[str]:
-        return signature(name, ["self", *params], returns, I1) + docstring(doc, I2)
+        return [signature(name, ["self", *params], returns, I1), *docstring(doc, I2)]
 
     def _fetch_row(self, const: str, args: list[str]) -> list[str]:
-        call = expanded("row = await self.db.fetchrow(", [const, *args], ")", I2)
-        return [*call, f"{I2}return None if row is None else {self.row}(*row)"]
+        call = spread("row = await self.db.fetchrow(", [const, *args], ")", I2)
+        return [call, f"{I2}return None if row is None else {self.row}(*row)"]
 
     def get_method(self) -> list[str]:
         lines = self._method(
@@ -340,10 +340,10 @@ class TableModule:
         return lines + self._fetch_row(self._key_const(key), [c.py_name for c in cols])
 
     def _returned(self, const: str) -> list[str]:
-        self.imports.add("svcforge.db", "returned")
+        self.imports.add_from("svcforge.db", "returned")
         values = [f"row.{c.py_name}" for c in self.insertable]
-        call = expanded("record = await self.db.fetchrow(", [const, *values], ")", I2)
-        return [*call, f"{I2}return {self.row}(*returned(record))"]
+        call = spread("record = await self.db.fetchrow(", [const, *values], ")", I2)
+        return [call, f"{I2}return {self.row}(*returned(record))"]
 
     def insert_method(self) -> list[str]:
         doc = "Insert one row; return it as stored (defaults filled in)."
@@ -359,8 +359,8 @@ class TableModule:
         return lines + self._returned("UPSERT")
 
     def insert_many_method(self) -> list[str]:
-        self.imports.add("collections.abc", "Iterable")
-        self.imports.add("svcforge.db", "copy_rows")
+        self.imports.add_from("collections.abc", "Iterable")
+        self.imports.add_from("svcforge.db", "copy_rows")
         doc = "Insert rows with COPY, the fastest way in; return how many."
         lines = self._method("insert_many", [f"rows: Iterable[{self.new}]"], "int", doc)
         if len(self.insertable) > 1:
@@ -377,10 +377,10 @@ class TableModule:
             "DEFAULTED",
             "INSERT",
         ]
-        return lines + expanded("return await copy_rows(", args, ")", I2)
+        return [*lines, spread("return await copy_rows(", args, ")", I2)]
 
     def update_method(self) -> list[str]:
-        self.imports.add("svcforge.db", "UNSET", "Unset", "changed")
+        self.imports.add_from("svcforge.db", "UNSET", "Unset", "changed")
         params = [*self._params(self.pk), "*"]
         for c in self.updatable:
             base = py_type(c.type, False, self.service, self.imports)
@@ -399,7 +399,7 @@ class TableModule:
         doc = "Delete the row with this primary key; whether there was one."
         lines = self._method("delete", self._params(self.pk), "bool", doc)
         args = ["DELETE", *(c.py_name for c in self.pk)]
-        lines += expanded("status = await self.db.execute(", args, ")", I2)
+        lines.append(spread("status = await self.db.execute(", args, ")", I2))
         return [*lines, f'{I2}return status == "DELETE 1"']
 
     def count_method(self) -> list[str]:
@@ -421,7 +421,7 @@ class TableModule:
         params = ["*", f"after: {key} | None = None", "limit: int = 100"]
         lines = self._method("page", params, f"list[{self.row}]", doc)
         after = "after" if len(types) == 1 else "*after"
-        self.imports.add("itertools", "starmap")
+        self.imports.add_from("itertools", "starmap")
         return [
             *lines,
             f"{I2}if after is None:",
@@ -437,21 +437,14 @@ class TableModule:
         out = self.statements()
         if self.insertable:
             cols = [py_str(c.name) for c in self.insertable]
-            self.imports.add("typing", "Final")
-            out.append(
-                "\n".join(expanded("INSERT_COLUMNS: Final = (", cols, ")", "")).replace(
-                    f"({cols[0]})", f"({cols[0]},)"
-                )
-            )
+            self.imports.add_from("typing", "Final")
+            out.append(spread_tuple("INSERT_COLUMNS: Final = ", cols))
             defaulted = [str(i) for i, c in enumerate(self.insertable) if c.has_default]
-            text = "\n".join(expanded("DEFAULTED: Final = (", defaulted, ")", ""))
-            if len(defaulted) == 1:
-                text = text.replace(f"({defaulted[0]})", f"({defaulted[0]},)")
-            out.append(text)
+            out.append(spread_tuple("DEFAULTED: Final = ", defaulted))
             if len(self.insertable) > 1:
-                self.imports.add("operator", "attrgetter")
+                self.imports.add_from("operator", "attrgetter")
                 names = [py_str(c.py_name) for c in self.insertable]
-                out.append("\n".join(expanded("_VALUES = attrgetter(", names, ")", "")))
+                out.append(spread("_VALUES = attrgetter(", names, ")", ""))
         return out
 
     def render(self, env: Environment) -> str:
@@ -465,7 +458,7 @@ class TableModule:
         return env.get_template("repo.py.j2").render(
             header=header(t.sources),
             doc="\n".join(docstring(doc, "")),
-            import_block=self.imports.block(),
+            import_block=imports_text(self.imports),
             constants=constants,
             blocks=blocks,
         )

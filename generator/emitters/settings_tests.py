@@ -10,16 +10,7 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.jsonmodels import json_expr
-from generator.emitters.pysrc import (
-    INDENT,
-    Group,
-    assigned,
-    fits,
-    flat,
-    from_import,
-    header,
-    py_str,
-)
+from generator.emitters.pysrc import INDENT, header, py_str
 from generator.emitters.settings_docs import Variable, variables
 
 _BAD = {
@@ -51,41 +42,26 @@ def _expected(
         return [(attr, "is", repr(value))]
     if v.setting.type.format and v.setting.type.kind == "string":
         return [(f"str({attr})", "==", py_str(str(value)))]
-    return [(attr, "==", str(flat(json_expr(value))))]
+    return [(attr, "==", json_expr(value))]
 
 
 def _asserts(comparisons: list[tuple[str, str, str]]) -> str:
-    """``assert left op right`` lines, broken as ruff format breaks them."""
-    out = []
-    inner = INDENT * 2
-    for left, op, right in comparisons:
-        line = f"{INDENT}assert {left} {op} {right}"
-        if fits(line):
-            out.append(line)
-        elif fits(f"{inner}{left} {op} {right}"):
-            out += [f"{INDENT}assert (", f"{inner}{left} {op} {right}", f"{INDENT})"]
-        else:
-            out += [
-                f"{INDENT}assert (",
-                f"{inner}{left}",
-                f"{inner}{op} {right}",
-                f"{INDENT})",
-            ]
+    """``assert left op right`` lines of a test body."""
+    out = [f"{INDENT}assert {left} {op} {right}" for left, op, right in comparisons]
     return "\n".join(out) if out else f"{INDENT}assert settings is not None"
 
 
 def _dict(name: str, items: dict[str, str]) -> str:
-    group = Group(
-        "{",
-        tuple((f"{py_str(k)}: ", py_str(v)) for k, v in items.items()),
-        "}",
-        magic=bool(items),
+    entries = ", ".join(f"{py_str(k)}: {py_str(v)}" for k, v in items.items())
+    return (
+        f"{name}: dict[str, str] = {{{entries},}}"
+        if entries
+        else f"{name}: dict[str, str] = {{}}"
     )
-    return "\n".join(assigned(f"{name}: dict[str, str] = ", group, ""))
 
 
 def emit_settings_tests(
-    service: ir.Service, settings: ir.Settings, env: Environment, package: str
+    service: ir.Service, settings: ir.Settings, env: Environment
 ) -> str:
     all_vars = list(variables(settings))
     required = [v for v in all_vars if v.setting.default is ir.MISSING]
@@ -124,19 +100,11 @@ def emit_settings_tests(
             break
     return env.get_template("test_settings.py.j2").render(
         header=header(settings.sources),
-        settings_import="\n".join(
-            from_import(f"{package}.generated.settings", ["Settings"])
-        ),
+        settings_import=f"from {service.package}.generated.settings import Settings",
         prefix=prefix,
         required=_dict("REQUIRED", values),
         bad=_dict("BAD", bad),
-        secrets="\n".join(
-            assigned(
-                "SECRETS: list[str] = ",
-                Group("[", tuple(("", py_str(s)) for s in secrets), "]", hug=False),
-                "",
-            )
-        ),
+        secrets=f"SECRETS: list[str] = [{', '.join(py_str(s) for s in secrets)}]",
         loaded=_asserts(loaded),
         defaults=_asserts(own_defaults),
         short_secret=py_str(short_secret) if short_secret else "",

@@ -1,14 +1,12 @@
 """What the database emitters share: Python types of SQL types, example values,
-quoted identifiers, import blocks and ruff-format-stable layout."""
+quoted identifiers, SQL text and its wrapping."""
 
 from __future__ import annotations
 
-import textwrap
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
 
 from generator import ir
-from generator.emitters.pysrc import INDENT, LINE_LENGTH, from_import, py_str
+from generator.emitters.pysrc import INDENT, LINE_LENGTH, fits, py_str
 
 _STDLIB_TYPES = {
     "numeric": ("decimal", "Decimal"),
@@ -37,38 +35,19 @@ _RUNTIME_TYPES = {
     "inet": "Inet",
     "cidr": "Cidr",
 }
-_THIRD_PARTY = ("pydantic", "pytest", "svcforge")
 
 
-@dataclass
-class Imports:
-    """Names a generated module imports, by module; rendered as ruff's isort
-    would (stdlib, third party, then first party, each sorted)."""
+class Imports(set[str]):
+    """Import statements of a generated module (the formatter sorts them), and
+    where that module finds the service's enum classes (tests import them
+    absolutely, the generated package relatively)."""
 
-    names: dict[str, set[str]] = field(default_factory=dict)
-    plain: set[str] = field(default_factory=set)
-    enums_module: str = ".enums"
-    """Where the enum classes come from (tests import them absolutely)."""
+    def __init__(self, enums_module: str = ".enums") -> None:
+        super().__init__()
+        self.enums_module = enums_module
 
-    def add(self, module: str, *names: str) -> None:
-        self.names.setdefault(module, set()).update(names)
-
-    def block(self, first_party: str = "") -> str:
-        def section(modules: list[str]) -> list[str]:
-            lines: list[str] = []
-            plain = sorted(m for m in self.plain if m in modules)
-            lines += [f"import {m}" for m in plain]
-            for m in sorted(m for m in modules if m in self.names):
-                lines += from_import(m, self.names[m])
-            return lines
-
-        every = sorted(set(self.names) | self.plain)
-        relative = [m for m in every if m.startswith(".")]
-        first = [m for m in every if first_party and m.split(".")[0] == first_party]
-        third = [m for m in every if m.split(".")[0] in _THIRD_PARTY]
-        std = [m for m in every if m not in relative + first + third]
-        sections = [section(std), section(third), section(first), section(relative)]
-        return "\n\n".join("\n".join(s) for s in sections if s)
+    def add_from(self, module: str, *names: str) -> None:
+        self.update(f"from {module} import {name}" for name in names)
 
 
 def py_type(
@@ -77,13 +56,13 @@ def py_type(
     """The annotation of a value of ``t`` as asyncpg decodes it."""
     if t.enum:
         base = service.sql_enum(t.enum).py_name
-        imports.add(imports.enums_module, base)
+        imports.add_from(imports.enums_module, base)
     elif t.name in _STDLIB_TYPES:
         module, base = _STDLIB_TYPES[t.name]
-        imports.add(module, base)
+        imports.add_from(module, base)
     elif t.name in _RUNTIME_TYPES:
         base = _RUNTIME_TYPES[t.name]
-        imports.add("svcforge.db", base)
+        imports.add_from("svcforge.db", base)
     else:
         base = _BUILTIN_TYPES[t.name]
     for _ in range(t.dims):
@@ -120,36 +99,62 @@ def sql_block(name: str, sql: str) -> str:
     return f'{name} = """\n{body}\n"""'
 
 
-def wrap_sql(head: str, items: list[str], tail: str = "") -> str:
-    """``head a, b, c tail`` wrapped at the line length, continuation lines
-    indented by four spaces."""
-    text = head + " " + ", ".join(items) + (" " + tail if tail else "")
-    return textwrap.fill(
-        text,
-        width=LINE_LENGTH,
-        subsequent_indent=INDENT,
-        break_long_words=False,
-        break_on_hyphens=False,
-    )
+def wrap_sql(head: str, items: list[str], tail: str = "", glue: str = " ") -> str:
+    """``head a, b, c tail`` filled up to the line length, continuation lines
+    indented by four spaces.  Lines break only at spaces outside quotes: a
+    string literal or a quoted identifier is never split, so the statement
+    means exactly what it says.  ``glue`` joins the head and the first item
+    (nothing after an opening parenthesis)."""
+    text = head + glue + ", ".join(items) + (" " + tail if tail else "")
+    lines: list[str] = []
+    for word in sql_words(text):
+        if lines and len(lines[-1]) + 1 + len(word) <= LINE_LENGTH:
+            lines[-1] += " " + word
+        else:
+            lines.append(word if not lines else INDENT + word)
+    return "\n".join(lines)
 
 
-def expanded(prefix: str, items: Iterable[str], close: str, indent: str) -> list[str]:
-    """``prefix(a, b)close`` on one line when it fits, else one item per line
-    with a trailing comma (which ruff format keeps as it is)."""
+def sql_words(text: str) -> list[str]:
+    """``text`` split at the spaces that are outside '…' and "…" quotes."""
+    words, word, quote = [], "", ""
+    for ch in text:
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == " ":
+            if word:
+                words.append(word)
+            word = ""
+            continue
+        word += ch
+    if word:
+        words.append(word)
+    return words
+
+
+def spread(prefix: str, items: Iterable[str], close: str, indent: str) -> str:
+    """``indent prefix a, b close``: one line when it fits, else with a trailing
+    comma, so that the formatter puts one item per line (a long call or
+    signature reads better so than with its arguments packed)."""
     items = list(items)
     flat = f"{indent}{prefix}{', '.join(items)}{close}"
-    if len(flat) <= LINE_LENGTH or not items:
-        return [flat]
-    inner = indent + INDENT
-    return [f"{indent}{prefix}", *(f"{inner}{i}," for i in items), f"{indent}{close}"]
+    if fits(flat) or not items:
+        return flat
+    return f"{indent}{prefix}{', '.join(items)},{close}"
 
 
-def signature(
-    name: str, params: list[str], returns: str, indent: str = ""
-) -> list[str]:
-    """An ``async def`` header: on one line when it fits, else one parameter
-    per line with a trailing comma (which ruff format keeps)."""
-    return expanded(f"async def {name}(", params, f") -> {returns}:", indent)
+def spread_tuple(prefix: str, items: list[str]) -> str:
+    """``prefix(a, b)`` as ``spread`` lays it out; a one-tuple keeps its comma."""
+    if len(items) == 1:
+        return f"{prefix}({items[0]},)"
+    return spread(f"{prefix}(", items, ")", "")
+
+
+def signature(name: str, params: list[str], returns: str, indent: str = "") -> str:
+    """An ``async def`` header (one parameter per line when it is long)."""
+    return spread(f"async def {name}(", params, f") -> {returns}:", indent)
 
 
 def triple_quoted_body(text: str, closed_right_after: bool = False) -> str:
@@ -182,57 +187,60 @@ def example(t: ir.SqlType, n: int, service: ir.Service, imports: Imports) -> str
         return f"[{', '.join(items)}]"
     if t.enum:
         e = service.sql_enum(t.enum)
-        imports.add(imports.enums_module, e.py_name)
+        imports.add_from(imports.enums_module, e.py_name)
         return f"{e.py_name}.{e.member_names[(n - 1) % len(e.member_names)]}"
     return _scalar_example(t, n, imports)
 
 
+def _numeric_example(t: ir.SqlType, n: int) -> str:
+    scale = t.modifiers[1] if len(t.modifiers) == 2 else 2
+    return f'Decimal("{n}.5")' if scale else f'Decimal("{n}")'
+
+
+def _varchar_example(t: ir.SqlType, n: int) -> str:
+    size = t.modifiers[0] if t.modifiers else 16
+    return py_str(f"v{n}"[:size])
+
+
+def _bpchar_example(t: ir.SqlType, n: int) -> str:
+    size = t.modifiers[0] if t.modifiers else 1
+    return py_str((str(n) * size)[:size])
+
+
+# An example value of each base type, as a Python expression: ``n`` (from 1)
+# makes rows differ; every value is stored and returned unchanged.
+_SCALAR_EXAMPLES: dict[str, Callable[[ir.SqlType, int], str]] = {
+    "int2": lambda t, n: str(n),
+    "int4": lambda t, n: str(n),
+    "int8": lambda t, n: str(n),
+    "float4": lambda t, n: f"{n}.5",
+    "float8": lambda t, n: f"{n}.5",
+    "numeric": _numeric_example,
+    "bool": lambda t, n: "True" if n % 2 else "False",
+    "text": lambda t, n: py_str(f"text {n}"),
+    "varchar": _varchar_example,
+    "bpchar": _bpchar_example,
+    "bytea": lambda t, n: f'b"\\x00\\x{n:02x}\\xff"',
+    "uuid": lambda t, n: f'UUID("00000000-0000-4000-8000-{n:012d}")',
+    "date": lambda t, n: f"date(2024, 1, {n})",
+    "time": lambda t, n: f"time(12, {n}, 30)",
+    "timestamp": lambda t, n: f"datetime(2024, 1, {n}, 12, 30)",
+    "timestamptz": lambda t, n: f"datetime(2024, 1, {n}, 12, 30, tzinfo=UTC)",
+    "interval": lambda t, n: f"timedelta(days={n}, seconds=30)",
+    "json": lambda t, n: f'{{"n": {n}, "tags": ["a", "b"]}}',
+    "jsonb": lambda t, n: f'{{"n": {n}, "tags": ["a", "b"]}}',
+    "inet": lambda t, n: f'IPv4Address("192.0.2.{n}")',
+    "cidr": lambda t, n: f'IPv4Network("10.{n}.0.0/16")',
+}
+# What the examples above name (the formatter drops the unused ones).
+_EXAMPLE_IMPORTS = (
+    "from datetime import UTC, date, datetime, time, timedelta",
+    "from decimal import Decimal",
+    "from ipaddress import IPv4Address, IPv4Network",
+    "from uuid import UUID",
+)
+
+
 def _scalar_example(t: ir.SqlType, n: int, imports: Imports) -> str:
-    match t.name:
-        case "int2" | "int4" | "int8":
-            return str(n)
-        case "float4" | "float8":
-            return f"{n}.5"
-        case "numeric":
-            scale = t.modifiers[1] if len(t.modifiers) == 2 else 2
-            imports.add("decimal", "Decimal")
-            return f'Decimal("{n}.5")' if scale else f'Decimal("{n}")'
-        case "bool":
-            return "True" if n % 2 else "False"
-        case "text":
-            return py_str(f"text {n}")
-        case "varchar":
-            size = t.modifiers[0] if t.modifiers else 16
-            return py_str(f"v{n}"[:size])
-        case "bpchar":
-            size = t.modifiers[0] if t.modifiers else 1
-            return py_str((str(n) * size)[:size])
-        case "bytea":
-            return f'b"\\x00\\x{n:02x}\\xff"'
-        case "uuid":
-            imports.add("uuid", "UUID")
-            return f'UUID("00000000-0000-4000-8000-{n:012d}")'
-        case "date":
-            imports.add("datetime", "date")
-            return f"date(2024, 1, {n})"
-        case "time":
-            imports.add("datetime", "time")
-            return f"time(12, {n}, 30)"
-        case "timestamp":
-            imports.add("datetime", "datetime")
-            return f"datetime(2024, 1, {n}, 12, 30)"
-        case "timestamptz":
-            imports.add("datetime", "UTC", "datetime")
-            return f"datetime(2024, 1, {n}, 12, 30, tzinfo=UTC)"
-        case "interval":
-            imports.add("datetime", "timedelta")
-            return f"timedelta(days={n}, seconds=30)"
-        case "json" | "jsonb":
-            return f'{{"n": {n}, "tags": ["a", "b"]}}'
-        case "inet":
-            imports.add("ipaddress", "IPv4Address")
-            return f'IPv4Address("192.0.2.{n}")'
-        case "cidr":
-            imports.add("ipaddress", "IPv4Network")
-            return f'IPv4Network("10.{n}.0.0/16")'
-    raise ValueError(t.name)
+    imports.update(_EXAMPLE_IMPORTS)
+    return _SCALAR_EXAMPLES[t.name](t, n)

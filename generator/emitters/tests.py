@@ -6,71 +6,44 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.codecs import constant_prefix
-from generator.emitters.pysrc import (
-    INDENT,
-    Group,
-    assigned,
-    call,
-    from_import,
-    header,
-    layout,
-)
+from generator.emitters.pysrc import INDENT, call, header, imports
 
 
-def emit_message_tests(service: ir.Service, env: Environment, package: str) -> str:
+def emit_message_tests(service: ir.Service, env: Environment) -> dict[str, str]:
+    """``tests/generated/test_messages.py``: Avro and JSON round trips of every
+    Avro message's example, and the framing checks."""
+    avro = [m for m in service.messages if m.encoding == "avro"]
+    if not avro:
+        return {}
     cases = []
-    for m in service.messages:
+    needed: set[str] = set()
+    for m in avro:
         record = service.record(m.fullname)
         const = constant_prefix(record)
         example = f"example_{const.lower()}"
-        param = call(
-            "pytest.param",
-            [example, f"{const}_AVRO", f"{const}_JSON", f'id="{record.py_name}"'],
-            INDENT,
-            ",",
-        )
+        needed |= {
+            f"from {service.package}.generated.codecs import {const}_AVRO",
+            f"from {service.package}.generated.codecs import {const}_JSON",
+            f"from {service.package}.generated.examples import {example}",
+        }
+        args = [example, f"{const}_AVRO", f"{const}_JSON", f'id="{record.py_name}"']
         cases.append(
-            {
-                "const": const,
-                "example": example,
-                "model": record.py_name,
-                "param": "\n".join(param),
-            }
+            {"const": const, "example": example, "param": call("pytest.param", args)}
         )
     other_message = ""
     if len(cases) > 1:
         first, second = cases[0], cases[1]
-        encode = Group(
-            f"{second['const']}_AVRO.encode(", (("", f"{second['example']}()"),), ")"
-        )
-        decode = Group(f"{first['const']}_AVRO.decode(", (("", "data"),), ")")
-        inner = INDENT * 2
         other_message = "\n".join(
             [
-                *assigned(f"{INDENT}data = ", encode, INDENT),
+                f"{INDENT}data = {second['const']}_AVRO.encode({second['example']}())",
                 f"{INDENT}with pytest.raises(UnknownSchemaError):",
-                *layout(decode, inner, inner),
+                f"{INDENT * 2}{first['const']}_AVRO.decode(data)",
             ]
         )
-    codec_names = [f"{c['const']}_{kind}" for c in cases for kind in ("AVRO", "JSON")]
-    return env.get_template("test_messages.py.j2").render(
-        header=header(m.source for m in service.messages),
+    text = env.get_template("test_messages.py.j2").render(
+        header=header(m.source for m in avro),
         cases=cases,
         other_message=other_message,
-        svcforge_import="\n".join(
-            from_import(
-                "svcforge",
-                [
-                    "AvroCodec",
-                    "DecodeError",
-                    "JsonCodec",
-                    "UnknownSchemaError",
-                    "schema_fingerprint",
-                ],
-            )
-        ),
-        codec_import="\n".join(from_import(f"{package}.generated.codecs", codec_names)),
-        example_import="\n".join(
-            from_import(f"{package}.generated.examples", [c["example"] for c in cases])
-        ),
+        local_imports=imports(needed),
     )
+    return {f"{service.generated_tests_dir}/test_messages.py": text}

@@ -25,8 +25,8 @@ WHERE "symbol" = $1 AND "interval_seconds" = $2 AND "start_at" = $3
 INSERT = """
 INSERT INTO "public"."candles" ("symbol", "interval_seconds", "start_at", "open",
     "high", "low", "close", "volume", "trade_count", "vwap")
-VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::numeric, (0)), COALESCE($9::int4,
-    (0)), $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::numeric, (0)), COALESCE($9::int4, (0)),
+    $10)
 RETURNING "symbol", "interval_seconds", "start_at", "open", "high", "low", "close",
     "volume", "trade_count", "vwap"
 """
@@ -34,8 +34,8 @@ RETURNING "symbol", "interval_seconds", "start_at", "open", "high", "low", "clos
 UPSERT = """
 INSERT INTO "public"."candles" ("symbol", "interval_seconds", "start_at", "open",
     "high", "low", "close", "volume", "trade_count", "vwap")
-VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::numeric, (0)), COALESCE($9::int4,
-    (0)), $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::numeric, (0)), COALESCE($9::int4, (0)),
+    $10)
 ON CONFLICT ("symbol", "interval_seconds", "start_at") DO UPDATE SET
     "open" = EXCLUDED."open",
     "high" = EXCLUDED."high",

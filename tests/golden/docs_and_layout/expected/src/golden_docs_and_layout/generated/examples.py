@@ -71,7 +71,7 @@ def example_wrapping_long_names_message() -> WrappingLongNamesMessage:
             ),
             a_long_list_default=["a_long_list_default"],
             a_long_map_default={
-                "key": AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
+                "key": AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO
             },
             camel_case_field_with_a_very_long_name_that_needs_an_alias_and_a_documentation_string="camelCaseFieldWithAVeryLongNameThatNeedsAnAliasAndADocumentationString",
             a_union_of_several_long_named_types=Inner(
@@ -100,8 +100,8 @@ def example_wrapping_long_names_message() -> WrappingLongNamesMessage:
         a_union_of_long_named_types_that_is_required=AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
         a_map_of_lists_of_long_named_enums_that_wraps={
             "key": [
-                AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
-            ],
+                AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO
+            ]
         },
         an_optional_list_of_long_named_fixed_decimals=[Decimal("1.250000")],
         short=Inner(
@@ -110,6 +110,6 @@ def example_wrapping_long_names_message() -> WrappingLongNamesMessage:
             choice=AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
         ),
         labels_map={
-            "key": AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO,
+            "key": AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults.A_SYMBOL_WITH_A_LONG_NAME_TOO
         },
     )

@@ -28,15 +28,15 @@ WHERE "at" = $1 AND "source" = $2
 
 INSERT = """
 INSERT INTO "public"."events" ("seq", "at", "source", "body", "flags")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."events"',
-    'seq'))), $2, $3, $4, $5)
+VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."events"', 'seq'))),
+    $2, $3, $4, $5)
 RETURNING "seq", "at", "source", "body", "flags"
 """
 
 UPSERT = """
 INSERT INTO "public"."events" ("seq", "at", "source", "body", "flags")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."events"',
-    'seq'))), $2, $3, $4, $5)
+VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."events"', 'seq'))),
+    $2, $3, $4, $5)
 ON CONFLICT ("seq") DO UPDATE SET
     "at" = EXCLUDED."at",
     "source" = EXCLUDED."source",
