@@ -6,6 +6,7 @@ that, so the result parses on its own with fastavro and the Apache library.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from generator import ir
@@ -16,6 +17,56 @@ def message_schema(service: ir.Service, fullname: str) -> dict[str, Any]:
     schema = _named(service, service.named(fullname), written)
     assert isinstance(schema, dict)
     return schema
+
+
+def named_schema(service: ir.Service, t: ir.NamedType) -> dict[str, Any]:
+    """One named type alone: the other named types it uses by full name."""
+    others = {n.fullname for n in service.named_types} - {t.fullname}
+    schema = _named(service, t, others)
+    assert isinstance(schema, dict)
+    return schema
+
+
+def reachable(service: ir.Service, fullname: str) -> list[ir.NamedType]:
+    """The named types a message's schema holds (itself included), sorted."""
+    seen: dict[str, ir.NamedType] = {}
+    stack = [fullname]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        t = seen[name] = service.named(name)
+        if isinstance(t, ir.Record):
+            for f in t.fields:
+                stack.extend(sorted(_refs(f.type)))
+    return [seen[n] for n in sorted(seen)]
+
+
+def message_sources(service: ir.Service, messages: Iterable[ir.Message]) -> set[str]:
+    """Every schema file the given messages are built from: an Avro message's
+    file and the files of the named types it uses; for a JSON Schema message,
+    every JSON Schema file (its ``$ref``s may reach any of them)."""
+    sources: set[str] = set()
+    for m in messages:
+        sources.add(m.source)
+        if m.encoding == "avro":
+            sources |= {t.span.path for t in reachable(service, m.fullname)}
+        elif service.json_models is not None:
+            sources |= set(service.json_models.sources)
+    return sources
+
+
+def _refs(t: ir.Type) -> set[str]:
+    match t:
+        case ir.Ref(fullname) | ir.Logical(fixed=str(fullname)):
+            return {fullname}
+        case ir.Array(items):
+            return _refs(items)
+        case ir.Map(values):
+            return _refs(values)
+        case ir.Union(branches):
+            return set().union(*(_refs(b) for b in branches))
+    return set()
 
 
 def _named(

@@ -14,6 +14,7 @@ from svcforge._framing import (
     SingleObjectFraming,
     crc64_avro,
 )
+from svcforge._schemas import avro_schema
 from svcforge.types import Int32, Int64, SchemaModel, UniqueList
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "SingleObjectFraming",
     "UniqueList",
     "UnknownSchemaError",
+    "avro_schema",
     "crc64_avro",
     "schema_fingerprint",
 ]

@@ -8,6 +8,7 @@ import textwrap
 from jinja2 import Environment
 
 from generator import ir
+from generator.avro_schema import message_sources
 from generator.emitters.codecs import constant_prefix
 from generator.emitters.pysrc import (
     INDENT,
@@ -24,7 +25,8 @@ PYPROJECT = "pyproject.toml"
 
 def _sources(service: ir.Service) -> list[str]:
     used = {c.message for c in service.channels}
-    return [PYPROJECT, *(m.source for m in service.messages if m.fullname in used)]
+    messages = [m for m in service.messages if m.fullname in used]
+    return [PYPROJECT, *message_sources(service, messages)]
 
 
 def _codec(service: ir.Service, channel: ir.Channel) -> str:

@@ -1,6 +1,10 @@
-"""Codecs: the self-contained Avro schema, its fingerprint and the Avro and JSON
-codec objects of every top-level message, with the specialised Avro writer and
-reader functions the Avro codecs run (``generator.emitters.avro_binary``)."""
+"""Codecs: the Avro schema and fingerprint and the Avro and JSON codec objects
+of every top-level message, with the specialised Avro writer and reader
+functions the Avro codecs run (``generator.emitters.avro_binary``).
+
+Schemas are carried as compact JSON, each named type once (``AVRO_TYPES``),
+other named types referred to by full name; ``svcforge.avro_schema`` rebuilds
+a message's self-contained schema from them at import."""
 
 from __future__ import annotations
 
@@ -12,11 +16,16 @@ from fastavro.schema import to_parsing_canonical_form
 from jinja2 import Environment
 
 from generator import ir
-from generator.avro_schema import message_schema
+from generator.avro_schema import (
+    message_schema,
+    message_sources,
+    named_schema,
+    reachable,
+)
 from generator.emitters.avro_binary import emit_binary_codecs
-from generator.emitters.pysrc import call, header, imports
+from generator.emitters.pysrc import call, header, imports, py_str
 from generator.naming import snake_case
-from svcforge._framing import crc64_avro
+from svcforge import crc64_avro
 
 
 def constant_prefix(record: ir.Record) -> str:
@@ -33,13 +42,17 @@ def fingerprint(schema: dict[str, object]) -> bytes:
     return crc64_avro(canonical.encode())
 
 
+def _compact(schema: dict[str, object]) -> str:
+    return json.dumps(schema, separators=(",", ":"), ensure_ascii=True)
+
+
 def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
     """``codecs.py``: an Avro and a JSON codec per Avro message, a JSON codec per
     JSON Schema message."""
     if not service.messages:
         return {}
     # JSON Schema messages get a JSON codec only; the rest is about Avro.
-    sources = [m.source for m in service.messages]
+    sources = message_sources(service, service.messages)
     json_models = [
         service.record(m.fullname).py_name
         for m in service.messages
@@ -54,6 +67,9 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         const = constant_prefix(record)
         taken |= {f"{const}_SCHEMA", f"{const}_AVRO", f"{const}_JSON"}
     binary = emit_binary_codecs(service, taken)
+    types = {
+        t.fullname: t for m in service.messages for t in reachable(service, m.fullname)
+    }
     codecs = []
     for m, record in zip(service.messages, records, strict=True):
         schema = message_schema(service, m.fullname)
@@ -68,7 +84,7 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
             {
                 "model": record.py_name,
                 "const": const,
-                "schema": json.dumps(schema, indent=2, ensure_ascii=True),
+                "schema": f"avro_schema({py_str(m.fullname)}, AVRO_TYPES)",
                 "avro_lines": f"{const}_AVRO: Final = {call('AvroCodec', args)}",
                 "json_lines": f"{const}_JSON: Final = JsonCodec({record.py_name})",
                 "source": m.source,
@@ -84,10 +100,14 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         ),
     }
     if codecs:
-        needed.add("from svcforge import AvroCodec")
+        needed.add("from svcforge import AvroCodec, avro_schema")
     text = env.get_template("codecs.py.j2").render(
         header=header(sources),
         codecs=codecs,
+        types=[
+            f"{py_str(name)}: {py_str(_compact(named_schema(service, t)))},"
+            for name, t in sorted(types.items())
+        ],
         json_codecs=[
             f"{json_constant(m)}: Final = JsonCodec({m})" for m in json_models
         ],

@@ -10,6 +10,7 @@ from decimal import Decimal
 from jinja2 import Environment
 
 from generator import ir
+from generator.avro_schema import message_sources
 from generator.emitters.codecs import constant_prefix
 from generator.emitters.jsonmodels import json_example_body
 from generator.emitters.pysrc import (
@@ -131,7 +132,7 @@ def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
         )
     needed |= {f"from .models import {name}" for name in ex.used}
     text = env.get_template("examples.py.j2").render(
-        header=header(m.source for m in service.messages),
+        header=header(message_sources(service, service.messages)),
         import_block=imports(needed),
         functions=functions,
     )

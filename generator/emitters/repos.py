@@ -439,7 +439,7 @@ class TableModule:
             cols = [py_str(c.name) for c in self.insertable]
             self.imports.add_from("typing", "Final")
             out.append(spread_tuple("INSERT_COLUMNS: Final = ", cols))
-            defaulted = [str(i) for i, c in enumerate(self.insertable) if c.has_default]
+            defaulted = [py_str(c.name) for c in self.insertable if c.has_default]
             out.append(spread_tuple("DEFAULTED: Final = ", defaulted))
             if len(self.insertable) > 1:
                 self.imports.add_from("operator", "attrgetter")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from generator import ir
+from generator.avro_schema import message_sources
 from generator.emitters.codecs import constant_prefix
 from generator.emitters.pysrc import INDENT, call, header, imports
 
@@ -41,7 +42,7 @@ def emit_message_tests(service: ir.Service, env: Environment) -> dict[str, str]:
             ]
         )
     text = env.get_template("test_messages.py.j2").render(
-        header=header(m.source for m in avro),
+        header=header(message_sources(service, avro)),
         cases=cases,
         other_message=other_message,
         local_imports=imports(needed),

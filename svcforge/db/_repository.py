@@ -27,20 +27,20 @@ async def copy_rows(
     table: str,
     columns: Sequence[str],
     records: list[tuple[object, ...]],
-    defaulted: Sequence[int],
+    defaulted: Sequence[str],
     insert: str,
 ) -> int:
     """Insert ``records`` (values for ``columns``) with COPY; return how many.
 
-    ``defaulted`` are the positions of columns with a server default, where
-    ``None`` means "let the server fill it in".  A column that is ``None`` in
+    ``defaulted`` are the columns with a server default, where ``None`` means
+    "let the server fill it in".  A column that is ``None`` in
     every record is left out of the COPY; one that is ``None`` in some records
     only cannot be, and then the rows go through ``insert`` (the repository's
     INSERT, which falls back to the default per row) with ``executemany``."""
     if not records:
         return 0
     keep = list(range(len(columns)))
-    for i in defaulted:
+    for i in map(columns.index, defaulted):
         # map/itemgetter/count run in C: this costs little next to the COPY.
         nulls = list(map(itemgetter(i), records)).count(None)
         if nulls == len(records):

@@ -3,6 +3,7 @@
 #   schemas/messages/api_key_created.json
 #   schemas/messages/api_key_revoked.json
 #   schemas/messages/audit_event.json
+#   schemas/messages/common.json
 #   schemas/messages/user_registered.json
 
 """JSON codecs of the service's JSON Schema messages, built once at import."""

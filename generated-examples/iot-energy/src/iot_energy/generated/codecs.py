@@ -14,7 +14,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     enum_reader,
     enum_writer,
@@ -39,116 +39,21 @@ from svcforge.avro_binary import (
 
 from .models import DeviceAlert, MeterReading, Severity
 
-DEVICE_ALERT_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "com.svcforge.iotenergy.DeviceAlert",
-  "doc": "An alert raised by the rules engine for one device.",
-  "fields": [
-    {
-      "name": "device_id",
-      "type": {
-        "type": "string",
-        "logicalType": "uuid"
-      }
-    },
-    {
-      "name": "severity",
-      "type": {
-        "type": "enum",
-        "name": "com.svcforge.iotenergy.Severity",
-        "symbols": [
-          "info",
-          "warning",
-          "critical"
-        ]
-      }
-    },
-    {
-      "name": "code",
-      "type": "string",
-      "doc": "Stable machine-readable code, e.g. OVERVOLTAGE."
-    },
-    {
-      "name": "message",
-      "type": "string"
-    },
-    {
-      "name": "raised_at",
-      "type": {
-        "type": "long",
-        "logicalType": "timestamp-millis"
-      }
-    }
-  ]
+AVRO_TYPES: Final = {
+    "com.svcforge.iotenergy.DeviceAlert": '{"type":"record","name":"com.svcforge.iotenergy.DeviceAlert","doc":"An alert raised by the rules engine for one device.","fields":[{"name":"device_id","type":{"type":"string","logicalType":"uuid"}},{"name":"severity","type":"com.svcforge.iotenergy.Severity"},{"name":"code","type":"string","doc":"Stable machine-readable code, e.g. OVERVOLTAGE."},{"name":"message","type":"string"},{"name":"raised_at","type":{"type":"long","logicalType":"timestamp-millis"}}]}',
+    "com.svcforge.iotenergy.MeterReading": '{"type":"record","name":"com.svcforge.iotenergy.MeterReading","doc":"One measurement reported by a device at the edge.","fields":[{"name":"device_id","type":{"type":"string","logicalType":"uuid"},"doc":"The device that measured."},{"name":"measured_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"energy_wh","type":"long","doc":"Cumulative energy register, watt-hours."},{"name":"power_w","type":"double","doc":"Instantaneous active power, watts."},{"name":"voltage_v","type":["null","float"],"default":null},{"name":"current_a","type":["null","float"],"default":null},{"name":"frequency_hz","type":["null","float"],"default":null},{"name":"quality","type":"int","doc":"0 = good; other values are device-specific flags.","default":0}]}',
+    "com.svcforge.iotenergy.Severity": '{"type":"enum","name":"com.svcforge.iotenergy.Severity","symbols":["info","warning","critical"]}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+DEVICE_ALERT_SCHEMA: Final = avro_schema(
+    "com.svcforge.iotenergy.DeviceAlert", AVRO_TYPES
+)
 """Avro schema of ``DeviceAlert``, from schemas/messages/alert.avsc."""
 
-METER_READING_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "com.svcforge.iotenergy.MeterReading",
-  "doc": "One measurement reported by a device at the edge.",
-  "fields": [
-    {
-      "name": "device_id",
-      "type": {
-        "type": "string",
-        "logicalType": "uuid"
-      },
-      "doc": "The device that measured."
-    },
-    {
-      "name": "measured_at",
-      "type": {
-        "type": "long",
-        "logicalType": "timestamp-millis"
-      }
-    },
-    {
-      "name": "energy_wh",
-      "type": "long",
-      "doc": "Cumulative energy register, watt-hours."
-    },
-    {
-      "name": "power_w",
-      "type": "double",
-      "doc": "Instantaneous active power, watts."
-    },
-    {
-      "name": "voltage_v",
-      "type": [
-        "null",
-        "float"
-      ],
-      "default": null
-    },
-    {
-      "name": "current_a",
-      "type": [
-        "null",
-        "float"
-      ],
-      "default": null
-    },
-    {
-      "name": "frequency_hz",
-      "type": [
-        "null",
-        "float"
-      ],
-      "default": null
-    },
-    {
-      "name": "quality",
-      "type": "int",
-      "doc": "0 = good; other values are device-specific flags.",
-      "default": 0
-    }
-  ]
-}
-"""
+METER_READING_SCHEMA: Final = avro_schema(
+    "com.svcforge.iotenergy.MeterReading", AVRO_TYPES
+)
 """Avro schema of ``MeterReading``, from schemas/messages/reading.avsc."""
 
 

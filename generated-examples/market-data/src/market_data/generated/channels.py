@@ -2,6 +2,7 @@
 # Sources:
 #   pyproject.toml
 #   schemas/messages/candle.avsc
+#   schemas/messages/common.avsc
 #   schemas/messages/order_book.avsc
 #   schemas/messages/trade.avsc
 

@@ -111,7 +111,7 @@ INSERT_COLUMNS: Final = (
     "revoked_at",
 )
 
-DEFAULTED: Final = (5, 6, 7)
+DEFAULTED: Final = ("scopes", "rate_limit_per_minute", "created_at")
 
 _VALUES = attrgetter(
     "id",

@@ -95,7 +95,7 @@ INSERT_COLUMNS: Final = (
     "ip",
 )
 
-DEFAULTED: Final = (5,)
+DEFAULTED: Final = ("details",)
 
 _VALUES = attrgetter(
     "event_id",

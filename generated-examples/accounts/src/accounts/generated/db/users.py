@@ -107,7 +107,7 @@ INSERT_COLUMNS: Final = (
     "deactivated_at",
 )
 
-DEFAULTED: Final = (3, 4, 6)
+DEFAULTED: Final = ("role", "locale", "created_at")
 
 _VALUES = attrgetter(
     "id",

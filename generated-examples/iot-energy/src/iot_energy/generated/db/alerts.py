@@ -107,7 +107,7 @@ INSERT_COLUMNS: Final = (
     "acknowledged_at",
 )
 
-DEFAULTED: Final = (0, 5)
+DEFAULTED: Final = ("id", "raised_at")
 
 _VALUES = attrgetter(
     "id",

@@ -151,7 +151,7 @@ INSERT_COLUMNS: Final = (
     "certificate",
 )
 
-DEFAULTED: Final = (0, 8, 9, 10, 11)
+DEFAULTED: Final = ("id", "firmware", "active", "settings", "created_at")
 
 _VALUES = attrgetter(
     "id",

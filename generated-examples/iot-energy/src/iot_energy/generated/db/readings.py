@@ -98,7 +98,7 @@ INSERT_COLUMNS: Final = (
     "phase_power_w",
 )
 
-DEFAULTED: Final = (7,)
+DEFAULTED: Final = ("quality",)
 
 _VALUES = attrgetter(
     "device_id",

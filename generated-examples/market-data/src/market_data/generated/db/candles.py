@@ -101,7 +101,7 @@ INSERT_COLUMNS: Final = (
     "vwap",
 )
 
-DEFAULTED: Final = (7, 8)
+DEFAULTED: Final = ("volume", "trade_count")
 
 _VALUES = attrgetter(
     "symbol",

@@ -104,7 +104,7 @@ INSERT_COLUMNS: Final = (
     "delisted_at",
 )
 
-DEFAULTED: Final = (3, 4, 6, 7)
+DEFAULTED: Final = ("currency", "tick_size", "tags", "attributes")
 
 _VALUES = attrgetter(
     "symbol",

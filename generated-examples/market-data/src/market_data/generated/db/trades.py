@@ -114,7 +114,7 @@ INSERT_COLUMNS: Final = (
     "venue_latency",
 )
 
-DEFAULTED: Final = (2, 7, 10, 11)
+DEFAULTED: Final = ("venue", "received_at", "conditions", "is_block")
 
 _VALUES = attrgetter(
     "trade_id",

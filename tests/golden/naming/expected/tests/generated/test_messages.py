@@ -4,6 +4,7 @@
 #   schemas/messages/constants.avsc
 #   schemas/messages/keywords.avsc
 #   schemas/messages/same_short_name.avsc
+#   schemas/messages/symbols.avsc
 
 """Round trips of every message through its Avro and JSON codecs."""
 

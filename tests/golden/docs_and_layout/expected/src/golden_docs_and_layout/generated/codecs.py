@@ -15,7 +15,7 @@ of other writer schemas go through fastavro's schema resolution.
 from decimal import Decimal
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     array_reader,
     array_writer,
@@ -58,357 +58,31 @@ from .models import (
     WrappingLongNamesMessage,
 )
 
-DOCUMENTED_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.docs.Documented",
-  "doc": "A record whose docs need escaping.\n\n  It says \"hello\", 'bye', uses a back\\slash, a \\n that is not a newline,\n\ta tab, and \"\"\"triple quotes\"\"\" too.\nIt ends with a quote: \"",
-  "fields": [
-    {
-      "name": "plain",
-      "type": "string",
-      "doc": "One line."
-    },
-    {
-      "name": "multi",
-      "type": "string",
-      "doc": "First line.\nSecond line with \"quotes\".\n"
-    },
-    {
-      "name": "backslash",
-      "type": "string",
-      "doc": "C:\\path\\to\\file and \\u00e9 written out"
-    },
-    {
-      "name": "triple",
-      "type": "string",
-      "doc": "Has \"\"\" inside and ends with a backslash \\"
-    },
-    {
-      "name": "single",
-      "type": "string",
-      "doc": "it's 'single' quoted"
-    },
-    {
-      "name": "unicode",
-      "type": "string",
-      "doc": "caf\u00e9 \u2014 \u00fcber \u2603"
-    },
-    {
-      "name": "blank_doc",
-      "type": "string",
-      "doc": "   "
-    },
-    {
-      "name": "status",
-      "type": {
-        "type": "enum",
-        "name": "golden.docs.Status",
-        "doc": "Ends with \"quote\"",
-        "symbols": [
-          "A"
-        ]
-      }
-    },
-    {
-      "name": "hash",
-      "type": {
-        "type": "fixed",
-        "name": "golden.docs.Hash",
-        "doc": "Two bytes.\nSecond line of the fixed's doc.",
-        "size": 2
-      }
-    },
-    {
-      "name": "blank",
-      "type": {
-        "type": "record",
-        "name": "golden.docs.Blank",
-        "doc": " \n\t ",
-        "fields": []
-      }
-    },
-    {
-      "name": "control",
-      "type": {
-        "type": "record",
-        "name": "golden.docs.Control",
-        "doc": "nul \u0000, form\ffeed, CR\r\nLF, lone\rCR, zero\u200bwidth, line\u2028separator",
-        "fields": [
-          {
-            "name": "odd",
-            "type": "string",
-            "doc": "nul \u0000, form\ffeed, CR\r\nLF, zero\u200bwidth"
-          }
-        ]
-      }
-    },
-    {
-      "name": "blank_enum",
-      "type": {
-        "type": "enum",
-        "name": "golden.docs.BlankEnum",
-        "doc": "  ",
-        "symbols": [
-          "X"
-        ]
-      }
-    },
-    {
-      "name": "blank_fixed",
-      "type": {
-        "type": "fixed",
-        "name": "golden.docs.BlankFixed",
-        "doc": "\n",
-        "size": 1
-      }
-    }
-  ]
+AVRO_TYPES: Final = {
+    "golden.docs.Blank": '{"type":"record","name":"golden.docs.Blank","doc":" \\n\\t ","fields":[]}',
+    "golden.docs.BlankEnum": '{"type":"enum","name":"golden.docs.BlankEnum","doc":"  ","symbols":["X"]}',
+    "golden.docs.BlankFixed": '{"type":"fixed","name":"golden.docs.BlankFixed","doc":"\\n","size":1}',
+    "golden.docs.Control": '{"type":"record","name":"golden.docs.Control","doc":"nul \\u0000, form\\ffeed, CR\\r\\nLF, lone\\rCR, zero\\u200bwidth, line\\u2028separator","fields":[{"name":"odd","type":"string","doc":"nul \\u0000, form\\ffeed, CR\\r\\nLF, zero\\u200bwidth"}]}',
+    "golden.docs.Documented": '{"type":"record","name":"golden.docs.Documented","doc":"A record whose docs need escaping.\\n\\n  It says \\"hello\\", \'bye\', uses a back\\\\slash, a \\\\n that is not a newline,\\n\\ta tab, and \\"\\"\\"triple quotes\\"\\"\\" too.\\nIt ends with a quote: \\"","fields":[{"name":"plain","type":"string","doc":"One line."},{"name":"multi","type":"string","doc":"First line.\\nSecond line with \\"quotes\\".\\n"},{"name":"backslash","type":"string","doc":"C:\\\\path\\\\to\\\\file and \\\\u00e9 written out"},{"name":"triple","type":"string","doc":"Has \\"\\"\\" inside and ends with a backslash \\\\"},{"name":"single","type":"string","doc":"it\'s \'single\' quoted"},{"name":"unicode","type":"string","doc":"caf\\u00e9 \\u2014 \\u00fcber \\u2603"},{"name":"blank_doc","type":"string","doc":"   "},{"name":"status","type":"golden.docs.Status"},{"name":"hash","type":"golden.docs.Hash"},{"name":"blank","type":"golden.docs.Blank"},{"name":"control","type":"golden.docs.Control"},{"name":"blank_enum","type":"golden.docs.BlankEnum"},{"name":"blank_fixed","type":"golden.docs.BlankFixed"}]}',
+    "golden.docs.Hash": '{"type":"fixed","name":"golden.docs.Hash","doc":"Two bytes.\\nSecond line of the fixed\'s doc.","size":2}',
+    "golden.docs.Status": '{"type":"enum","name":"golden.docs.Status","doc":"Ends with \\"quote\\"","symbols":["A"]}',
+    "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping": '{"type":"fixed","name":"golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping","size":8,"logicalType":"decimal","precision":18,"scale":6}',
+    "golden.layout.AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines": '{"type":"record","name":"golden.layout.AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines","doc":"A record with long names everywhere, so that lines must wrap.","fields":[{"name":"a_pretty_long_field_name_holding_a_timestamp_in_microseconds","type":{"type":"long","logicalType":"timestamp-micros"},"default":1700000000123456},{"name":"a_pretty_long_field_name_holding_a_decimal_that_wraps","type":{"type":"bytes","logicalType":"decimal","precision":30,"scale":10},"default":"\\u0001"},{"name":"a_very_long_field_name_for_a_nested_record_default_value","type":"golden.layout.Inner","default":{"a_field_with_a_rather_long_name":"x","another_field_with_a_long_name":5,"choice":"B"}},{"name":"a_long_list_default","type":{"type":"array","items":"string"},"default":["first string value","second string value","third string value","fourth"]},{"name":"a_long_map_default","type":{"type":"map","values":"golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"},"default":{"one":"A_SYMBOL_WITH_A_LONG_NAME_TOO","two":"B","three":"A_SYMBOL_WITH_A_LONG_NAME_TOO"}},{"name":"camelCaseFieldWithAVeryLongNameThatNeedsAnAliasAndADocumentationString","type":"string","doc":"A long description that will certainly not fit on the same line as the field."},{"name":"a_union_of_several_long_named_types","type":["null","golden.layout.Inner","golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults","golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping"],"default":null},{"name":"a_long_string_default_that_does_not_fit","type":"string","default":"a string default that is long enough to push the line past the limit"},{"name":"fixed_decimal_default_value","type":"golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping","default":"\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0000\\u0001"},{"name":"enum_default_with_long_names_that_wraps","type":"golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults","default":"A_SYMBOL_WITH_A_LONG_NAME_TOO"},{"name":"nested_example_with_deeply_indented_long_fields","type":{"type":"array","items":{"type":"map","values":{"type":"array","items":"golden.layout.Inner"}}}},{"name":"local_timestamp_with_a_long_field_name_for_examples_x","type":{"type":"long","logicalType":"local-timestamp-millis"}}]}',
+    "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults": '{"type":"enum","name":"golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults","symbols":["A_SYMBOL_WITH_A_LONG_NAME_TOO","B","A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES"]}',
+    "golden.layout.Inner": '{"type":"record","name":"golden.layout.Inner","fields":[{"name":"a_field_with_a_rather_long_name","type":"string","default":"a default value"},{"name":"another_field_with_a_long_name","type":"long","default":1234567890123},{"name":"choice","type":"golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults","default":"A_SYMBOL_WITH_A_LONG_NAME_TOO"}]}',
+    "golden.layout.WrappingLongNamesMessage": '{"type":"record","name":"golden.layout.WrappingLongNamesMessage","doc":"A message whose name is as long as codecs.py lays out on one line.","fields":[{"name":"a_long_record_defined_inline_with_a_long_name_too","type":"golden.layout.AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines"},{"name":"a_union_of_long_named_types_that_is_required","type":["golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults","golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping","golden.layout.Inner"]},{"name":"a_map_of_lists_of_long_named_enums_that_wraps","type":{"type":"map","values":{"type":"array","items":"golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"}}},{"name":"an_optional_list_of_long_named_fixed_decimals","type":["null",{"type":"array","items":"golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping"}],"default":null},{"name":"short","type":["null","golden.layout.Inner","golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults","golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping",{"type":"array","items":"golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping"}],"doc":"A union that splits over several lines.","default":null},{"name":"labels_map","type":{"type":"map","values":"golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"},"default":{}}]}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+DOCUMENTED_SCHEMA: Final = avro_schema("golden.docs.Documented", AVRO_TYPES)
 """Avro schema of ``Documented``, from schemas/messages/documented.avsc."""
 
-INNER_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.layout.Inner",
-  "fields": [
-    {
-      "name": "a_field_with_a_rather_long_name",
-      "type": "string",
-      "default": "a default value"
-    },
-    {
-      "name": "another_field_with_a_long_name",
-      "type": "long",
-      "default": 1234567890123
-    },
-    {
-      "name": "choice",
-      "type": {
-        "type": "enum",
-        "name": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
-        "symbols": [
-          "A_SYMBOL_WITH_A_LONG_NAME_TOO",
-          "B",
-          "A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES"
-        ]
-      },
-      "default": "A_SYMBOL_WITH_A_LONG_NAME_TOO"
-    }
-  ]
-}
-"""
+INNER_SCHEMA: Final = avro_schema("golden.layout.Inner", AVRO_TYPES)
 """Avro schema of ``Inner``, from schemas/messages/long_names.avsc."""
 
-WRAPPING_LONG_NAMES_MESSAGE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.layout.WrappingLongNamesMessage",
-  "doc": "A message whose name is as long as codecs.py lays out on one line.",
-  "fields": [
-    {
-      "name": "a_long_record_defined_inline_with_a_long_name_too",
-      "type": {
-        "type": "record",
-        "name": "golden.layout.AVeryLongRecordNameThatKeepsGoingAndGoingToForceTheFormatterToWrapLines",
-        "doc": "A record with long names everywhere, so that lines must wrap.",
-        "fields": [
-          {
-            "name": "a_pretty_long_field_name_holding_a_timestamp_in_microseconds",
-            "type": {
-              "type": "long",
-              "logicalType": "timestamp-micros"
-            },
-            "default": 1700000000123456
-          },
-          {
-            "name": "a_pretty_long_field_name_holding_a_decimal_that_wraps",
-            "type": {
-              "type": "bytes",
-              "logicalType": "decimal",
-              "precision": 30,
-              "scale": 10
-            },
-            "default": "\u0001"
-          },
-          {
-            "name": "a_very_long_field_name_for_a_nested_record_default_value",
-            "type": {
-              "type": "record",
-              "name": "golden.layout.Inner",
-              "fields": [
-                {
-                  "name": "a_field_with_a_rather_long_name",
-                  "type": "string",
-                  "default": "a default value"
-                },
-                {
-                  "name": "another_field_with_a_long_name",
-                  "type": "long",
-                  "default": 1234567890123
-                },
-                {
-                  "name": "choice",
-                  "type": {
-                    "type": "enum",
-                    "name": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
-                    "symbols": [
-                      "A_SYMBOL_WITH_A_LONG_NAME_TOO",
-                      "B",
-                      "A_SYMBOL_LONG_ENOUGH_TO_PUT_ITS_VALUE_IN_PARENTHESES"
-                    ]
-                  },
-                  "default": "A_SYMBOL_WITH_A_LONG_NAME_TOO"
-                }
-              ]
-            },
-            "default": {
-              "a_field_with_a_rather_long_name": "x",
-              "another_field_with_a_long_name": 5,
-              "choice": "B"
-            }
-          },
-          {
-            "name": "a_long_list_default",
-            "type": {
-              "type": "array",
-              "items": "string"
-            },
-            "default": [
-              "first string value",
-              "second string value",
-              "third string value",
-              "fourth"
-            ]
-          },
-          {
-            "name": "a_long_map_default",
-            "type": {
-              "type": "map",
-              "values": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"
-            },
-            "default": {
-              "one": "A_SYMBOL_WITH_A_LONG_NAME_TOO",
-              "two": "B",
-              "three": "A_SYMBOL_WITH_A_LONG_NAME_TOO"
-            }
-          },
-          {
-            "name": "camelCaseFieldWithAVeryLongNameThatNeedsAnAliasAndADocumentationString",
-            "type": "string",
-            "doc": "A long description that will certainly not fit on the same line as the field."
-          },
-          {
-            "name": "a_union_of_several_long_named_types",
-            "type": [
-              "null",
-              "golden.layout.Inner",
-              "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
-              {
-                "type": "fixed",
-                "name": "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping",
-                "size": 8,
-                "logicalType": "decimal",
-                "precision": 18,
-                "scale": 6
-              }
-            ],
-            "default": null
-          },
-          {
-            "name": "a_long_string_default_that_does_not_fit",
-            "type": "string",
-            "default": "a string default that is long enough to push the line past the limit"
-          },
-          {
-            "name": "fixed_decimal_default_value",
-            "type": "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping",
-            "default": "\u0000\u0000\u0000\u0000\u0000\u0000\u0000\u0001"
-          },
-          {
-            "name": "enum_default_with_long_names_that_wraps",
-            "type": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
-            "default": "A_SYMBOL_WITH_A_LONG_NAME_TOO"
-          },
-          {
-            "name": "nested_example_with_deeply_indented_long_fields",
-            "type": {
-              "type": "array",
-              "items": {
-                "type": "map",
-                "values": {
-                  "type": "array",
-                  "items": "golden.layout.Inner"
-                }
-              }
-            }
-          },
-          {
-            "name": "local_timestamp_with_a_long_field_name_for_examples_x",
-            "type": {
-              "type": "long",
-              "logicalType": "local-timestamp-millis"
-            }
-          }
-        ]
-      }
-    },
-    {
-      "name": "a_union_of_long_named_types_that_is_required",
-      "type": [
-        "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
-        "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping",
-        "golden.layout.Inner"
-      ]
-    },
-    {
-      "name": "a_map_of_lists_of_long_named_enums_that_wraps",
-      "type": {
-        "type": "map",
-        "values": {
-          "type": "array",
-          "items": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"
-        }
-      }
-    },
-    {
-      "name": "an_optional_list_of_long_named_fixed_decimals",
-      "type": [
-        "null",
-        {
-          "type": "array",
-          "items": "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping"
-        }
-      ],
-      "default": null
-    },
-    {
-      "name": "short",
-      "type": [
-        "null",
-        "golden.layout.Inner",
-        "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults",
-        "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping",
-        {
-          "type": "array",
-          "items": "golden.layout.AFixedDecimalWithAVeryLongNameIndeedForWrapping"
-        }
-      ],
-      "doc": "A union that splits over several lines.",
-      "default": null
-    },
-    {
-      "name": "labels_map",
-      "type": {
-        "type": "map",
-        "values": "golden.layout.AnEnumWithAnExtremelyLongNameThatNeedsWrappingInDefaults"
-      },
-      "default": {}
-    }
-  ]
-}
-"""
+WRAPPING_LONG_NAMES_MESSAGE_SCHEMA: Final = avro_schema(
+    "golden.layout.WrappingLongNamesMessage", AVRO_TYPES
+)
 """Avro schema of ``WrappingLongNamesMessage``, from schemas/messages/long_names.avsc."""
 
 

@@ -2,6 +2,7 @@
 # Sources:
 #   schemas/messages/order_cancelled.json
 #   schemas/messages/order_placed.json
+#   schemas/messages/shared.json
 
 """JSON codecs of the service's JSON Schema messages, built once at import."""
 

@@ -2,6 +2,7 @@
 # Sources:
 #   schemas/messages/order_cancelled.json
 #   schemas/messages/order_placed.json
+#   schemas/messages/shared.json
 
 """One valid example of every message, for tests and demos.
 

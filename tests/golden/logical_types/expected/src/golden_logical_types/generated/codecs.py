@@ -13,7 +13,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     array_reader,
     array_writer,
@@ -50,211 +50,16 @@ from svcforge.avro_binary import (
 
 from .models import Logical
 
-LOGICAL_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.logical.Logical",
-  "doc": "Every logical type Avro defines, required and optional.",
-  "fields": [
-    {
-      "name": "day",
-      "type": {
-        "type": "int",
-        "logicalType": "date"
-      }
-    },
-    {
-      "name": "time_ms",
-      "type": {
-        "type": "int",
-        "logicalType": "time-millis"
-      }
-    },
-    {
-      "name": "time_us",
-      "type": {
-        "type": "long",
-        "logicalType": "time-micros"
-      }
-    },
-    {
-      "name": "ts_ms",
-      "type": {
-        "type": "long",
-        "logicalType": "timestamp-millis"
-      }
-    },
-    {
-      "name": "ts_us",
-      "type": {
-        "type": "long",
-        "logicalType": "timestamp-micros"
-      }
-    },
-    {
-      "name": "local_ts_ms",
-      "type": {
-        "type": "long",
-        "logicalType": "local-timestamp-millis"
-      }
-    },
-    {
-      "name": "local_ts_us",
-      "type": {
-        "type": "long",
-        "logicalType": "local-timestamp-micros"
-      }
-    },
-    {
-      "name": "id",
-      "type": {
-        "type": "string",
-        "logicalType": "uuid"
-      }
-    },
-    {
-      "name": "amount",
-      "type": {
-        "type": "bytes",
-        "logicalType": "decimal",
-        "precision": 10,
-        "scale": 4
-      }
-    },
-    {
-      "name": "whole_amount",
-      "type": {
-        "type": "bytes",
-        "logicalType": "decimal",
-        "precision": 5,
-        "scale": 0
-      }
-    },
-    {
-      "name": "fraction",
-      "type": {
-        "type": "bytes",
-        "logicalType": "decimal",
-        "precision": 3,
-        "scale": 3
-      }
-    },
-    {
-      "name": "fixed_amount",
-      "type": {
-        "type": "fixed",
-        "name": "golden.logical.Money",
-        "size": 9,
-        "logicalType": "decimal",
-        "precision": 20,
-        "scale": 2
-      }
-    },
-    {
-      "name": "tiny_amount",
-      "type": {
-        "type": "fixed",
-        "name": "golden.logical.Tiny",
-        "size": 1,
-        "logicalType": "decimal",
-        "precision": 2,
-        "scale": 1
-      }
-    },
-    {
-      "name": "same_money",
-      "type": "golden.logical.Money"
-    },
-    {
-      "name": "maybe_day",
-      "type": [
-        "null",
-        {
-          "type": "int",
-          "logicalType": "date"
-        }
-      ],
-      "default": null
-    },
-    {
-      "name": "maybe_ts",
-      "type": [
-        "null",
-        {
-          "type": "long",
-          "logicalType": "timestamp-millis"
-        }
-      ],
-      "default": null
-    },
-    {
-      "name": "maybe_id",
-      "type": [
-        "null",
-        {
-          "type": "string",
-          "logicalType": "uuid"
-        }
-      ],
-      "default": null
-    },
-    {
-      "name": "maybe_amount",
-      "type": [
-        "null",
-        {
-          "type": "bytes",
-          "logicalType": "decimal",
-          "precision": 10,
-          "scale": 4
-        }
-      ],
-      "default": null
-    },
-    {
-      "name": "days",
-      "type": {
-        "type": "array",
-        "items": {
-          "type": "int",
-          "logicalType": "date"
-        }
-      }
-    },
-    {
-      "name": "times_by_name",
-      "type": {
-        "type": "map",
-        "values": {
-          "type": "long",
-          "logicalType": "time-micros"
-        }
-      }
-    },
-    {
-      "name": "unknown_logical",
-      "type": "string",
-      "doc": "Unknown logical types are ignored, as the spec says."
-    },
-    {
-      "name": "unknown_on_fixed",
-      "type": {
-        "type": "fixed",
-        "name": "golden.logical.Ip6",
-        "size": 16
-      }
-    },
-    {
-      "name": "duration",
-      "type": {
-        "type": "fixed",
-        "name": "golden.logical.Duration",
-        "size": 12
-      }
-    }
-  ]
+AVRO_TYPES: Final = {
+    "golden.logical.Duration": '{"type":"fixed","name":"golden.logical.Duration","size":12}',
+    "golden.logical.Ip6": '{"type":"fixed","name":"golden.logical.Ip6","size":16}',
+    "golden.logical.Logical": '{"type":"record","name":"golden.logical.Logical","doc":"Every logical type Avro defines, required and optional.","fields":[{"name":"day","type":{"type":"int","logicalType":"date"}},{"name":"time_ms","type":{"type":"int","logicalType":"time-millis"}},{"name":"time_us","type":{"type":"long","logicalType":"time-micros"}},{"name":"ts_ms","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"ts_us","type":{"type":"long","logicalType":"timestamp-micros"}},{"name":"local_ts_ms","type":{"type":"long","logicalType":"local-timestamp-millis"}},{"name":"local_ts_us","type":{"type":"long","logicalType":"local-timestamp-micros"}},{"name":"id","type":{"type":"string","logicalType":"uuid"}},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":10,"scale":4}},{"name":"whole_amount","type":{"type":"bytes","logicalType":"decimal","precision":5,"scale":0}},{"name":"fraction","type":{"type":"bytes","logicalType":"decimal","precision":3,"scale":3}},{"name":"fixed_amount","type":"golden.logical.Money"},{"name":"tiny_amount","type":"golden.logical.Tiny"},{"name":"same_money","type":"golden.logical.Money"},{"name":"maybe_day","type":["null",{"type":"int","logicalType":"date"}],"default":null},{"name":"maybe_ts","type":["null",{"type":"long","logicalType":"timestamp-millis"}],"default":null},{"name":"maybe_id","type":["null",{"type":"string","logicalType":"uuid"}],"default":null},{"name":"maybe_amount","type":["null",{"type":"bytes","logicalType":"decimal","precision":10,"scale":4}],"default":null},{"name":"days","type":{"type":"array","items":{"type":"int","logicalType":"date"}}},{"name":"times_by_name","type":{"type":"map","values":{"type":"long","logicalType":"time-micros"}}},{"name":"unknown_logical","type":"string","doc":"Unknown logical types are ignored, as the spec says."},{"name":"unknown_on_fixed","type":"golden.logical.Ip6"},{"name":"duration","type":"golden.logical.Duration"}]}',
+    "golden.logical.Money": '{"type":"fixed","name":"golden.logical.Money","size":9,"logicalType":"decimal","precision":20,"scale":2}',
+    "golden.logical.Tiny": '{"type":"fixed","name":"golden.logical.Tiny","size":1,"logicalType":"decimal","precision":2,"scale":1}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+LOGICAL_SCHEMA: Final = avro_schema("golden.logical.Logical", AVRO_TYPES)
 """Avro schema of ``Logical``, from schemas/messages/logical.avsc."""
 
 

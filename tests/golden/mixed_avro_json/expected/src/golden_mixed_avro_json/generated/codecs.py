@@ -14,7 +14,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     model_builder,
     read_string,
@@ -25,26 +25,12 @@ from svcforge.avro_binary import (
 
 from .models import Ping, Pong
 
-PING_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.mixed.Ping",
-  "doc": "An Avro message.",
-  "fields": [
-    {
-      "name": "id",
-      "type": "string"
-    },
-    {
-      "name": "sent_at",
-      "type": {
-        "type": "long",
-        "logicalType": "timestamp-millis"
-      }
-    }
-  ]
+AVRO_TYPES: Final = {
+    "golden.mixed.Ping": '{"type":"record","name":"golden.mixed.Ping","doc":"An Avro message.","fields":[{"name":"id","type":"string"},{"name":"sent_at","type":{"type":"long","logicalType":"timestamp-millis"}}]}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+PING_SCHEMA: Final = avro_schema("golden.mixed.Ping", AVRO_TYPES)
 """Avro schema of ``Ping``, from schemas/messages/ping.avsc."""
 
 

@@ -4,6 +4,7 @@
 #   schemas/messages/constants.avsc
 #   schemas/messages/keywords.avsc
 #   schemas/messages/same_short_name.avsc
+#   schemas/messages/symbols.avsc
 
 """Avro and JSON codecs of the service's messages, built once at import.
 
@@ -16,7 +17,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     array_reader,
     array_writer,
@@ -63,483 +64,55 @@ from .models import (
     Symbols,
 )
 
-DECIMAL_TYPE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.Decimal",
-  "doc": "A record named like decimal.Decimal.",
-  "fields": [
-    {
-      "name": "digits",
-      "type": "string"
-    },
-    {
-      "name": "amount",
-      "type": {
-        "type": "bytes",
-        "logicalType": "decimal",
-        "precision": 9,
-        "scale": 2
-      }
-    }
-  ]
+AVRO_TYPES: Final = {
+    "golden.naming.Annotated": '{"type":"fixed","name":"golden.naming.Annotated","size":2}',
+    "golden.naming.Decimal": '{"type":"record","name":"golden.naming.Decimal","doc":"A record named like decimal.Decimal.","fields":[{"name":"digits","type":"string"},{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":9,"scale":2}}]}',
+    "golden.naming.Decimal9_2": '{"type":"record","name":"golden.naming.Decimal9_2","fields":[]}',
+    "golden.naming.Field": '{"type":"record","name":"golden.naming.Field","doc":"A record named like pydantic.Field.","fields":[{"name":"name","type":"string"}]}',
+    "golden.naming.HTTPStatus": '{"type":"record","name":"golden.naming.HTTPStatus","doc":"Snake-cases like HttpStatus: constants must still differ.","fields":[{"name":"code","type":"int"}]}',
+    "golden.naming.Holder": '{"type":"record","name":"golden.naming.Holder","doc":"Uses every oddly named type.","fields":[{"name":"field","type":"golden.naming.Field"},{"name":"decimal","type":"golden.naming.Decimal"},{"name":"schema_model","type":"golden.naming.SchemaModel"},{"name":"str_enum","type":"golden.naming.StrEnum","default":"A"},{"name":"annotated","type":"golden.naming.Annotated"},{"name":"int32","type":"golden.naming.Int32"},{"name":"symbols","type":"golden.naming.Symbols","default":"None"},{"name":"same_a","type":"golden.naming.a.Same"},{"name":"same_b","type":"golden.naming.b.Same"},{"name":"decimal9_2","type":"golden.naming.Decimal9_2"}]}',
+    "golden.naming.HttpStatus": '{"type":"record","name":"golden.naming.HttpStatus","fields":[{"name":"text","type":"string"}]}',
+    "golden.naming.Int32": '{"type":"record","name":"golden.naming.Int32","fields":[{"name":"n","type":"int"}]}',
+    "golden.naming.Keywords": '{"type":"record","name":"golden.naming.Keywords","doc":"Fields whose names are Python keywords, pydantic attributes or type names.","fields":[{"name":"class","type":"string"},{"name":"from","type":"string"},{"name":"import","type":"int"},{"name":"type","type":"string"},{"name":"match","type":"string"},{"name":"None","type":"string"},{"name":"json","type":"string"},{"name":"schema","type":"string"},{"name":"model_config","type":"string"},{"name":"model_fields","type":"string"},{"name":"copy","type":"string"},{"name":"dict","type":{"type":"map","values":"string"},"default":{}},{"name":"list","type":{"type":"array","items":"string"},"default":[]},{"name":"str","type":"string","default":"s"},{"name":"bytes","type":"bytes","default":""},{"name":"float","type":"float","default":1},{"name":"bool","type":"boolean","default":true},{"name":"date","type":{"type":"int","logicalType":"date"},"default":0},{"name":"time","type":{"type":"int","logicalType":"time-millis"},"default":0},{"name":"when","type":{"type":"int","logicalType":"date"}},{"name":"at","type":{"type":"int","logicalType":"time-millis"}},{"name":"labels","type":{"type":"map","values":"string"},"default":{}},{"name":"tags","type":{"type":"array","items":"string"},"default":[]},{"name":"text","type":"string"},{"name":"payload","type":"bytes"},{"name":"ratio","type":"float"},{"name":"enabled","type":"boolean"},{"name":"_private","type":"string"},{"name":"__dunder__","type":"string"},{"name":"fooBar","type":"string"},{"name":"foo_bar","type":"string"},{"name":"FooBar","type":"string"},{"name":"HTTPStatus","type":"int"},{"name":"field","type":"string"},{"name":"validate","type":"string"},{"name":"fields","type":"string"}]}',
+    "golden.naming.SchemaModel": '{"type":"record","name":"golden.naming.SchemaModel","fields":[{"name":"uuid","type":{"type":"string","logicalType":"uuid"}}]}',
+    "golden.naming.StrEnum": '{"type":"enum","name":"golden.naming.StrEnum","symbols":["A"]}',
+    "golden.naming.Symbols": '{"type":"enum","name":"golden.naming.Symbols","doc":"Enum symbols that are Python keywords or Enum attributes.","symbols":["None","True","False","name","value","mro","_private","class","upper","count","format","ok"],"default":"ok"}',
+    "golden.naming.a.Same": '{"type":"record","name":"golden.naming.a.Same","fields":[{"name":"a","type":"string"}]}',
+    "golden.naming.b.Same": '{"type":"record","name":"golden.naming.b.Same","fields":[{"name":"b","type":"int"}]}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+DECIMAL_TYPE_SCHEMA: Final = avro_schema("golden.naming.Decimal", AVRO_TYPES)
 """Avro schema of ``DecimalType``, from schemas/messages/clashes.avsc."""
 
-DECIMAL92_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.Decimal9_2",
-  "fields": []
-}
-"""
+DECIMAL92_SCHEMA: Final = avro_schema("golden.naming.Decimal9_2", AVRO_TYPES)
 """Avro schema of ``Decimal92``, from schemas/messages/clashes.avsc."""
 
-FIELD_TYPE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.Field",
-  "doc": "A record named like pydantic.Field.",
-  "fields": [
-    {
-      "name": "name",
-      "type": "string"
-    }
-  ]
-}
-"""
+FIELD_TYPE_SCHEMA: Final = avro_schema("golden.naming.Field", AVRO_TYPES)
 """Avro schema of ``FieldType``, from schemas/messages/clashes.avsc."""
 
-HTTP_STATUS_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.HTTPStatus",
-  "doc": "Snake-cases like HttpStatus: constants must still differ.",
-  "fields": [
-    {
-      "name": "code",
-      "type": "int"
-    }
-  ]
-}
-"""
+HTTP_STATUS_SCHEMA: Final = avro_schema("golden.naming.HTTPStatus", AVRO_TYPES)
 """Avro schema of ``HTTPStatus``, from schemas/messages/constants.avsc."""
 
-HOLDER_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.Holder",
-  "doc": "Uses every oddly named type.",
-  "fields": [
-    {
-      "name": "field",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.Field",
-        "doc": "A record named like pydantic.Field.",
-        "fields": [
-          {
-            "name": "name",
-            "type": "string"
-          }
-        ]
-      }
-    },
-    {
-      "name": "decimal",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.Decimal",
-        "doc": "A record named like decimal.Decimal.",
-        "fields": [
-          {
-            "name": "digits",
-            "type": "string"
-          },
-          {
-            "name": "amount",
-            "type": {
-              "type": "bytes",
-              "logicalType": "decimal",
-              "precision": 9,
-              "scale": 2
-            }
-          }
-        ]
-      }
-    },
-    {
-      "name": "schema_model",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.SchemaModel",
-        "fields": [
-          {
-            "name": "uuid",
-            "type": {
-              "type": "string",
-              "logicalType": "uuid"
-            }
-          }
-        ]
-      }
-    },
-    {
-      "name": "str_enum",
-      "type": {
-        "type": "enum",
-        "name": "golden.naming.StrEnum",
-        "symbols": [
-          "A"
-        ]
-      },
-      "default": "A"
-    },
-    {
-      "name": "annotated",
-      "type": {
-        "type": "fixed",
-        "name": "golden.naming.Annotated",
-        "size": 2
-      }
-    },
-    {
-      "name": "int32",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.Int32",
-        "fields": [
-          {
-            "name": "n",
-            "type": "int"
-          }
-        ]
-      }
-    },
-    {
-      "name": "symbols",
-      "type": {
-        "type": "enum",
-        "name": "golden.naming.Symbols",
-        "doc": "Enum symbols that are Python keywords or Enum attributes.",
-        "symbols": [
-          "None",
-          "True",
-          "False",
-          "name",
-          "value",
-          "mro",
-          "_private",
-          "class",
-          "upper",
-          "count",
-          "format",
-          "ok"
-        ],
-        "default": "ok"
-      },
-      "default": "None"
-    },
-    {
-      "name": "same_a",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.a.Same",
-        "fields": [
-          {
-            "name": "a",
-            "type": "string"
-          }
-        ]
-      }
-    },
-    {
-      "name": "same_b",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.b.Same",
-        "fields": [
-          {
-            "name": "b",
-            "type": "int"
-          }
-        ]
-      }
-    },
-    {
-      "name": "decimal9_2",
-      "type": {
-        "type": "record",
-        "name": "golden.naming.Decimal9_2",
-        "fields": []
-      }
-    }
-  ]
-}
-"""
+HOLDER_SCHEMA: Final = avro_schema("golden.naming.Holder", AVRO_TYPES)
 """Avro schema of ``Holder``, from schemas/messages/clashes.avsc."""
 
-HTTP_STATUS_2_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.HttpStatus",
-  "fields": [
-    {
-      "name": "text",
-      "type": "string"
-    }
-  ]
-}
-"""
+HTTP_STATUS_2_SCHEMA: Final = avro_schema("golden.naming.HttpStatus", AVRO_TYPES)
 """Avro schema of ``HttpStatus_2``, from schemas/messages/constants.avsc."""
 
-INT32_TYPE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.Int32",
-  "fields": [
-    {
-      "name": "n",
-      "type": "int"
-    }
-  ]
-}
-"""
+INT32_TYPE_SCHEMA: Final = avro_schema("golden.naming.Int32", AVRO_TYPES)
 """Avro schema of ``Int32Type``, from schemas/messages/clashes.avsc."""
 
-KEYWORDS_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.Keywords",
-  "doc": "Fields whose names are Python keywords, pydantic attributes or type names.",
-  "fields": [
-    {
-      "name": "class",
-      "type": "string"
-    },
-    {
-      "name": "from",
-      "type": "string"
-    },
-    {
-      "name": "import",
-      "type": "int"
-    },
-    {
-      "name": "type",
-      "type": "string"
-    },
-    {
-      "name": "match",
-      "type": "string"
-    },
-    {
-      "name": "None",
-      "type": "string"
-    },
-    {
-      "name": "json",
-      "type": "string"
-    },
-    {
-      "name": "schema",
-      "type": "string"
-    },
-    {
-      "name": "model_config",
-      "type": "string"
-    },
-    {
-      "name": "model_fields",
-      "type": "string"
-    },
-    {
-      "name": "copy",
-      "type": "string"
-    },
-    {
-      "name": "dict",
-      "type": {
-        "type": "map",
-        "values": "string"
-      },
-      "default": {}
-    },
-    {
-      "name": "list",
-      "type": {
-        "type": "array",
-        "items": "string"
-      },
-      "default": []
-    },
-    {
-      "name": "str",
-      "type": "string",
-      "default": "s"
-    },
-    {
-      "name": "bytes",
-      "type": "bytes",
-      "default": ""
-    },
-    {
-      "name": "float",
-      "type": "float",
-      "default": 1
-    },
-    {
-      "name": "bool",
-      "type": "boolean",
-      "default": true
-    },
-    {
-      "name": "date",
-      "type": {
-        "type": "int",
-        "logicalType": "date"
-      },
-      "default": 0
-    },
-    {
-      "name": "time",
-      "type": {
-        "type": "int",
-        "logicalType": "time-millis"
-      },
-      "default": 0
-    },
-    {
-      "name": "when",
-      "type": {
-        "type": "int",
-        "logicalType": "date"
-      }
-    },
-    {
-      "name": "at",
-      "type": {
-        "type": "int",
-        "logicalType": "time-millis"
-      }
-    },
-    {
-      "name": "labels",
-      "type": {
-        "type": "map",
-        "values": "string"
-      },
-      "default": {}
-    },
-    {
-      "name": "tags",
-      "type": {
-        "type": "array",
-        "items": "string"
-      },
-      "default": []
-    },
-    {
-      "name": "text",
-      "type": "string"
-    },
-    {
-      "name": "payload",
-      "type": "bytes"
-    },
-    {
-      "name": "ratio",
-      "type": "float"
-    },
-    {
-      "name": "enabled",
-      "type": "boolean"
-    },
-    {
-      "name": "_private",
-      "type": "string"
-    },
-    {
-      "name": "__dunder__",
-      "type": "string"
-    },
-    {
-      "name": "fooBar",
-      "type": "string"
-    },
-    {
-      "name": "foo_bar",
-      "type": "string"
-    },
-    {
-      "name": "FooBar",
-      "type": "string"
-    },
-    {
-      "name": "HTTPStatus",
-      "type": "int"
-    },
-    {
-      "name": "field",
-      "type": "string"
-    },
-    {
-      "name": "validate",
-      "type": "string"
-    },
-    {
-      "name": "fields",
-      "type": "string"
-    }
-  ]
-}
-"""
+KEYWORDS_SCHEMA: Final = avro_schema("golden.naming.Keywords", AVRO_TYPES)
 """Avro schema of ``Keywords``, from schemas/messages/keywords.avsc."""
 
-SCHEMA_MODEL_TYPE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.SchemaModel",
-  "fields": [
-    {
-      "name": "uuid",
-      "type": {
-        "type": "string",
-        "logicalType": "uuid"
-      }
-    }
-  ]
-}
-"""
+SCHEMA_MODEL_TYPE_SCHEMA: Final = avro_schema("golden.naming.SchemaModel", AVRO_TYPES)
 """Avro schema of ``SchemaModelType``, from schemas/messages/clashes.avsc."""
 
-A_SAME_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.a.Same",
-  "fields": [
-    {
-      "name": "a",
-      "type": "string"
-    }
-  ]
-}
-"""
+A_SAME_SCHEMA: Final = avro_schema("golden.naming.a.Same", AVRO_TYPES)
 """Avro schema of ``ASame``, from schemas/messages/same_short_name.avsc."""
 
-B_SAME_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.naming.b.Same",
-  "fields": [
-    {
-      "name": "b",
-      "type": "int"
-    }
-  ]
-}
-"""
+B_SAME_SCHEMA: Final = avro_schema("golden.naming.b.Same", AVRO_TYPES)
 """Avro schema of ``BSame``, from schemas/messages/same_short_name.avsc."""
 
 

@@ -4,6 +4,7 @@
 #   schemas/messages/constants.avsc
 #   schemas/messages/keywords.avsc
 #   schemas/messages/same_short_name.avsc
+#   schemas/messages/symbols.avsc
 
 """One valid example of every message, for tests and demos.
 

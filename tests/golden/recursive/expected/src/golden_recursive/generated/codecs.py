@@ -17,7 +17,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     array_reader,
     array_writer,
@@ -36,230 +36,28 @@ from svcforge.avro_binary import (
 
 from .models import Expr, Forest, Node, Term, Tree
 
-FOREST_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.recursive.Forest",
-  "doc": "Not recursive itself, but holds recursive records (defined in other files).",
-  "fields": [
-    {
-      "name": "first",
-      "type": {
-        "type": "record",
-        "name": "golden.recursive.Node",
-        "doc": "A singly linked list of labels.",
-        "fields": [
-          {
-            "name": "label",
-            "type": "string"
-          },
-          {
-            "name": "next",
-            "type": [
-              "null",
-              "golden.recursive.Node"
-            ],
-            "default": null
-          }
-        ]
-      }
-    },
-    {
-      "name": "trees",
-      "type": {
-        "type": "array",
-        "items": {
-          "type": "record",
-          "name": "golden.recursive.Tree",
-          "doc": "A rose tree: every node holds any number of subtrees.",
-          "fields": [
-            {
-              "name": "value",
-              "type": "int"
-            },
-            {
-              "name": "children",
-              "type": {
-                "type": "array",
-                "items": "golden.recursive.Tree"
-              },
-              "default": []
-            },
-            {
-              "name": "by_name",
-              "type": {
-                "type": "map",
-                "values": "golden.recursive.Tree"
-              },
-              "default": {}
-            }
-          ]
-        }
-      }
-    },
-    {
-      "name": "default_tree",
-      "type": "golden.recursive.Tree",
-      "default": {
-        "value": 1,
-        "children": [
-          {
-            "value": 2
-          }
-        ]
-      }
-    }
-  ]
+AVRO_TYPES: Final = {
+    "golden.recursive.Forest": '{"type":"record","name":"golden.recursive.Forest","doc":"Not recursive itself, but holds recursive records (defined in other files).","fields":[{"name":"first","type":"golden.recursive.Node"},{"name":"trees","type":{"type":"array","items":"golden.recursive.Tree"}},{"name":"default_tree","type":"golden.recursive.Tree","default":{"value":1,"children":[{"value":2}]}}]}',
+    "golden.recursive.Node": '{"type":"record","name":"golden.recursive.Node","doc":"A singly linked list of labels.","fields":[{"name":"label","type":"string"},{"name":"next","type":["null","golden.recursive.Node"],"default":null}]}',
+    "golden.recursive.Tree": '{"type":"record","name":"golden.recursive.Tree","doc":"A rose tree: every node holds any number of subtrees.","fields":[{"name":"value","type":"int"},{"name":"children","type":{"type":"array","items":"golden.recursive.Tree"},"default":[]},{"name":"by_name","type":{"type":"map","values":"golden.recursive.Tree"},"default":{}}]}',
+    "golden.recursive.ast.Expr": '{"type":"record","name":"golden.recursive.ast.Expr","doc":"An expression: a sum of terms (mutually recursive with Term, in term.avsc).","fields":[{"name":"terms","type":{"type":"array","items":"golden.recursive.ast.Term"}},{"name":"negated","type":["null","golden.recursive.ast.Expr"],"default":null}]}',
+    "golden.recursive.ast.Term": '{"type":"record","name":"golden.recursive.ast.Term","fields":[{"name":"constant","type":["null","long"],"default":null},{"name":"parenthesized","type":["null","golden.recursive.ast.Expr"],"default":null}]}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+FOREST_SCHEMA: Final = avro_schema("golden.recursive.Forest", AVRO_TYPES)
 """Avro schema of ``Forest``, from schemas/messages/forest.avsc."""
 
-NODE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.recursive.Node",
-  "doc": "A singly linked list of labels.",
-  "fields": [
-    {
-      "name": "label",
-      "type": "string"
-    },
-    {
-      "name": "next",
-      "type": [
-        "null",
-        "golden.recursive.Node"
-      ],
-      "default": null
-    }
-  ]
-}
-"""
+NODE_SCHEMA: Final = avro_schema("golden.recursive.Node", AVRO_TYPES)
 """Avro schema of ``Node``, from schemas/messages/linked_list.avsc."""
 
-TREE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.recursive.Tree",
-  "doc": "A rose tree: every node holds any number of subtrees.",
-  "fields": [
-    {
-      "name": "value",
-      "type": "int"
-    },
-    {
-      "name": "children",
-      "type": {
-        "type": "array",
-        "items": "golden.recursive.Tree"
-      },
-      "default": []
-    },
-    {
-      "name": "by_name",
-      "type": {
-        "type": "map",
-        "values": "golden.recursive.Tree"
-      },
-      "default": {}
-    }
-  ]
-}
-"""
+TREE_SCHEMA: Final = avro_schema("golden.recursive.Tree", AVRO_TYPES)
 """Avro schema of ``Tree``, from schemas/messages/tree.avsc."""
 
-EXPR_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.recursive.ast.Expr",
-  "doc": "An expression: a sum of terms (mutually recursive with Term, in term.avsc).",
-  "fields": [
-    {
-      "name": "terms",
-      "type": {
-        "type": "array",
-        "items": {
-          "type": "record",
-          "name": "golden.recursive.ast.Term",
-          "fields": [
-            {
-              "name": "constant",
-              "type": [
-                "null",
-                "long"
-              ],
-              "default": null
-            },
-            {
-              "name": "parenthesized",
-              "type": [
-                "null",
-                "golden.recursive.ast.Expr"
-              ],
-              "default": null
-            }
-          ]
-        }
-      }
-    },
-    {
-      "name": "negated",
-      "type": [
-        "null",
-        "golden.recursive.ast.Expr"
-      ],
-      "default": null
-    }
-  ]
-}
-"""
+EXPR_SCHEMA: Final = avro_schema("golden.recursive.ast.Expr", AVRO_TYPES)
 """Avro schema of ``Expr``, from schemas/messages/expr.avsc."""
 
-TERM_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.recursive.ast.Term",
-  "fields": [
-    {
-      "name": "constant",
-      "type": [
-        "null",
-        "long"
-      ],
-      "default": null
-    },
-    {
-      "name": "parenthesized",
-      "type": [
-        "null",
-        {
-          "type": "record",
-          "name": "golden.recursive.ast.Expr",
-          "doc": "An expression: a sum of terms (mutually recursive with Term, in term.avsc).",
-          "fields": [
-            {
-              "name": "terms",
-              "type": {
-                "type": "array",
-                "items": "golden.recursive.ast.Term"
-              }
-            },
-            {
-              "name": "negated",
-              "type": [
-                "null",
-                "golden.recursive.ast.Expr"
-              ],
-              "default": null
-            }
-          ]
-        }
-      ],
-      "default": null
-    }
-  ]
-}
-"""
+TERM_SCHEMA: Final = avro_schema("golden.recursive.ast.Term", AVRO_TYPES)
 """Avro schema of ``Term``, from schemas/messages/term.avsc."""
 
 

@@ -14,7 +14,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec
+from svcforge import AvroCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     array_reader,
     enum_reader,
@@ -37,215 +37,22 @@ from svcforge.avro_binary import (
 
 from .models import Circle, Color, Payload, Point
 
-CIRCLE_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.unions.Circle",
-  "fields": [
-    {
-      "name": "center",
-      "type": {
-        "type": "record",
-        "name": "golden.unions.Point",
-        "fields": [
-          {
-            "name": "x",
-            "type": "int"
-          },
-          {
-            "name": "y",
-            "type": "int"
-          }
-        ]
-      }
-    },
-    {
-      "name": "radius",
-      "type": "double"
-    }
-  ]
+AVRO_TYPES: Final = {
+    "golden.unions.Circle": '{"type":"record","name":"golden.unions.Circle","fields":[{"name":"center","type":"golden.unions.Point"},{"name":"radius","type":"double"}]}',
+    "golden.unions.Color": '{"type":"enum","name":"golden.unions.Color","symbols":["RED","GREEN"]}',
+    "golden.unions.Digest": '{"type":"fixed","name":"golden.unions.Digest","size":4}',
+    "golden.unions.Payload": '{"type":"record","name":"golden.unions.Payload","doc":"Unions of many kinds of branches.","fields":[{"name":"anything","type":["null","string","int","golden.unions.Point"],"default":null},{"name":"string_first","type":["string","null","golden.unions.Point"],"default":"none yet"},{"name":"record_first","type":["golden.unions.Point","null"],"default":{"x":1,"y":2}},{"name":"whole","type":["int","long"]},{"name":"real","type":["float","double"],"default":0.5},{"name":"raw","type":["bytes","golden.unions.Digest"]},{"name":"digest_or_null","type":["golden.unions.Digest","null"]},{"name":"flag_or_count","type":["boolean","long"],"default":false},{"name":"color_or_text","type":["golden.unions.Color","string"],"default":"GREEN"},{"name":"items_or_index","type":[{"type":"array","items":"string"},{"type":"map","values":"int"},"null"],"default":[]},{"name":"shapes","type":{"type":"array","items":["golden.unions.Point","golden.unions.Circle"]}},{"name":"only_null","type":["null"],"default":null},{"name":"single_branch","type":["string"],"default":"one"}]}',
+    "golden.unions.Point": '{"type":"record","name":"golden.unions.Point","fields":[{"name":"x","type":"int"},{"name":"y","type":"int"}]}',
 }
-"""
+"""Every named Avro type of the messages, once, by full name (compact JSON)."""
+
+CIRCLE_SCHEMA: Final = avro_schema("golden.unions.Circle", AVRO_TYPES)
 """Avro schema of ``Circle``, from schemas/messages/shapes.avsc."""
 
-PAYLOAD_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.unions.Payload",
-  "doc": "Unions of many kinds of branches.",
-  "fields": [
-    {
-      "name": "anything",
-      "type": [
-        "null",
-        "string",
-        "int",
-        {
-          "type": "record",
-          "name": "golden.unions.Point",
-          "fields": [
-            {
-              "name": "x",
-              "type": "int"
-            },
-            {
-              "name": "y",
-              "type": "int"
-            }
-          ]
-        }
-      ],
-      "default": null
-    },
-    {
-      "name": "string_first",
-      "type": [
-        "string",
-        "null",
-        "golden.unions.Point"
-      ],
-      "default": "none yet"
-    },
-    {
-      "name": "record_first",
-      "type": [
-        "golden.unions.Point",
-        "null"
-      ],
-      "default": {
-        "x": 1,
-        "y": 2
-      }
-    },
-    {
-      "name": "whole",
-      "type": [
-        "int",
-        "long"
-      ]
-    },
-    {
-      "name": "real",
-      "type": [
-        "float",
-        "double"
-      ],
-      "default": 0.5
-    },
-    {
-      "name": "raw",
-      "type": [
-        "bytes",
-        {
-          "type": "fixed",
-          "name": "golden.unions.Digest",
-          "size": 4
-        }
-      ]
-    },
-    {
-      "name": "digest_or_null",
-      "type": [
-        "golden.unions.Digest",
-        "null"
-      ]
-    },
-    {
-      "name": "flag_or_count",
-      "type": [
-        "boolean",
-        "long"
-      ],
-      "default": false
-    },
-    {
-      "name": "color_or_text",
-      "type": [
-        {
-          "type": "enum",
-          "name": "golden.unions.Color",
-          "symbols": [
-            "RED",
-            "GREEN"
-          ]
-        },
-        "string"
-      ],
-      "default": "GREEN"
-    },
-    {
-      "name": "items_or_index",
-      "type": [
-        {
-          "type": "array",
-          "items": "string"
-        },
-        {
-          "type": "map",
-          "values": "int"
-        },
-        "null"
-      ],
-      "default": []
-    },
-    {
-      "name": "shapes",
-      "type": {
-        "type": "array",
-        "items": [
-          "golden.unions.Point",
-          {
-            "type": "record",
-            "name": "golden.unions.Circle",
-            "fields": [
-              {
-                "name": "center",
-                "type": "golden.unions.Point"
-              },
-              {
-                "name": "radius",
-                "type": "double"
-              }
-            ]
-          }
-        ]
-      }
-    },
-    {
-      "name": "only_null",
-      "type": [
-        "null"
-      ],
-      "default": null
-    },
-    {
-      "name": "single_branch",
-      "type": [
-        "string"
-      ],
-      "default": "one"
-    }
-  ]
-}
-"""
+PAYLOAD_SCHEMA: Final = avro_schema("golden.unions.Payload", AVRO_TYPES)
 """Avro schema of ``Payload``, from schemas/messages/payload.avsc."""
 
-POINT_SCHEMA: Final = r"""
-{
-  "type": "record",
-  "name": "golden.unions.Point",
-  "fields": [
-    {
-      "name": "x",
-      "type": "int"
-    },
-    {
-      "name": "y",
-      "type": "int"
-    }
-  ]
-}
-"""
+POINT_SCHEMA: Final = avro_schema("golden.unions.Point", AVRO_TYPES)
 """Avro schema of ``Point``, from schemas/messages/shapes.avsc."""
 
 

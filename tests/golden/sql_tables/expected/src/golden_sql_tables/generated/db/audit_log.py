@@ -25,7 +25,7 @@ SELECT count(*) FROM "public"."audit_log"
 
 INSERT_COLUMNS: Final = ("happened_at", "actor", "note")
 
-DEFAULTED: Final = (0,)
+DEFAULTED: Final = ("happened_at",)
 
 _VALUES = attrgetter("happened_at", "actor", "note")
 

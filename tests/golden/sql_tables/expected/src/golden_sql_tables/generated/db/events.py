@@ -81,7 +81,7 @@ LIMIT $2
 
 INSERT_COLUMNS: Final = ("seq", "at", "source", "body", "flags")
 
-DEFAULTED: Final = (0,)
+DEFAULTED: Final = ("seq",)
 
 _VALUES = attrgetter("seq", "at", "source", "body", "flags")
 

@@ -89,7 +89,7 @@ INSERT_COLUMNS: Final = (
     "created_at",
 )
 
-DEFAULTED: Final = (2, 3, 6)
+DEFAULTED: Final = ("priority", "tags", "created_at")
 
 _VALUES = attrgetter(
     "slug",
