@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from generator import ir
-from generator.frontends.sql import parse_migrations
-from generator.frontends.sql_source import SqlSource
+from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.source import SqlSource
 from svcforge.db import apply_migrations, load_migrations
 
 ROOT = Path(__file__).resolve().parent.parent

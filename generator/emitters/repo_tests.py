@@ -8,7 +8,7 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, header
-from generator.emitters.repos import TableModule, module_of
+from generator.emitters.repos import TableModule
 from generator.emitters.sqlpy import Imports, example, expanded
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
@@ -19,7 +19,7 @@ def emit_repo_tests(
 ) -> dict[str, str]:
     """``test_db_<table>.py`` files, by path relative to ``tests/generated/``."""
     return {
-        f"test_db_{module_of(t)}.py": _table_test(service, t, env, package)
+        f"test_db_{t.module}.py": _table_test(service, t, env, package)
         for t in service.tables
         if [c for c in t.columns if c.writable]
     }
@@ -56,7 +56,7 @@ def _table_test(
     imports.add("svcforge.db", "Database")
     imports.add(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
     names = [m.new, m.repo, m.row]
-    imports.add(f"{package}.generated.db.{module_of(t)}", *names)
+    imports.add(f"{package}.generated.db.{t.module}", *names)
     examples = []
     for n in (1, 2, 3):
         examples += expanded(f"{m.new}(", _values(service, t, n, imports), "),", I1)
@@ -94,10 +94,8 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
         lines += _tuple("key", _key_of(m, "first"), I2)
         lines.append(f"{I2}assert await repo.get(*key) == first")
     for k in t.unique_keys:
-        cols = [t.column(c) for c in k.columns]
-        name = "get_by_" + "_and_".join(c.py_name.rstrip("_") for c in cols)
-        args = [f"first.{c.py_name}" for c in cols]
-        lines += expanded(f"found = await repo.{name}(", args, ")", I2)
+        args = [f"first.{t.column(c).py_name}" for c in k.columns]
+        lines += expanded(f"found = await repo.{k.lookup}(", args, ")", I2)
         lines.append(f"{I2}assert found == first")
     lines += [
         f"{I2}assert await repo.insert_many(EXAMPLES[1:]) == 2",
