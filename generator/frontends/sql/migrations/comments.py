@@ -11,14 +11,14 @@ from generator.frontends.sql.migrations.step import (
     Step,
     qualified,
     split_name,
+    string_names,
 )
 from generator.frontends.sql.source import SqlError
 
 
 def comment(step: Step, node: Any) -> None:
     obj = node.object
-    parts = obj if isinstance(obj, tuple) else getattr(obj, "names", ()) or ()
-    names = [n.sval for n in parts]
+    names = string_names(obj if isinstance(obj, tuple) else getattr(obj, "names", ()))
     text = node.comment or ""
     match node.objtype:
         case ObjectType.OBJECT_TABLE:

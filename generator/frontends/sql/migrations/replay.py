@@ -31,7 +31,12 @@ from generator.frontends.sql.migrations.indexes import (
     rename_index,
 )
 from generator.frontends.sql.migrations.schemas import create_schema, drop_schema
-from generator.frontends.sql.migrations.step import Step, kind_of, split_name
+from generator.frontends.sql.migrations.step import (
+    Step,
+    kind_of,
+    split_name,
+    string_names,
+)
 from generator.frontends.sql.migrations.tables import (
     alter_table,
     create_table,
@@ -141,8 +146,9 @@ def rename(step: Step, node: Any) -> None:
 def drop(step: Step, node: Any) -> None:
     cascade = node.behavior == DropBehavior.DROP_CASCADE
     for obj in node.objects or ():
-        names = [n.sval for n in (obj if isinstance(obj, tuple) else obj.names)]
-        schema, name = split_name(names)
+        schema, name = split_name(
+            string_names(obj if isinstance(obj, tuple) else obj.names)
+        )
         qual = f"{schema or 'public'}.{name}"
         match node.removeType:
             case ObjectType.OBJECT_TABLE:
