@@ -394,6 +394,9 @@ class Key:
 
     name: str
     columns: tuple[str, ...]
+    lookup: str = ""
+    """The repository method that finds a row by this unique key
+    (``get_by_email``); empty for a primary key."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,11 +428,13 @@ class Index:
 class Table:
     schema: str
     name: str
-    py_name: str
-    """The row class stem, singular PascalCase: ``trades`` -> ``Trade``."""
     module: str
     """The generated module's name: ``trades`` (``market_trades`` when two
     schemas hold a table of the same name)."""
+    row_class: str
+    """Singular PascalCase: ``trades`` -> ``TradeRow``."""
+    insert_class: str
+    repository_class: str
     columns: tuple[Column, ...]
     span: Span
     primary_key: Key | None = None
@@ -490,6 +495,10 @@ class Query:
     params: tuple[QueryParam, ...]
     columns: tuple[QueryColumn, ...]
     source: str
+    module: str
+    """The generated module of its file's queries: ``trades``."""
+    row_class: str
+    """The class of its result row when the row is no table's row."""
     span: Span
     doc: str = ""
     table: str = ""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
 # Attributes of pydantic.BaseModel a field must not shadow.
 _MODEL_ATTRS = frozenset(
@@ -139,8 +141,14 @@ def pascal_case(name: str) -> str:
     return "".join(p[:1].upper() + p[1:] for p in parts)
 
 
-def _ident(text: str, fallback: str) -> str:
+def _ident(text: str, fallback: str, *, squeeze: bool = False) -> str:
+    """``text`` with what a Python name cannot hold replaced by ``_``;
+    ``fallback`` when nothing is left, and in front of a leading digit.
+    ``squeeze`` also folds runs of ``_`` into one and trims them at the ends
+    (SQL names, where any punctuation separates words)."""
     text = _NOT_IDENT.sub("_", text)
+    if squeeze:
+        text = re.sub(r"_+", "_", text).strip("_")
     if not text or text.strip("_") == "":
         text = fallback
     if text[0].isdigit():
@@ -148,10 +156,14 @@ def _ident(text: str, fallback: str) -> str:
     return text
 
 
-def _unique(base: str, taken: set[str]) -> str:
+def _unique(base: str, taken: set[str], *, double_underscore: bool = False) -> str:
+    """``base``, else ``base_2``, ``base_3``…: the first name not in ``taken``,
+    which then holds it.  A base ending in ``_`` takes the bare number
+    (``class_2``), unless ``double_underscore`` (SQL names: ``class__2``)."""
     name, n = base, 2
     while name in taken:
-        name = f"{base}{n}" if base.endswith("_") else f"{base}_{n}"
+        bare = base.endswith("_") and not double_underscore
+        name = f"{base}{n}" if bare else f"{base}_{n}"
         n += 1
     taken.add(name)
     return name
@@ -245,3 +257,188 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
 def module_name(name: str) -> str:
     """A Python module/package name from a service or file name."""
     return _ident(snake_case(name), "service").lstrip("_") or "service"
+
+
+# --- SQL: tables, columns, enum types and named queries ------------------------
+# The SQL front-end stores these names in the IR; emitters only read them.
+
+# Fields of the row and insert classes: an insert row's defaults are class
+# attributes, so a field must not take the name of a type the generated
+# modules annotate with.  ``count`` and ``index`` (tuple methods, from when
+# rows were tuples) stay reserved so that generated names do not change.
+_SQL_RESERVED_FIELDS = frozenset(
+    {
+        "count",
+        "index",
+        "self",
+        "cls",
+        "date",
+        "time",
+        "datetime",
+        "timedelta",
+        "Decimal",
+        "UUID",
+        "Any",
+        "Final",
+        "NamedTuple",
+        "JsonValue",
+        "IPv4Address",
+        "IPv6Address",
+        "IPv4Interface",
+        "IPv6Interface",
+        "IPv4Network",
+        "IPv6Network",
+        "bool",
+        "bytes",
+        "float",
+        "int",
+        "str",
+        "list",
+        "dict",
+    }
+)
+# A query function's parameters sit beside ``db`` and the annotations.
+_SQL_RESERVED_PARAMS = frozenset(
+    {
+        "db",
+        "self",
+        "date",
+        "time",
+        "datetime",
+        "timedelta",
+        "Decimal",
+        "UUID",
+        "list",
+        "int",
+        "str",
+        "bool",
+        "bytes",
+        "float",
+        "dict",
+    }
+)
+# Modules ``generated/db/`` holds beside one module per table.
+_SQL_RESERVED_MODULES = frozenset({"enums", "migrations", "__init__"})
+
+
+class TableNames(NamedTuple):
+    module: str
+    row_class: str
+    insert_class: str
+    repository_class: str
+
+
+def sql_table_names(tables: Sequence[tuple[str, str]]) -> list[TableNames]:
+    """Names for tables given as (schema, name), in order.
+
+    A table is named by its own name (``trade_fills`` -> module
+    ``trade_fills``, class ``TradeFill``); when two schemas hold tables that
+    would share a module or a class name, the schema comes in front.
+    """
+    names = Counter(name for _, name in tables)
+    stems = Counter(_class_stem(name) for _, name in tables)
+    out = []
+    for schema, name in tables:
+        module = _sql_module(f"{schema}_{name}" if names[name] > 1 else name)
+        if module in _SQL_RESERVED_MODULES:
+            module += "_table"
+        stem = _class_stem(name)
+        if stems[stem] > 1 and schema != "public":
+            stem = pascal_case(schema) + stem
+        out.append(
+            TableNames(module, f"{stem}Row", f"{stem}Insert", f"{stem}Repository")
+        )
+    return out
+
+
+def sql_enum_classes(enums: Sequence[tuple[str, str]]) -> list[str]:
+    """Class names for enum types given as (schema, name), in order; the
+    schema comes in front when two schemas define the same name."""
+    counts = Counter(name for _, name in enums)
+    out = []
+    for schema, name in enums:
+        cls = pascal_case(name) or "Enum"
+        if counts[name] > 1 and schema != "public":
+            cls = pascal_case(schema) + cls
+        out.append(cls if cls[0].isalpha() else f"E{cls}")
+    return out
+
+
+def sql_field_names(
+    columns: Iterable[str], reserved: frozenset[str] = _SQL_RESERVED_FIELDS
+) -> list[str]:
+    """Valid, unique attribute names for columns, in order."""
+    taken: set[str] = set()
+    out = []
+    for col in columns:
+        base = _ident(snake_case(col), "column", squeeze=True)
+        if keyword.iskeyword(base) or base in reserved:
+            base += "_"
+        out.append(_unique(base, taken, double_underscore=True))
+    return out
+
+
+def sql_param_names(names: Iterable[str]) -> list[str]:
+    """Valid, unique parameter names of a query function, in order."""
+    return sql_field_names(names, _SQL_RESERVED_PARAMS)
+
+
+def sql_member_names(labels: Iterable[str]) -> list[str]:
+    """``crypto-spot`` -> ``CRYPTO_SPOT``, unique within the enum."""
+    taken: set[str] = set()
+    out = []
+    for label in labels:
+        base = _ident(snake_case(label).upper(), "VALUE", squeeze=True)
+        if keyword.iskeyword(base):
+            base += "_"
+        out.append(_unique(base, taken, double_underscore=True))
+    return out
+
+
+def sql_lookup(key_fields: Iterable[str]) -> str:
+    """The repository method that finds a row by a unique key, from the
+    fields of its columns: ``get_by_symbol_and_venue``."""
+    return "get_by_" + "_and_".join(f.rstrip("_") for f in key_fields)
+
+
+def sql_query_module(path: str) -> str:
+    """The module of the named queries of one file: ``queries/trades.sql`` ->
+    ``trades``."""
+    return _sql_module(path.rpartition("/")[2].removesuffix(".sql"))
+
+
+def plural(name: str) -> str:
+    """The name of a list parameter (``kind = ANY($1)`` -> ``kinds``)."""
+    if not name:
+        return ""
+    if name.endswith("y") and name[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return name[:-1] + "ies"
+    return name + ("es" if name.endswith(("s", "x", "z", "ch", "sh")) else "s")
+
+
+def sql_query_row_class(query: str) -> str:
+    """The class of a result row that is no table's row."""
+    return pascal_case(query) + "Row"
+
+
+def _sql_module(name: str) -> str:
+    return _ident(snake_case(name), "table", squeeze=True)
+
+
+def _class_stem(table: str) -> str:
+    """``trade_fills`` -> ``TradeFill``."""
+    stem = pascal_case(_ident(_singular(table), "row", squeeze=True)) or "Row"
+    return stem if not stem[0].isdigit() else f"T{stem}"
+
+
+def _singular(name: str) -> str:
+    """``trades`` -> ``trade``, ``entries`` -> ``entry``, ``boxes`` -> ``box``;
+    words that do not look like English plurals are kept."""
+    low = name.lower()
+    if low.endswith("ies") and len(name) > 4:
+        return name[:-3] + "y"
+    if re.search(r"(ss|sh|ch|x|z)es$", low):
+        return name[:-2]
+    if low.endswith(("ss", "us", "is", "ics")) or not low.endswith("s"):
+        return name
+    return name[:-1]

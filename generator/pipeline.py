@@ -25,9 +25,9 @@ from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.config import parse_config
 from generator.frontends.jsonschema import parse_jsonschema
-from generator.frontends.sql import parse_migrations
-from generator.frontends.sql_queries import parse_queries
-from generator.frontends.sql_source import SqlSource
+from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.queries.parse import parse_queries
+from generator.frontends.sql.source import SqlSource
 from generator.jsonsource import JsonDocument, load_json
 from generator.manifest import Manifest, load_manifest, resolve_channels
 from generator.resources import jinja_env

@@ -132,7 +132,7 @@ def test_there_is_no_import_cycle(graph: dict[str, set[str]]) -> None:
         path.append(node)
         for dep in sorted(edges.get(node, ())):
             if state.get(dep) == 1:
-                cycle = path[path.index(dep) :] + [dep]
+                cycle = [*path[path.index(dep) :], dep]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if dep not in state:
                 visit(dep)

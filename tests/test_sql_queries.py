@@ -16,6 +16,9 @@ import asyncpg
 import pytest
 
 from generator import ir
+from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.queries.parse import parse_queries
+from generator.frontends.sql.source import SqlSource
 from generator.pipeline import load_service
 from svcforge.db import Database, Migration, apply_migrations
 from tests.db_support import import_generated, make_service
@@ -84,6 +87,25 @@ def _market_data() -> tuple[object, object]:
         importlib.import_module("market_data.generated.db"),
         importlib.import_module("market_data.generated.queries.trades"),
     )
+
+
+def test_query_module_and_row_class_come_with_the_query() -> None:
+    """Emitters read where a file's queries go and what a result row that is
+    no table's row is called; neither is rebuilt from the file or query name."""
+    enums, tables, _ = parse_migrations(
+        [SqlSource("schemas/tables/001.sql", "CREATE TABLE t (a int, b text);")]
+    )
+    text = (
+        "-- name: whole_rows :many\nSELECT a, b FROM t;\n\n"
+        "-- name: pairs_of_a :many\nSELECT a, a + 1 AS next FROM t;\n"
+    )
+    queries = parse_queries(
+        [SqlSource("schemas/queries/Reports-2024.sql", text)], enums, tables
+    )
+    assert [(q.module, q.row_class, q.table) for q in queries] == [
+        ("reports_2024", "WholeRowsRow", "public.t"),
+        ("reports_2024", "PairsOfARow", ""),
+    ]
 
 
 def test_market_data_queries_against_real_rows(postgres_dsn: str) -> None:

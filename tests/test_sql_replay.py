@@ -10,8 +10,8 @@ import asyncpg
 import pytest
 
 from generator import ir
-from generator.frontends.sql import parse_migrations
-from generator.frontends.sql_source import SqlSource
+from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.source import SqlSource
 from svcforge.db import apply_migrations, load_migrations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,6 +140,56 @@ def test_renamed_and_dropped_things_are_gone() -> None:
     assert "orders" not in names and "scratch" not in names
     customers = next(t for t in tables if t.name == "customers")
     assert "nickname" not in {c.name for c in customers.columns}
+
+
+def test_python_names_are_decided_with_the_tables() -> None:
+    """Emitters only read these: a table named like a module of
+    ``generated/db`` gets ``_table``; tables of one name in two schemas get
+    the schema in front of the module and, outside ``public``, of the class;
+    each unique key names the method that looks a row up by it."""
+    files = {
+        "001_init.sql": """
+            CREATE SCHEMA other;
+            CREATE TABLE enums (id int PRIMARY KEY, "Class" text UNIQUE);
+            CREATE TABLE trades (id int PRIMARY KEY, venue text, symbol text,
+                                 UNIQUE (venue, symbol));
+            CREATE TABLE other.trades (id int PRIMARY KEY);
+        """
+    }
+    _, tables, _ = parse_migrations(sources(files))
+    names = {
+        t.qualname: (
+            t.module,
+            t.row_class,
+            t.insert_class,
+            t.repository_class,
+            [k.lookup for k in t.unique_keys],
+        )
+        for t in tables
+    }
+    assert names == {
+        "other.trades": (
+            "other_trades",
+            "OtherTradeRow",
+            "OtherTradeInsert",
+            "OtherTradeRepository",
+            [],
+        ),
+        "public.enums": (
+            "enums_table",
+            "EnumRow",
+            "EnumInsert",
+            "EnumRepository",
+            ["get_by_class"],
+        ),
+        "public.trades": (
+            "public_trades",
+            "TradeRow",
+            "TradeInsert",
+            "TradeRepository",
+            ["get_by_venue_and_symbol"],
+        ),
+    }
 
 
 def test_files_apply_in_file_name_order_not_listing_order() -> None:

@@ -8,16 +8,9 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, docstring, header, imports
-from generator.emitters.repos import module_of, row_class
 from generator.emitters.sqlpy import Imports, py_type, signature, spread, sql_block
-from generator.frontends.sql_names import module_for
-from generator.naming import pascal_case
 
 I1, I2 = INDENT, INDENT * 2
-
-
-def query_module(source: str) -> str:
-    return module_for(source.rpartition("/")[2].removesuffix(".sql"))
 
 
 def emit_queries(service: ir.Service, env: Environment) -> dict[str, str]:
@@ -34,7 +27,7 @@ def emit_queries(service: ir.Service, env: Environment) -> dict[str, str]:
         )
     }
     for source, queries in sorted(by_file.items()):
-        files[f"{folder}/{query_module(source)}.py"] = _module(
+        files[f"{folder}/{queries[0].module}.py"] = _module(
             service, source, queries, env
         )
     return files
@@ -68,14 +61,13 @@ def _result(service: ir.Service, q: ir.Query, imports: Imports) -> tuple[str, st
         return "", ""
     if q.table:
         table = service.table(q.table)
-        name = row_class(table)
-        imports.add_from(f"..db.{module_of(table)}", name)
-        return name, ""
+        imports.add_from(f"..db.{table.module}", table.row_class)
+        return table.row_class, ""
     if len(q.columns) == 1:
         c = q.columns[0]
         return py_type(c.type, c.nullable, service, imports), ""
     imports.add_from("dataclasses", "dataclass")
-    name = pascal_case(q.name) + "Row"
+    name = q.row_class
     lines = ["@dataclass(slots=True)", f"class {name}:"]
     lines += docstring(f"A row of ``{q.name}``.", I1)
     lines.append("")

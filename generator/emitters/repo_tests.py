@@ -8,7 +8,7 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, header, imports
-from generator.emitters.repos import TableModule, module_of
+from generator.emitters.repos import TableModule
 from generator.emitters.sqlpy import Imports, example, spread
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
@@ -19,7 +19,7 @@ def emit_repo_tests(service: ir.Service, env: Environment) -> dict[str, str]:
     column."""
     tests = service.generated_tests_dir
     return {
-        f"{tests}/test_db_{module_of(t)}.py": _table_test(service, t, env)
+        f"{tests}/test_db_{t.module}.py": _table_test(service, t, env)
         for t in service.tables
         if [c for c in t.columns if c.writable]
     }
@@ -54,7 +54,7 @@ def _table_test(service: ir.Service, t: ir.Table, env: Environment) -> str:
         needed.add("import pytest")  # pytest.raises around the rolled-back delete
     needed.add_from("svcforge.db", "Database")
     needed.add_from(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
-    needed.add_from(f"{package}.generated.db.{module_of(t)}", m.new, m.repo, m.row)
+    needed.add_from(f"{package}.generated.db.{t.module}", m.new, m.repo, m.row)
     examples = [
         spread(f"{m.new}(", _values(service, t, n, needed), "),", I1) for n in (1, 2, 3)
     ]
@@ -92,10 +92,8 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
         lines.append(_tuple("key", _key_of(m, "first"), I2))
         lines.append(f"{I2}assert await repo.get(*key) == first")
     for k in t.unique_keys:
-        cols = [t.column(c) for c in k.columns]
-        name = "get_by_" + "_and_".join(c.py_name.rstrip("_") for c in cols)
-        args = [f"first.{c.py_name}" for c in cols]
-        lines.append(spread(f"found = await repo.{name}(", args, ")", I2))
+        args = [f"first.{t.column(c).py_name}" for c in k.columns]
+        lines.append(spread(f"found = await repo.{k.lookup}(", args, ")", I2))
         lines.append(f"{I2}assert found == first")
     lines += [
         f"{I2}assert await repo.insert_many(EXAMPLES[1:]) == 2",

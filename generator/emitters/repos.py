@@ -30,17 +30,6 @@ from generator.emitters.sqlpy import (
 )
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
-_RESERVED_MODULES = frozenset({"enums", "migrations", "__init__"})
-
-
-def module_of(table: ir.Table) -> str:
-    return (
-        table.module + "_table" if table.module in _RESERVED_MODULES else table.module
-    )
-
-
-def row_class(table: ir.Table) -> str:
-    return f"{table.py_name}Row"
 
 
 def emit_repos(service: ir.Service, env: Environment) -> dict[str, str]:
@@ -55,7 +44,7 @@ def emit_repos(service: ir.Service, env: Environment) -> dict[str, str]:
         f"{db}/migrations.py": _migrations(service, env),
     }
     for table in service.tables:
-        files[f"{db}/{module_of(table)}.py"] = TableModule(service, table).render(env)
+        files[f"{db}/{table.module}.py"] = TableModule(service, table).render(env)
     return files
 
 
@@ -118,9 +107,9 @@ class TableModule:
     def __post_init__(self) -> None:
         self.imports = Imports()
         t = self.table
-        self.row = row_class(t)
-        self.new = f"{t.py_name}Insert"
-        self.repo = f"{t.py_name}Repository"
+        self.row = t.row_class
+        self.new = t.insert_class
+        self.repo = t.repository_class
         self.insertable = [c for c in t.columns if c.writable]
         pk = t.primary_key.columns if t.primary_key else ()
         self.pk = [t.column(c) for c in pk]
@@ -235,9 +224,7 @@ class TableModule:
         return out
 
     def _key_const(self, key: ir.Key) -> str:
-        return "GET_BY_" + "_AND_".join(
-            self.table.column(c).py_name.upper().rstrip("_") for c in key.columns
-        )
+        return key.lookup.upper()
 
     def can_upsert(self) -> bool:
         return bool(self.pk) and all(c.writable for c in self.pk)
@@ -334,9 +321,8 @@ class TableModule:
 
     def get_by_method(self, key: ir.Key) -> list[str]:
         cols = [self.table.column(c) for c in key.columns]
-        name = "get_by_" + "_and_".join(c.py_name.rstrip("_") for c in cols)
         doc = f"The row with this {', '.join(key.columns)} (unique key\n``{key.name}``), or None."
-        lines = self._method(name, self._params(cols), f"{self.row} | None", doc)
+        lines = self._method(key.lookup, self._params(cols), f"{self.row} | None", doc)
         return lines + self._fetch_row(self._key_const(key), [c.py_name for c in cols])
 
     def _returned(self, const: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""SQL text: parsing with pglast, positions, and the comments around statements."""
+"""SQL text: parsing with pglast, positions, the comments around statements,
+and ``SqlError``, which every SQL step raises at a character offset."""
 
 from __future__ import annotations
 

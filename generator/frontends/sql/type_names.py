@@ -7,7 +7,7 @@ from typing import Any
 
 from pglast import ast
 
-from generator.frontends.sql_source import SqlError
+from generator.frontends.sql.source import SqlError
 from generator.ir import SQL_BASE_TYPES, SqlType
 
 # What users write (lower case, unqualified) -> pg_type.typname.  The parser

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from generator.frontends.sql_source import SqlError
+from generator.frontends.sql.source import SqlError
 from generator.ir import Check, ForeignKey, Index, Key, Span, SqlType
 
 NAMEDATALEN = 63  # PostgreSQL truncates identifiers to 63 bytes
@@ -126,15 +126,39 @@ class Catalog:
         qual = f"{schema or 'public'}.{name}"
         return qual if qual in self.enums else None
 
-    def index_of(self, table: CatTable, key: Key) -> CatIndex | None:
-        for ix in self.indexes.values():
-            if ix.table == table.qualname and ix.index.name == key.name:
-                return ix
-        return None
-
     def drop_indexes_of(self, table: CatTable) -> None:
         for name in [n for n, ix in self.indexes.items() if ix.table == table.qualname]:
             del self.indexes[name]
+
+    def drop_key_index(self, table: CatTable, name: str) -> None:
+        """The index behind a key constraint goes with the constraint."""
+        self.indexes.pop(f"{table.schema}.{name}", None)
+
+    def rename_index(self, old: str, new: str) -> None:
+        """Moves the index ``old`` (a qualified name) to ``new``, if it exists."""
+        ix = self.indexes.pop(old, None)
+        if ix is not None:
+            i = ix.index
+            ix.index = Index(new.partition(".")[2], i.columns, i.unique, i.partial)
+            self.indexes[new] = ix
+
+    def move_table(self, table: CatTable, schema: str, name: str) -> None:
+        """Renames or moves a table; its indexes and the foreign keys that
+        reference it follow, as PostgreSQL tracks them by object, not name."""
+        old = table.qualname
+        del self.tables[old]
+        table.schema, table.name = schema, name
+        self.tables[table.qualname] = table
+        for ix in self.indexes.values():
+            if ix.table == old:
+                ix.table = table.qualname
+        for t in self.tables.values():
+            t.foreign_keys = [
+                ForeignKey(f.name, f.columns, table.qualname, f.ref_columns)
+                if f.ref_table == old
+                else f
+                for f in t.foreign_keys
+            ]
 
     def references_to(self, table: CatTable) -> list[tuple[CatTable, ForeignKey]]:
         return [
