@@ -2,7 +2,7 @@
 the generated per-record codecs checked against fastavro.
 
 The generated codecs (``svcforge.avro_binary`` + the functions
-``generator.emitters.avro_binary`` writes) replace fastavro's interpretation of
+``generator.emitters.codecs.binary`` writes) replace fastavro's interpretation of
 the schema, so they are held to it: for any value, the same bytes as fastavro
 writes from ``model_dump``, and the same model as fastavro + validation reads,
 types included.  Besides the examples under ``generated-examples/``, a small

@@ -12,12 +12,12 @@ from jinja2 import Environment
 from generator import ir
 from generator.avro_schema import message_sources
 from generator.emitters.codecs import constant_prefix
-from generator.emitters.jsonmodels import json_example_body
 from generator.emitters.pysrc import (
     INDENT,
     call,
     header,
     imports,
+    json_expr,
     py_bytes,
     py_str,
     spread_item,
@@ -105,6 +105,18 @@ class _Examples:
         # One argument per line with a magic trailing comma: ruff format keeps
         # that layout whatever the line length, and examples read better so.
         return call(t.py_name, args, magic=True)
+
+
+def json_example_body(service: ir.Service, message: ir.Message) -> str:
+    """``Model.model_validate({...})`` of a JSON Schema message's example
+    instance (wire names as keys, as JSON has them)."""
+    assert service.json_models is not None
+    example = next(
+        m.example
+        for m in service.json_models.messages
+        if m.fullname == message.fullname
+    )
+    return f"{message.fullname}.model_validate({json_expr(example)})"
 
 
 def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:

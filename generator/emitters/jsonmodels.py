@@ -19,9 +19,6 @@ from generator.emitters.pysrc import (
     call,
     header,
     imports,
-    py_float,
-    py_str,
-    spread_item,
 )
 from generator.naming import snake_case
 
@@ -74,42 +71,6 @@ def _split(code: str) -> tuple[list[str], str]:
         return statements, ""
     lines = code.splitlines()
     return statements, "\n".join(lines[body[0].lineno - 1 :]).strip("\n")
-
-
-def json_example_body(service: ir.Service, message: ir.Message) -> str:
-    """``Model.model_validate({...})`` of a JSON Schema message's example
-    instance (wire names as keys, as JSON has them)."""
-    assert service.json_models is not None
-    example = next(
-        m.example
-        for m in service.json_models.messages
-        if m.fullname == message.fullname
-    )
-    return f"{message.fullname}.model_validate({json_expr(example)})"
-
-
-def json_expr(value: ir.JsonValue) -> str:
-    """A JSON value as a Python expression; objects one key per line (a
-    trailing comma keeps them so)."""
-    match value:
-        case None | bool():
-            return repr(value)
-        case int():
-            return str(value)
-        case float():
-            return py_float(value)
-        case str():
-            return py_str(value)
-        case list():
-            items = [json_expr(v) for v in value]
-            if items:
-                items[-1] = spread_item(items[-1])
-            return "[" + ", ".join(items) + "]"
-    assert isinstance(value, dict)
-    if not value:
-        return "{}"
-    entries = ", ".join(f"{py_str(k)}: {json_expr(v)}" for k, v in value.items())
-    return "{" + entries + ",}"
 
 
 def emit_json_message_tests(service: ir.Service, env: Environment) -> dict[str, str]:

@@ -15,6 +15,8 @@ import textwrap
 import unicodedata
 from collections.abc import Iterable, Sequence
 
+from generator.ir import JsonValue
+
 INDENT = "    "
 LINE_LENGTH = 88
 
@@ -122,6 +124,30 @@ def tuple_expr(items: Sequence[str]) -> str:
     if len(items) == 1:
         return f"({items[0]},)"
     return f"({', '.join(items)})"
+
+
+def json_expr(value: JsonValue) -> str:
+    """A JSON value as a Python expression; objects one key per line (a
+    trailing comma keeps them so)."""
+    match value:
+        case None | bool():
+            return repr(value)
+        case int():
+            return str(value)
+        case float():
+            return py_float(value)
+        case str():
+            return py_str(value)
+        case list():
+            items = [json_expr(v) for v in value]
+            if items:
+                items[-1] = spread_item(items[-1])
+            return "[" + ", ".join(items) + "]"
+    assert isinstance(value, dict)
+    if not value:
+        return "{}"
+    entries = ", ".join(f"{py_str(k)}: {json_expr(v)}" for k, v in value.items())
+    return "{" + entries + ",}"
 
 
 def header(sources: Iterable[str]) -> str:

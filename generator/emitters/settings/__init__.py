@@ -7,7 +7,6 @@ from __future__ import annotations
 from jinja2 import Environment
 
 from generator import ir
-from generator.emitters.jsonmodels import json_expr
 from generator.emitters.pysrc import (
     INDENT,
     docstring,
@@ -15,10 +14,11 @@ from generator.emitters.pysrc import (
     fits,
     header,
     imports,
+    json_expr,
     py_str,
 )
-from generator.emitters.settings_docs import emit_env_example, emit_reference
-from generator.emitters.settings_tests import emit_settings_tests
+from generator.emitters.settings.docs import emit_env_example, emit_reference
+from generator.emitters.settings.tests import emit_settings_tests
 
 
 def emit_settings(service: ir.Service, env: Environment) -> dict[str, str]:

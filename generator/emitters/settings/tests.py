@@ -9,9 +9,8 @@ import json
 from jinja2 import Environment
 
 from generator import ir
-from generator.emitters.jsonmodels import json_expr
-from generator.emitters.pysrc import INDENT, header, py_str
-from generator.emitters.settings_docs import Variable, variables
+from generator.emitters.pysrc import INDENT, header, json_expr, py_str
+from generator.emitters.settings.docs import Variable, variables
 
 _BAD = {
     "integer": "not-a-number",

@@ -1,6 +1,6 @@
 """Codecs: the Avro schema and fingerprint and the Avro and JSON codec objects
 of every top-level message, with the specialised Avro writer and reader
-functions the Avro codecs run (``generator.emitters.avro_binary``).
+functions the Avro codecs run (``generator.emitters.codecs.binary``).
 
 Schemas are carried as compact JSON, each named type once (``AVRO_TYPES``),
 other named types referred to by full name; ``svcforge.avro_schema`` rebuilds
@@ -22,7 +22,7 @@ from generator.avro_schema import (
     named_schema,
     reachable,
 )
-from generator.emitters.avro_binary import emit_binary_codecs
+from generator.emitters.codecs.binary import emit_binary_codecs
 from generator.emitters.pysrc import call, header, imports, py_str
 from generator.naming import snake_case
 from svcforge import crc64_avro
