@@ -245,3 +245,35 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
 def module_name(name: str) -> str:
     """A Python module/package name from a service or file name."""
     return _ident(snake_case(name), "service").lstrip("_") or "service"
+
+
+# --- Channels -----------------------------------------------------------------
+# (Kept at the end of the module: other sections change in parallel.)
+
+# Attributes a channel must not shadow: the ``messaging`` hub of the generated
+# ``Channels`` class, and the ``spec`` and ``name`` of each channel object.
+_CHANNEL_RESERVED = frozenset({"messaging", "spec", "name"})
+
+
+def _channel_base(name: str) -> str:
+    base = _ident(snake_case(name).strip("_"), "channel")
+    if keyword.iskeyword(base) or base in _CHANNEL_RESERVED:
+        base += "_"
+    return base
+
+
+def channel_names(names: Iterable[str]) -> dict[str, str]:
+    """Attribute names of the generated ``Channels`` class, by channel name.
+
+    ``order-books`` becomes ``order_books``; a channel whose name already is
+    its attribute name keeps it, and one that would take a name already taken
+    (``OrderBooks`` beside ``order_books``) gets a suffix.  Names are given in
+    sorted order, so the same channels always get the same attributes.
+    """
+    ordered = sorted(set(names))
+    bases = {name: _channel_base(name) for name in ordered}
+    taken = {name for name in ordered if bases[name] == name}
+    return {
+        name: name if bases[name] == name else _unique(bases[name], taken)
+        for name in ordered
+    }
