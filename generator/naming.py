@@ -250,13 +250,14 @@ def module_name(name: str) -> str:
 # --- Channels -----------------------------------------------------------------
 # (Kept at the end of the module: other sections change in parallel.)
 
-# Attributes a channel must not shadow: the ``messaging`` hub of the generated
-# ``Channels`` class, and the ``spec`` and ``name`` of each channel object.
+# Names a channel attribute must not take: the ``messaging`` hub of the
+# generated ``Channels`` class, and names the generated channels code already
+# gives other meanings (``spec``, ``name``).
 _CHANNEL_RESERVED = frozenset({"messaging", "spec", "name"})
 
 
 def _channel_base(name: str) -> str:
-    base = _ident(snake_case(name).strip("_"), "channel")
+    base = _ident(snake_case(name).lstrip("_"), "channel")
     if keyword.iskeyword(base) or base in _CHANNEL_RESERVED:
         base += "_"
     return base

@@ -57,8 +57,18 @@ def load_toml(path: str, text: str) -> TomlDocument:
         reason = str(exc)[: m.start()].rstrip() if m else str(exc)
         raise SchemaError([Diagnostic(span, f"invalid TOML: {reason}")]) from None
     doc = TomlDocument(path, value)
-    _Scanner(doc, text).document()
+    try:
+        _Scanner(doc, text).document()
+    except (_Lost, IndexError, ValueError):
+        # Positions only sharpen messages: should the scanner ever misread a
+        # document tomllib accepted, report at 1:1 rather than crash.
+        doc.keys.clear()
+        doc.values.clear()
     return doc
+
+
+class _Lost(Exception):
+    """The scanner stopped making progress: it misread the text."""
 
 
 class _Scanner:
@@ -91,17 +101,23 @@ class _Scanner:
             else:
                 return
 
+    def advanced(self, since: int) -> None:
+        if self.pos <= since:
+            raise _Lost(since)
+
     def document(self) -> None:
         while True:
             self.skip_blank(newlines=True)
             if self.pos >= len(self.text):
                 return
+            since = self.pos
             if self.peek(2) == "[[":
                 self.header(array=True)
             elif self.peek() == "[":
                 self.header(array=False)
             else:
                 self.key_value(self.table)
+            self.advanced(since)
 
     def header(self, *, array: bool) -> None:
         start = self.span(self.pos)
@@ -190,13 +206,15 @@ class _Scanner:
             if self.peek() == "]":
                 self.pos += 1
                 return
-            at = self.span(self.pos)
+            since = self.pos
+            at = self.span(since)
             self.note((*path, index), at, at, first=False)
             self.value((*path, index))
             index += 1
             self.skip_blank(newlines=True)
             if self.peek() == ",":
                 self.pos += 1
+            self.advanced(since)
 
     def inline_table(self, path: KeyPath) -> None:
         self.pos += 1
@@ -205,10 +223,12 @@ class _Scanner:
             if self.peek() == "}":
                 self.pos += 1
                 return
+            since = self.pos
             self.key_value(path)
             self.skip_blank(newlines=True)
             if self.peek() == ",":
                 self.pos += 1
+            self.advanced(since)
 
     def string_token(self) -> str:
         """Skip one string (basic, literal, or multi-line); return its text."""
@@ -216,7 +236,7 @@ class _Scanner:
         quote = self.text[start]
         delim = quote * 3 if self.text.startswith(quote * 3, start) else quote
         i = start + len(delim)
-        while True:
+        while i < len(self.text):
             if quote == '"' and self.text[i] == "\\":
                 i += 2
             elif self.text.startswith(delim, i):
@@ -224,6 +244,8 @@ class _Scanner:
                 break
             else:
                 i += 1
+        else:
+            raise _Lost(start)
         # A multi-line string may end with one or two quotes of its own.
         while len(delim) == 3 and i < len(self.text) and self.text[i] == quote:
             i += 1

@@ -4,12 +4,15 @@ words rather than pydantic's."""
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from generator.cli import main
+from generator.manifest_model import ChannelDecl, RetryDecl, ServiceTable
 from generator.pipeline import load_service
 
 EXAMPLES = Path(__file__).parent.parent / "generated-examples"
@@ -195,8 +198,7 @@ CASES = {
     ),
     "negative backoff": (
         TRADES + "retry = { backoff_ms = -1 }\n",
-        "10:24: channel 'trades': retry.backoff_ms must be an integer >= 0, "
-        "found -1",
+        "10:24: channel 'trades': retry.backoff_ms must be an integer >= 0, found -1",
     ),
     "max backoff below backoff": (
         TRADES + "retry = { backoff_ms = 500, max_backoff_ms = 100 }\n",
@@ -216,8 +218,7 @@ CASES = {
     ),
     "retry as a table of its own": (
         TRADES + "\n[tool.svcforge.channels.trades.retry]\nattempts = 0\n",
-        "12:12: channel 'trades': retry.attempts must be a positive integer, "
-        "found 0",
+        "12:12: channel 'trades': retry.attempts must be a positive integer, found 0",
     ),
     "unknown compression": (
         TRADES + 'compression = "brotli"\n',
@@ -226,8 +227,7 @@ CASES = {
     ),
     "unknown encoding": (
         TRADES + 'encoding = "xml"\n',
-        "10:12: channel 'trades': encoding must be \"avro\" or \"json\", "
-        "found 'xml'",
+        "10:12: channel 'trades': encoding must be \"avro\" or \"json\", found 'xml'",
     ),
     "publish not a bool": (
         TRADES + 'publish = "yes"\n',
@@ -322,9 +322,7 @@ def test_no_message_is_pydantics_own(
     """Every error kind at once: nothing of pydantic's wording or of the
     input as Python sees it reaches the user."""
     manifest = "\n".join(
-        m.replace("channels.trades", f"channels.c{i}").replace(
-            '"t"', f'"t{i // 2}"'
-        )
+        m.replace("channels.trades", f"channels.c{i}").replace('"t"', f'"t{i // 2}"')
         for i, (m, _) in enumerate(CASES.values())
         if "[[" not in m
     )
@@ -380,8 +378,7 @@ def test_avro_encoding_of_a_json_schema_message_is_refused(
     (tmp_path / "m").rename(tmp_path / "schemas" / "messages")
     code, err = regen(
         tmp_path,
-        '\n[tool.svcforge.channels.audit]\nmessage = "AuditEvent"\n'
-        'encoding = "avro"\n',
+        '\n[tool.svcforge.channels.audit]\nmessage = "AuditEvent"\nencoding = "avro"\n',
         capsys,
     )
     assert (code, err) == (
@@ -391,3 +388,36 @@ def test_avro_encoding_of_a_json_schema_message_is_refused(
         '  hint: remove encoding, or write encoding = "json"\n'
         "svcforge: 1 error; nothing written\n",
     )
+
+
+@pytest.mark.parametrize("model", [ServiceTable, ChannelDecl, RetryDecl])
+def test_every_key_says_what_it_must_be(model: type[BaseModel]) -> None:
+    """Messages are built from each field's description (and a required
+    field's example), never from pydantic's text."""
+    for name, field in model.model_fields.items():
+        assert field.description, name
+        if field.is_required():
+            assert field.examples, name
+
+
+def test_the_manifest_builds_no_ir() -> None:
+    """Reading pyproject.toml imports no front-end or emitter: binding channels
+    to the schemas is the channels front-end's job."""
+    root = Path(__file__).parent.parent / "generator"
+    for module in ("manifest", "manifest_model", "tomlcheck", "tomlsource"):
+        tree = ast.parse((root / f"{module}.py").read_text())
+        imported = {
+            node.module or ""
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+        } | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        assert not {
+            m
+            for m in imported
+            if m.startswith(("generator.frontends", "generator.emitters"))
+        }, module
