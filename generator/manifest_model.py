@@ -2,11 +2,11 @@
 
 Each field's ``description`` is the phrase an error message puts after
 "must be" (``partitions must be a positive integer, found 0``), and its
-``examples`` give the hint for a missing required key; ``tomlcheck`` turns
-validation errors into diagnostics at the TOML ``line:col``.  Checks that
-involve several keys raise ``problem(...)``, whose message is already in the
-project's words.  Messages name keys, never the ``[tool.svcforge]`` table or
-the channel: the caller adds where they were written.
+``examples`` give the hint for a missing or wrong required key; ``tomlcheck``
+turns validation errors into diagnostics at the TOML ``line:col``.  Checks
+that involve several keys raise ``problem(...)``, whose message is already in
+the project's words.  Messages name keys, never the ``[tool.svcforge]`` table
+or the channel: the caller adds where they were written.
 """
 
 from __future__ import annotations
@@ -24,13 +24,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from generator.ir import ChannelTransport, Compression, RetryPolicy
-
-PROBLEM = "svcforge"
-"""The pydantic error type of ``problem``: its context holds the message, a
-hint, and the key it is about when that is not where the error arose."""
+from generator.tomlcheck import problem
 
 RuntimePart = Literal["kafka", "postgres", "redis"]
 Encoding = Literal["avro", "json"]
@@ -53,14 +49,6 @@ def _words(options: tuple[str, ...], last: str) -> str:
     """``"a", "b" or "c"``: TOML strings, as the user would write them."""
     quoted = [f'"{o}"' for o in options]
     return f"{', '.join(quoted[:-1])} {last} {quoted[-1]}"
-
-
-def problem(message: str, *, hint: str = "", at: str = "") -> PydanticCustomError:
-    """A validation error in the project's own words; ``at`` names the key it
-    points at when that is not the key being validated."""
-    return PydanticCustomError(
-        PROBLEM, "{message}", {"message": message, "hint": hint, "at": at}
-    )
 
 
 class _Table(BaseModel):

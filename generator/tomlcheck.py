@@ -13,18 +13,30 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from generator.errors import Diagnostic, did_you_mean
 from generator.ir import Span
-from generator.manifest_model import PROBLEM
 from generator.tomlsource import KeyPath, TomlDocument
 
 M = TypeVar("M", bound=BaseModel)
+
+PROBLEM = "svcforge"
+"""The pydantic error type of ``problem``: its context holds the message, a
+hint, and the key it is about when that is not where the error arose."""
+
+
+def problem(message: str, *, hint: str = "", at: str = "") -> PydanticCustomError:
+    """For a model's validators: an error in the project's own words, which
+    ``check_table`` reports as it is; ``at`` names the key it points at when
+    that is not the key being validated."""
+    return PydanticCustomError(
+        PROBLEM, "{message}", {"message": message, "hint": hint, "at": at}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +106,10 @@ def _place(model: type[BaseModel], loc: tuple[int | str, ...]) -> _Place:
     return _Place(tuple(path), field, current)
 
 
+def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
 def _label(path: KeyPath) -> str:
     return ".".join(p for p in path if isinstance(p, str))
 
@@ -115,7 +131,7 @@ def _diagnostic(
     found = _shown(error["input"])
     if place.field is None:
         return Diagnostic(where.span(), f"{where.name} must be a table, found {found}")
-    expected = place.field.description or error["msg"]
+    expected = place.field.description or "valid"
     hint = ""
     if place.field.examples:
         hint = f"e.g. {label} = {_toml(place.field.examples[0])}"
