@@ -6,6 +6,7 @@ from __future__ import annotations
 from generator import ir
 from generator.errors import Diagnostic, SchemaError, did_you_mean
 from generator.manifest import ChannelEntry
+from generator.manifest_model import ChannelDecl
 from generator.naming import channel_names
 
 KEY_TYPES = "string, enum, uuid, int or long"
@@ -46,36 +47,43 @@ def _channel(entry: ChannelEntry, service: ir.Service, py_name: str) -> ir.Chann
             f"{record.fullname} is a JSON Schema message; it has no Avro encoding",
             'remove encoding, or write encoding = "json"',
         )
-    kafka = redis = None
-    if "kafka" in decl.transport:
-        topic = decl.topic or decl.name
-        kafka = ir.KafkaTarget(
-            topic=topic,
-            dead_letter=decl.dead_letter or f"{topic}.dlq",
-            partitions=decl.partitions,
-            compression=decl.compression,
-        )
-    if "redis" in decl.transport:
-        stream = decl.stream or decl.name
-        redis = ir.RedisTarget(
-            stream=stream,
-            dead_letter=decl.dead_letter or f"{stream}.dlq",
-            maxlen=decl.maxlen,
-        )
     consume = decl.consumed_from
     return ir.Channel(
         name=decl.name,
         py_name=py_name,
         message=message.fullname,
         span=entry.span,
-        kafka=kafka,
-        redis=redis,
+        kafka=_kafka(decl),
+        redis=_redis(decl),
         key=key,
         publish=decl.publish,
         consume=consume,
         group=(decl.group or service.name) if consume else decl.group,
         retry=decl.retry.policy(),
         encoding="json" if encoding == "json" else "avro",
+    )
+
+
+def _kafka(decl: ChannelDecl) -> ir.KafkaTarget | None:
+    if "kafka" not in decl.transport:
+        return None
+    topic = decl.topic or decl.name
+    return ir.KafkaTarget(
+        topic=topic,
+        dead_letter=decl.dead_letter or f"{topic}.dlq",
+        partitions=decl.partitions,
+        compression=decl.compression,
+    )
+
+
+def _redis(decl: ChannelDecl) -> ir.RedisTarget | None:
+    if "redis" not in decl.transport:
+        return None
+    stream = decl.stream or decl.name
+    return ir.RedisTarget(
+        stream=stream,
+        dead_letter=decl.dead_letter or f"{stream}.dlq",
+        maxlen=decl.maxlen,
     )
 
 
