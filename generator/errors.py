@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,3 +36,11 @@ class SchemaError(Exception):
 
 class UsageError(Exception):
     """Bad command-line usage or project setup; exit 2."""
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    """``"did you mean 'topic'? "`` when a candidate is close to ``word``
+    (a typo, a different case), else ``""``: the start of a hint."""
+    pool = {c.lower(): c for c in candidates}
+    close = difflib.get_close_matches(word.lower(), list(pool), n=1, cutoff=0.6)
+    return f"did you mean {pool[close[0]]!r}? " if close else ""

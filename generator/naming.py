@@ -442,3 +442,36 @@ def _singular(name: str) -> str:
     if low.endswith(("ss", "us", "is", "ics")) or not low.endswith("s"):
         return name
     return name[:-1]
+
+
+# --- Channels -----------------------------------------------------------------
+# (Kept at the end of the module: other sections change in parallel.)
+
+# Names a channel attribute must not take: the ``messaging`` hub of the
+# generated ``Channels`` class, and names the generated channels code already
+# gives other meanings (``spec``, ``name``).
+_CHANNEL_RESERVED = frozenset({"messaging", "spec", "name"})
+
+
+def _channel_base(name: str) -> str:
+    base = _ident(snake_case(name).lstrip("_"), "channel")
+    if keyword.iskeyword(base) or base in _CHANNEL_RESERVED:
+        base += "_"
+    return base
+
+
+def channel_names(names: Iterable[str]) -> dict[str, str]:
+    """Attribute names of the generated ``Channels`` class, by channel name.
+
+    ``order-books`` becomes ``order_books``; a channel whose name already is
+    its attribute name keeps it, and one that would take a name already taken
+    (``OrderBooks`` beside ``order_books``) gets a suffix.  Names are given in
+    sorted order, so the same channels always get the same attributes.
+    """
+    ordered = sorted(set(names))
+    bases = {name: _channel_base(name) for name in ordered}
+    taken = {name for name in ordered if bases[name] == name}
+    return {
+        name: name if bases[name] == name else _unique(bases[name], taken)
+        for name in ordered
+    }

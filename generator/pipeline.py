@@ -23,13 +23,14 @@ from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
 from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
+from generator.frontends.channels import parse_channels
 from generator.frontends.config import parse_config
 from generator.frontends.jsonschema import parse_jsonschema
 from generator.frontends.sql.migrations.parse import parse_migrations
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
 from generator.jsonsource import JsonDocument, load_json
-from generator.manifest import Manifest, load_manifest, resolve_channels
+from generator.manifest import Manifest, load_manifest
 from generator.resources import jinja_env
 
 MESSAGES_DIR = "schemas/messages"
@@ -96,7 +97,7 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
     service = _with_database(root, service)
     service = _with_settings(root, manifest, service)
     if manifest.channels:
-        channels = resolve_channels(manifest.channels, service)
+        channels = parse_channels(manifest.channels, service)
         service = replace(service, channels=channels)
     return manifest, service
 
