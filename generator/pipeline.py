@@ -19,8 +19,7 @@ from generator.emitters.settings import emit_settings
 from generator.emitters.tests import emit_message_tests
 from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
-from generator.frontends.config import parse_config
-from generator.frontends.jsonschema import parse_jsonschema
+from generator.frontends.jsonschema import parse_config, parse_jsonschema
 from generator.frontends.sql import parse_migrations
 from generator.frontends.sql_queries import parse_queries
 from generator.frontends.sql_source import SqlSource
