@@ -24,8 +24,7 @@ from generator.errors import Diagnostic, SchemaError
 from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
-from generator.frontends.config import parse_config
-from generator.frontends.jsonschema import parse_jsonschema
+from generator.frontends.jsonschema import parse_config, parse_jsonschema
 from generator.frontends.sql.migrations.parse import parse_migrations
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource

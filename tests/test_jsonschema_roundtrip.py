@@ -25,8 +25,8 @@ from pydantic import BaseModel
 from referencing import Registry, Resource
 
 from generator import ir
-from generator.frontends.jsonschema_bundle import bundle
-from generator.frontends.jsonschema_check import Registry as SchemaFiles
+from generator.frontends.jsonschema.bundle import bundle
+from generator.frontends.jsonschema.registry import Registry as SchemaFiles
 from generator.jsonsource import load_json
 from tests.examples_support import example_roots, load_example
 

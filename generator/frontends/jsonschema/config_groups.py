@@ -1,43 +1,32 @@
-"""Config front-end: ``schemas/config/*.json`` (JSON Schema) -> ``ir.Settings``.
+"""Config schemas (JSON Schema objects) -> settings groups and settings.
 
-``settings.json`` holds the service's top-level settings; any other file
-``x.json`` becomes the nested group ``x``.  An object property is a nested
-group too.  Supported: string, integer, number, boolean, arrays of those,
-``null`` in a type list, enums and const, defaults, descriptions, the numeric,
-length and pattern constraints, and ``$ref`` to ``$defs`` or another config
-file.  A string with ``writeOnly: true`` or ``format: password`` is a secret
-(``SecretStr``); it may not have a default, which would be committed.  Unions,
-maps and conditionals have no environment-variable form and are rejected.
-
-The runtime's groups for each part the service uses (``[tool.svcforge] uses``)
-follow the service's own settings (``config_runtime``).
+A property is a setting; an object property is a nested group.  Supported:
+string, integer, number, boolean, arrays of those, ``null`` in a type list,
+enums and const, defaults, descriptions, the numeric, length and pattern
+constraints, and ``$ref`` to ``$defs`` or another config file.  A string with
+``writeOnly: true`` or ``format: password`` is a secret (``SecretStr``); it may
+not have a default, which would be committed.  Unions, maps and conditionals
+have no environment-variable form and are rejected.
 """
 
 from __future__ import annotations
 
-import posixpath
-from collections.abc import Sequence
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator import ir
-from generator.errors import Diagnostic, SchemaError
-from generator.frontends.config_runtime import RUNTIME_GROUPS, runtime_groups
-from generator.frontends.jsonschema_check import (
-    UNSUPPORTED,
-    Registry,
-    Target,
-    describe,
-)
-from generator.frontends.jsonschema_example import (
+from generator.errors import Diagnostic
+from generator.frontends.jsonschema.examples import (
     FORMAT_EXAMPLES,
     integer_example,
     number_example,
 )
+from generator.frontends.jsonschema.keywords import UNSUPPORTED, describe
+from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
-from generator.naming import field_names, module_name, pascal_case
+from generator.naming import field_names, pascal_case
 
-ROOT_FILE = "settings.json"
 _CONSTRAINT_NAMES = {
     "minimum": "ge",
     "maximum": "le",
@@ -89,13 +78,11 @@ _JSON_KINDS: dict[str, tuple[type, ...]] = {
 }
 
 
-def env_prefix(service_name: str) -> str:
-    """``accounts`` -> ``ACCOUNTS_``; ``market-data`` -> ``MARKET_DATA_``."""
-    return module_name(service_name).upper().strip("_") + "_"
-
-
 @dataclass(slots=True)
-class _Parser:
+class SettingsParser:
+    """Config schemas -> settings groups, collecting diagnostics; every nested
+    group it makes is appended to ``groups``."""
+
     registry: Registry
     diagnostics: list[Diagnostic] = field(default_factory=list)
     groups: list[ir.SettingsGroup] = field(default_factory=list)
@@ -354,16 +341,13 @@ class _Parser:
         low = node.get("minLength", 0)
         text = FORMAT_EXAMPLES.get(kind.format, f"example-{name.replace('_', '-')}")
         text += "x" * max(0, low - len(text))
-        if node.get("pattern") is not None:
-            import re
-
-            if not re.search(node["pattern"], text):
-                self.error(
-                    doc,
-                    ptr,
-                    f"cannot make an example value for the pattern {node['pattern']!r}",
-                    'add "examples": [...] to this setting',
-                )
+        if node.get("pattern") is not None and not re.search(node["pattern"], text):
+            self.error(
+                doc,
+                ptr,
+                f"cannot make an example value for the pattern {node['pattern']!r}",
+                'add "examples": [...] to this setting',
+            )
         return text
 
 
@@ -375,87 +359,3 @@ def _kind_of(value: Any) -> str:
     if isinstance(value, float):
         return "number"
     return "string"
-
-
-def parse_config(
-    documents: Sequence[JsonDocument], service_name: str, uses: tuple[str, ...]
-) -> ir.Settings:
-    """The service's settings; raise ``SchemaError`` listing every problem."""
-    documents = sorted(
-        documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path)
-    )
-    parser = _Parser(Registry.of(documents))
-    root_settings: list[ir.Setting] = []
-    docs = ""
-    runtime_names = {attr for attr, *_ in RUNTIME_GROUPS}
-    for doc in documents:
-        if not isinstance(doc.value, dict):
-            parser.error(
-                doc,
-                "",
-                f"a config schema must be an object, found {describe(doc.value)}",
-            )
-            continue
-        stem = posixpath.splitext(posixpath.basename(doc.path))[0]
-        if posixpath.basename(doc.path) == ROOT_FILE:
-            group = parser.group(doc, "", doc.value, "Settings")
-            root_settings += group.settings
-            docs = group.doc
-            continue
-        name = module_name(stem)
-        group = parser.group(doc, "", doc.value, parser.class_name(name))
-        parser.groups.append(group)
-        root_settings.append(
-            ir.Setting(
-                name=name,
-                type=ir.SettingType("group", group=group.py_name),
-                span=doc.span(""),
-                default=ir.MISSING
-                if any(s.default is ir.MISSING for s in group.settings)
-                else {},
-                doc=group.doc,
-            )
-        )
-    seen: dict[str, ir.Setting] = {}
-    for s in root_settings:
-        if s.name in runtime_names:
-            parser.diagnostics.append(
-                Diagnostic(
-                    s.span,
-                    f"setting {s.name!r} is the name of a runtime settings group",
-                    "pick another name",
-                )
-            )
-        elif s.name in seen:
-            parser.diagnostics.append(
-                Diagnostic(
-                    s.span,
-                    f"setting {s.name!r} is defined twice (first at {seen[s.name].span})",
-                )
-            )
-        seen[s.name] = s
-    if parser.diagnostics:
-        raise SchemaError(parser.diagnostics)
-    runtime = runtime_groups(uses)
-    root_settings += [
-        ir.Setting(
-            name=attr,
-            type=ir.SettingType("group", group=group.py_name),
-            span=group.span,
-            default={},
-            doc=group.doc,
-        )
-        for attr, group in runtime
-    ]
-    root = ir.SettingsGroup(
-        py_name="Settings",
-        settings=tuple(root_settings),
-        span=documents[0].span(""),
-        doc=docs,
-    )
-    return ir.Settings(
-        env_prefix=env_prefix(service_name),
-        root=root,
-        groups=(*parser.groups, *(g for _, g in runtime)),
-        sources=("pyproject.toml", *(d.path for d in documents)),
-    )

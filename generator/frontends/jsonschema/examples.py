@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.frontends.jsonschema_check import Registry, Target
+from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
 
 FORMAT_EXAMPLES = {

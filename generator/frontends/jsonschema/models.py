@@ -1,11 +1,11 @@
 """datamodel-code-generator, run once per service, in memory, and its output
 finished so that it reads like the rest of the generated code.
 
-The front-end runs it (not an emitter): it is how JSON Schema is parsed into
-models, so its output is part of the IR (``ir.JsonModels.code``), and the
-emitters stay pure functions that only wrap that code in svcforge's layout.
-It gets one bundled schema (``jsonschema_bundle``) and no file paths, so it
-reads nothing from disk.
+The front-end runs it (for now): its output is part of the IR
+(``ir.JsonModels.code``), and the emitters only wrap that code in svcforge's
+layout.  It gets one bundled schema (``bundle``) and no file paths, so it
+reads nothing from disk; it imports nothing of the generator, so that it can
+move as one piece.
 
 Finishing, on the syntax tree: the bundle's own root class goes; mutable
 defaults become ``default_factory`` (ruff's RUF012, and no shared instances);
@@ -24,8 +24,27 @@ import subprocess
 import warnings
 from typing import Any
 
-from generator.frontends.jsonschema_bundle import BUNDLE_ROOT
-
+BUNDLE_ROOT = "SvcforgeBundleRoot"
+"""The class datamodel-code-generator makes of the bundle's own root; removed."""
+MODULE_NAMES = frozenset(
+    {
+        BUNDLE_ROOT,
+        "AliasChoices",
+        "AnyUrl",
+        "EmailStr",
+        "Enum",
+        "IntEnum",
+        "IPv4Address",
+        "IPv6Address",
+        "Literal",
+        "MISSING",
+        "Model",
+        "RootModel",
+        "timedelta",
+    }
+)
+"""Names the models module imports or datamodel-code-generator uses itself: no
+schema may take them for a class."""
 RUFF_SETTINGS = (
     "--isolated",
     "--line-length",

@@ -16,28 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.frontends.jsonschema_check import DRAFT_2020_12, Registry, Target
+from generator.frontends.jsonschema.drafts import DRAFT_2020_12
+from generator.frontends.jsonschema.models import MODULE_NAMES
+from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
 from generator.naming import RESERVED_CLASS_NAMES, pascal_case
 
-BUNDLE_ROOT = "SvcforgeBundleRoot"
-"""The class datamodel-code-generator makes of the bundle's own root; removed."""
-# Names the models module imports or datamodel-code-generator uses itself.
-RESERVED = RESERVED_CLASS_NAMES | {
-    BUNDLE_ROOT,
-    "AliasChoices",
-    "AnyUrl",
-    "EmailStr",
-    "Enum",
-    "IntEnum",
-    "IPv4Address",
-    "IPv6Address",
-    "Literal",
-    "MISSING",
-    "Model",
-    "RootModel",
-    "timedelta",
-}
+RESERVED = RESERVED_CLASS_NAMES | MODULE_NAMES
 _DEFS = ("$defs", "definitions")
 _META = frozenset({"$schema", "$id", "$comment", "title", "description", *_DEFS})
 

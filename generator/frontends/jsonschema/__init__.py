@@ -1,0 +1,8 @@
+"""JSON Schema front-end: message schemas (``schemas/messages/**/*.json``, see
+``messages``) and config schemas (``schemas/config/*.json``, see ``config``)
+-> IR."""
+
+from generator.frontends.jsonschema.config import parse_config
+from generator.frontends.jsonschema.messages import JsonSchemaIR, parse_jsonschema
+
+__all__ = ["JsonSchemaIR", "parse_config", "parse_jsonschema"]

@@ -1,0 +1,132 @@
+"""Config front-end: ``schemas/config/*.json`` (JSON Schema) -> ``ir.Settings``.
+
+``settings.json`` holds the service's top-level settings; any other file
+``x.json`` becomes the nested group ``x`` (``config_groups`` reads each
+schema).  The runtime's groups for each part the service uses
+(``[tool.svcforge] uses``) follow the service's own settings
+(``config_runtime``).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Sequence
+
+from generator import ir
+from generator.errors import Diagnostic, SchemaError
+from generator.frontends.jsonschema.config_groups import SettingsParser
+from generator.frontends.jsonschema.config_runtime import (
+    RUNTIME_GROUPS,
+    runtime_groups,
+)
+from generator.frontends.jsonschema.keywords import describe
+from generator.frontends.jsonschema.registry import Registry
+from generator.jsonsource import JsonDocument
+from generator.naming import module_name
+
+ROOT_FILE = "settings.json"
+
+
+def env_prefix(service_name: str) -> str:
+    """``accounts`` -> ``ACCOUNTS_``; ``market-data`` -> ``MARKET_DATA_``."""
+    return module_name(service_name).upper().strip("_") + "_"
+
+
+def parse_config(
+    documents: Sequence[JsonDocument], service_name: str, uses: tuple[str, ...]
+) -> ir.Settings:
+    """The service's settings; raise ``SchemaError`` listing every problem."""
+    documents = sorted(
+        documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path)
+    )
+    parser = SettingsParser(Registry.of(documents))
+    root_settings, docs = _file_settings(parser, documents)
+    parser.diagnostics += _name_clashes(root_settings)
+    if parser.diagnostics:
+        raise SchemaError(parser.diagnostics)
+    runtime = runtime_groups(uses)
+    root_settings += [
+        ir.Setting(
+            name=attr,
+            type=ir.SettingType("group", group=group.py_name),
+            span=group.span,
+            default={},
+            doc=group.doc,
+        )
+        for attr, group in runtime
+    ]
+    root = ir.SettingsGroup(
+        py_name="Settings",
+        settings=tuple(root_settings),
+        span=documents[0].span(""),
+        doc=docs,
+    )
+    return ir.Settings(
+        env_prefix=env_prefix(service_name),
+        root=root,
+        groups=(*parser.groups, *(g for _, g in runtime)),
+        sources=("pyproject.toml", *(d.path for d in documents)),
+    )
+
+
+def _file_settings(
+    parser: SettingsParser, documents: Sequence[JsonDocument]
+) -> tuple[list[ir.Setting], str]:
+    """The top-level settings of every file (``settings.json`` first), and
+    the description of the service's settings."""
+    root_settings: list[ir.Setting] = []
+    docs = ""
+    for doc in documents:
+        if not isinstance(doc.value, dict):
+            parser.error(
+                doc,
+                "",
+                f"a config schema must be an object, found {describe(doc.value)}",
+            )
+            continue
+        stem = posixpath.splitext(posixpath.basename(doc.path))[0]
+        if posixpath.basename(doc.path) == ROOT_FILE:
+            group = parser.group(doc, "", doc.value, "Settings")
+            root_settings += group.settings
+            docs = group.doc
+            continue
+        name = module_name(stem)
+        group = parser.group(doc, "", doc.value, parser.class_name(name))
+        parser.groups.append(group)
+        root_settings.append(
+            ir.Setting(
+                name=name,
+                type=ir.SettingType("group", group=group.py_name),
+                span=doc.span(""),
+                default=ir.MISSING
+                if any(s.default is ir.MISSING for s in group.settings)
+                else {},
+                doc=group.doc,
+            )
+        )
+    return root_settings, docs
+
+
+def _name_clashes(root_settings: list[ir.Setting]) -> list[Diagnostic]:
+    """Top-level settings named like a runtime group, or twice."""
+    runtime_names = {attr for attr, *_ in RUNTIME_GROUPS}
+    out: list[Diagnostic] = []
+    seen: dict[str, ir.Setting] = {}
+    for s in root_settings:
+        if s.name in runtime_names:
+            out.append(
+                Diagnostic(
+                    s.span,
+                    f"setting {s.name!r} is the name of a runtime settings group",
+                    "pick another name",
+                )
+            )
+        elif s.name in seen:
+            out.append(
+                Diagnostic(
+                    s.span,
+                    f"setting {s.name!r} is defined twice (first at {seen[s.name].span})",
+                )
+            )
+        seen[s.name] = s
+    return out

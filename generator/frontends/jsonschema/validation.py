@@ -1,0 +1,106 @@
+"""The value of each validation keyword, checked on its own: one function per
+keyword, found in a table."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from generator.frontends.jsonschema.keywords import TYPES, describe
+
+_NUMBER_KEYS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
+_COUNT_KEYS = ("minLength", "maxLength", "minItems", "maxItems")
+
+
+def validation_problem(key: str, value: Any) -> str:
+    """Why ``value`` is no valid value of the validation keyword ``key``, or
+    ''."""
+    check = _CHECKS.get(key)
+    return check(key, value) if check else ""
+
+
+def _type(key: str, value: Any) -> str:
+    kinds = value if isinstance(value, list) else [value]
+    bad = [k for k in kinds if k not in TYPES]
+    if bad or not kinds:
+        return (
+            f"type must be one of {', '.join(TYPES)} (or a list of them), "
+            f"found {describe(bad[0] if bad else value)}"
+        )
+    return ""
+
+
+def _enum(key: str, value: Any) -> str:
+    if not isinstance(value, list) or not value:
+        return "enum must be a non-empty array"
+    if len({type(v) for v in value if v is not None}) > 1:
+        return "enum values must all be strings, or all numbers"
+    return ""
+
+
+def _required(key: str, value: Any) -> str:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return "required must be an array of property names"
+    return ""
+
+
+def _pattern(key: str, value: Any) -> str:
+    if not isinstance(value, str):
+        return f"pattern must be a string, found {describe(value)}"
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"pattern {value!r} is not a valid regular expression: {exc}"
+    return ""
+
+
+def _string(key: str, value: Any) -> str:
+    return (
+        ""
+        if isinstance(value, str)
+        else f"{key} must be a string, found {describe(value)}"
+    )
+
+
+def _number(key: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return f"{key} must be a number, found {describe(value)}"
+    if key == "multipleOf" and value <= 0:
+        return f"multipleOf must be greater than 0, found {value!r}"
+    return ""
+
+
+def _count(key: str, value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return f"{key} must be a non-negative integer, found {describe(value)}"
+    return ""
+
+
+def _boolean(key: str, value: Any) -> str:
+    return (
+        ""
+        if isinstance(value, bool)
+        else f"{key} must be a boolean, found {describe(value)}"
+    )
+
+
+def _object(key: str, value: Any) -> str:
+    return (
+        ""
+        if isinstance(value, dict)
+        else f"{key} must be an object, found {describe(value)}"
+    )
+
+
+_CHECKS: dict[str, Callable[[str, Any], str]] = {
+    "type": _type,
+    "enum": _enum,
+    "required": _required,
+    "pattern": _pattern,
+    "format": _string,
+    **dict.fromkeys((*_NUMBER_KEYS, "multipleOf"), _number),
+    **dict.fromkeys(_COUNT_KEYS, _count),
+    "uniqueItems": _boolean,
+    "discriminator": _object,
+}
