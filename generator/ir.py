@@ -200,6 +200,13 @@ class Message:
     """The full name of its ``Record``."""
     source: str
     """The schema file, relative to the service root."""
+    py_name: str
+    """The model class (``Trade``)."""
+    constant: str
+    """What the codec constants are named after: ``TRADE_AVRO``, ``TRADE_JSON``,
+    ``TRADE_SCHEMA``."""
+    example: str
+    """The example function (``example_trade``)."""
     encoding: Literal["avro", "json"] = "avro"
 
 
@@ -450,6 +457,29 @@ class Table:
     def qualname(self) -> str:
         return f"{self.schema}.{self.name}"
 
+    @property
+    def key_columns(self) -> tuple[Column, ...]:
+        """The primary key's columns (none without a primary key)."""
+        if self.primary_key is None:
+            return ()
+        return tuple(self.column(c) for c in self.primary_key.columns)
+
+    @property
+    def insertable(self) -> tuple[Column, ...]:
+        """The columns an INSERT may give a value."""
+        return tuple(c for c in self.columns if c.writable)
+
+    @property
+    def updatable(self) -> tuple[Column, ...]:
+        """The columns an UPDATE by primary key may change."""
+        keys = {c.name for c in self.key_columns}
+        return tuple(c for c in self.insertable if c.name not in keys)
+
+    @property
+    def upsertable(self) -> bool:
+        """Whether INSERT … ON CONFLICT (primary key) DO UPDATE applies."""
+        return bool(self.key_columns) and all(c.writable for c in self.key_columns)
+
     def column(self, name: str) -> Column:
         for c in self.columns:
             if c.name == name:
@@ -545,6 +575,8 @@ class Channel:
     name: str
     py_name: str
     """The attribute of the generated ``Channels`` class."""
+    constant: str
+    """The module-level ``ChannelSpec`` constant (``TRADES``)."""
     message: str
     """Full name of the message's record."""
     span: Span

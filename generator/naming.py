@@ -254,6 +254,19 @@ def class_names(fullnames: Iterable[str]) -> dict[str, str]:
     return out
 
 
+class MessageNames(NamedTuple):
+    constant: str
+    example: str
+
+
+def message_names(class_name: str) -> MessageNames:
+    """The codec constant stem (``TRADE`` for ``TRADE_AVRO``) and the example
+    function of a message's model class.  ``class_names`` keeps class names
+    distinct once snake-cased, so these are distinct too."""
+    snake = snake_case(class_name)
+    return MessageNames(constant=snake.upper(), example=f"example_{snake}")
+
+
 def module_name(name: str) -> str:
     """A Python module/package name from a service or file name."""
     return _ident(snake_case(name), "service").lstrip("_") or "service"
@@ -458,6 +471,23 @@ def _channel_base(name: str) -> str:
     if keyword.iskeyword(base) or base in _CHANNEL_RESERVED:
         base += "_"
     return base
+
+
+def channel_constants(
+    attributes: dict[str, str], taken: Iterable[str]
+) -> dict[str, str]:
+    """The ``ChannelSpec`` constant of each channel, by channel name, from its
+    attribute (``trades`` -> ``TRADES``); ``taken`` are the other names of the
+    channels module (codec constants, model classes), which a constant must
+    not shadow (``TRADES_CHANNEL`` then)."""
+    used = set(taken) | {"ALL", "CATALOG"}
+    out = {}
+    for name, attr in sorted(attributes.items()):
+        base = attr.upper()
+        if base in used:
+            base += "_CHANNEL"
+        out[name] = _unique(base, used)
+    return out
 
 
 def channel_names(names: Iterable[str]) -> dict[str, str]:

@@ -22,7 +22,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from generator import ir
-from generator.emitters.codecs import constant_prefix
 from generator.pipeline import load_service
 from svcforge import AvroCodec, JsonCodec
 
@@ -107,12 +106,12 @@ def load_example(root: Path) -> Example:
 
 def _case(example: Example, message: ir.Message) -> MessageCase:
     record = example.service.record(message.fullname)
-    const = constant_prefix(record)
-    model = getattr(example.models, record.py_name)
+    const = message.constant
+    model = getattr(example.models, message.py_name)
     avro = getattr(example.codecs, f"{const}_AVRO", None)
     if message.encoding == "avro" and avro is None:
         raise RuntimeError(f"{example.name}: no {const}_AVRO codec for an Avro message")
-    make = getattr(example.examples, f"example_{const.lower()}", None)
+    make = getattr(example.examples, message.example, None)
     return MessageCase(
         example=example,
         message=message,

@@ -9,7 +9,6 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.avro_schema import message_sources
-from generator.emitters.codecs import constant_prefix
 from generator.emitters.pysrc import (
     INDENT,
     call,
@@ -29,14 +28,13 @@ def _sources(service: ir.Service) -> list[str]:
     return [PYPROJECT, *message_sources(service, messages)]
 
 
+def _message(service: ir.Service, channel: ir.Channel) -> ir.Message:
+    return next(m for m in service.messages if m.fullname == channel.message)
+
+
 def _codec(service: ir.Service, channel: ir.Channel) -> str:
-    const = constant_prefix(service.record(channel.message))
+    const = _message(service, channel).constant
     return f"{const}_{'JSON' if channel.encoding == 'json' else 'AVRO'}"
-
-
-def spec_constant(channel: ir.Channel, taken: set[str]) -> str:
-    name = channel.py_name.upper()
-    return f"{name}_CHANNEL" if name in taken else name
 
 
 def _key_function(
@@ -143,20 +141,17 @@ def emit_channels(service: ir.Service, env: Environment) -> dict[str, str]:
 
 def _channels_module(service: ir.Service, env: Environment) -> str:
     avro = [m for m in service.messages if m.encoding == "avro"]
-    catalog_codecs = {
-        m.fullname: f"{constant_prefix(service.record(m.fullname))}_AVRO" for m in avro
-    }
+    catalog_codecs = {m.fullname: f"{m.constant}_AVRO" for m in avro}
     needed = {
         "from svcforge.messaging import ChannelSpec, MessageCatalog, Messaging, RetryPolicy",
         *(f"from .codecs import {c}" for c in catalog_codecs.values()),
     }
-    taken = {*catalog_codecs.values(), "ALL", "CATALOG"}
     blocks, attributes, constants = [], [], []
     for c in service.channels:
         model = service.record(c.message).py_name
         codec = _codec(service, c)
         needed.add(f"from .codecs import {codec}")
-        const = spec_constant(c, taken)
+        const = c.constant
         constants.append(const)
         cls = _channel_class(c)
         needed.add(f"from svcforge.messaging import {cls}")
@@ -207,20 +202,11 @@ def _channels_module(service: ir.Service, env: Environment) -> str:
 
 
 def _channel_tests(service: ir.Service, env: Environment) -> str:
-    taken = {
-        *(
-            f"{constant_prefix(service.record(m.fullname))}_AVRO"
-            for m in service.messages
-        ),
-        "ALL",
-        "CATALOG",
-    }
     cases: dict[str, list[str]] = {"kafka": [], "redis": []}
     needed = {f"from {service.package}.generated.channels import Channels"}
     attributes = []
     for c in service.channels:
-        const = spec_constant(c, taken)
-        example = f"example_{constant_prefix(service.record(c.message)).lower()}"
+        const, example = c.constant, _message(service, c).example
         needed.add(f"from {service.package}.generated.channels import {const}")
         needed.add(f"from {service.package}.generated.examples import {example}")
         attributes.append((c.py_name, const))

@@ -11,7 +11,6 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.avro_schema import message_sources
-from generator.emitters.codecs import constant_prefix
 from generator.emitters.pysrc import (
     INDENT,
     call,
@@ -128,7 +127,7 @@ def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
     functions = []
     for m in service.messages:
         record = service.record(m.fullname)
-        name = f"example_{constant_prefix(record).lower()}"
+        name = m.example
         if m.encoding == "json":
             # JSON Schema messages: the example instance, validated.
             ex.used.add(record.py_name)

@@ -14,13 +14,11 @@ import ast
 from jinja2 import Environment
 
 from generator import ir
-from generator.emitters.codecs import json_constant
 from generator.emitters.pysrc import (
     call,
     header,
     imports,
 )
-from generator.naming import snake_case
 
 _DOC_JSON = (
     '"""Message models: pydantic models of the JSON Schema messages, made by\n'
@@ -79,8 +77,8 @@ def emit_json_message_tests(service: ir.Service, env: Environment) -> dict[str, 
     if service.json_models is None:
         return {}
     cases, needed = [], set()
-    for m in service.json_models.messages:
-        const, example = json_constant(m.fullname), f"example_{snake_case(m.fullname)}"
+    for m in (m for m in service.messages if m.encoding == "json"):
+        const, example = f"{m.constant}_JSON", m.example
         needed.add(f"from {service.package}.generated.codecs import {const}")
         needed.add(f"from {service.package}.generated.examples import {example}")
         cases.append(call("pytest.param", [example, const, f'id="{m.fullname}"']))

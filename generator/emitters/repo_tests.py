@@ -8,7 +8,6 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, header, imports
-from generator.emitters.repos import TableModule
 from generator.emitters.sqlpy import Imports, example, spread
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
@@ -44,34 +43,40 @@ def _values(service: ir.Service, t: ir.Table, n: int, imports: Imports) -> list[
     return out
 
 
-def _table_test(service: ir.Service, t: ir.Table, env: Environment) -> str:
+def _table_test(service: ir.Service, table: ir.Table, env: Environment) -> str:
+    t = table
     package = service.package
-    m = TableModule(service, t)
     needed = Imports(enums_module=f"{package}.generated.db.enums")
     needed.add("import asyncio")
     needed.add_from("dataclasses", "fields")
-    if m.pk:
+    if table.key_columns:
         needed.add("import pytest")  # pytest.raises around the rolled-back delete
     needed.add_from("svcforge.db", "Database")
     needed.add_from(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
-    needed.add_from(f"{package}.generated.db.{t.module}", m.new, m.repo, m.row)
+    needed.add_from(
+        f"{package}.generated.db.{t.module}",
+        table.insert_class,
+        table.repository_class,
+        table.row_class,
+    )
     examples = [
-        spread(f"{m.new}(", _values(service, t, n, needed), "),", I1) for n in (1, 2, 3)
+        spread(f"{table.insert_class}(", _values(service, t, n, needed), "),", I1)
+        for n in (1, 2, 3)
     ]
-    body = _crud_body(service, m, needed)
+    body = _crud_body(service, table, needed)
     return env.get_template("test_db_table.py.j2").render(
         header=header(t.sources),
         table=t.qualname,
         import_block=imports(needed),
         examples=examples,
-        new=m.new,
-        row=m.row,
+        new=table.insert_class,
+        row=table.row_class,
         body="\n".join(body),
     )
 
 
-def _key_of(m: TableModule, row: str) -> list[str]:
-    return [f"{row}.{c.py_name}" for c in m.pk]
+def _key_of(table: ir.Table, row: str) -> list[str]:
+    return [f"{row}.{c.py_name}" for c in table.key_columns]
 
 
 def _tuple(name: str, items: list[str], indent: str) -> str:
@@ -81,15 +86,15 @@ def _tuple(name: str, items: list[str], indent: str) -> str:
     return spread(f"{name} = (", items, ")", indent)
 
 
-def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[str]:
-    t = m.table
+def _crud_body(service: ir.Service, table: ir.Table, imports: Imports) -> list[str]:
+    t = table
     lines = [
-        f"{I2}repo = {m.repo}(db)",
+        f"{I2}repo = {table.repository_class}(db)",
         f"{I2}first = await repo.insert(EXAMPLES[0])",
         f"{I2}assert_stored(first, EXAMPLES[0])",
     ]
-    if m.pk:
-        lines.append(_tuple("key", _key_of(m, "first"), I2))
+    if table.key_columns:
+        lines.append(_tuple("key", _key_of(table, "first"), I2))
         lines.append(f"{I2}assert await repo.get(*key) == first")
     for k in t.unique_keys:
         args = [f"first.{t.column(c).py_name}" for c in k.columns]
@@ -99,8 +104,8 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
         f"{I2}assert await repo.insert_many(EXAMPLES[1:]) == 2",
         f"{I2}assert await repo.count() == 3",
     ]
-    if m.pk:
-        last = _key_of(m, "rows[-1]")
+    if table.key_columns:
+        last = _key_of(table, "rows[-1]")
         lines.append(f"{I2}rows = await repo.page(limit=2)")
         if len(last) == 1:
             lines.append(f"{I2}rows += await repo.page(after={last[0]}, limit=10)")
@@ -108,12 +113,13 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
             lines.append(spread("after = (", last, ")", I2))
             lines.append(f"{I2}rows += await repo.page(after=after, limit=10)")
         lines.append(f"{I2}assert len(rows) == 3 and first in rows")
-    if m.pk and m.updatable:
-        lines += _update_lines(service, m, imports)
-    if m.can_upsert():
+    if table.key_columns and table.updatable:
+        lines += _update_lines(service, table, imports)
+    if table.upsertable:
         imports.add_from("dataclasses", "replace")
         pk = [
-            f"{c.py_name}={v}" for c, v in zip(m.pk, _key_of(m, "first"), strict=True)
+            f"{c.py_name}={v}"
+            for c, v in zip(table.key_columns, _key_of(table, "first"), strict=True)
         ]
         lines.append(spread("stored = replace(", ["EXAMPLES[0]", *pk], ")", I2))
         lines += [
@@ -121,11 +127,11 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
             f"{I2}assert await repo.get(*key) == again",
             f"{I2}assert await repo.count() == 3",
         ]
-    if m.pk:
+    if table.key_columns:
         lines += [
             f"{I2}with pytest.raises(RuntimeError):",
             f"{I3}async with db.transaction() as tx:",
-            f"{I3}{I1}assert await {m.repo}(tx).delete(*key)",
+            f"{I3}{I1}assert await {table.repository_class}(tx).delete(*key)",
             f'{I3}{I1}raise RuntimeError("roll back")',
             f"{I2}assert await repo.count() == 3",
             f"{I2}assert await repo.delete(*key)",
@@ -136,15 +142,15 @@ def _crud_body(service: ir.Service, m: TableModule, imports: Imports) -> list[st
     return lines
 
 
-def _update_lines(service: ir.Service, m: TableModule, imports: Imports) -> list[str]:
-    col = m.updatable[0]
+def _update_lines(service: ir.Service, table: ir.Table, imports: Imports) -> list[str]:
+    col = table.updatable[0]
     lines = [f"{I2}new_value = {example(col.type, 4, service, imports)}"]
     lines += [
         f"{I2}updated = await repo.update(*key, {col.py_name}=new_value)",
         f"{I2}assert updated is not None and updated.{col.py_name} == new_value",
         f"{I2}assert await repo.get(*key) == updated",
     ]
-    nullable = [c for c in m.updatable if c.nullable]
+    nullable = [c for c in table.updatable if c.nullable]
     if nullable:
         c = nullable[0]
         lines += [

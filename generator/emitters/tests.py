@@ -6,7 +6,6 @@ from jinja2 import Environment
 
 from generator import ir
 from generator.avro_schema import message_sources
-from generator.emitters.codecs import constant_prefix
 from generator.emitters.pysrc import INDENT, call, header, imports
 
 
@@ -19,15 +18,13 @@ def emit_message_tests(service: ir.Service, env: Environment) -> dict[str, str]:
     cases = []
     needed: set[str] = set()
     for m in avro:
-        record = service.record(m.fullname)
-        const = constant_prefix(record)
-        example = f"example_{const.lower()}"
+        const, example = m.constant, m.example
         needed |= {
             f"from {service.package}.generated.codecs import {const}_AVRO",
             f"from {service.package}.generated.codecs import {const}_JSON",
             f"from {service.package}.generated.examples import {example}",
         }
-        args = [example, f"{const}_AVRO", f"{const}_JSON", f'id="{record.py_name}"']
+        args = [example, f"{const}_AVRO", f"{const}_JSON", f'id="{m.py_name}"']
         cases.append(
             {"const": const, "example": example, "param": call("pytest.param", args)}
         )

@@ -7,7 +7,7 @@ from generator import ir
 from generator.errors import Diagnostic, SchemaError, did_you_mean
 from generator.manifest import ChannelEntry
 from generator.manifest_model import ChannelDecl
-from generator.naming import channel_names
+from generator.naming import channel_constants, channel_names
 
 KEY_TYPES = "string, enum, uuid, int or long"
 
@@ -18,11 +18,14 @@ def parse_channels(
     """Bind each declared channel to its message and key field; raise
     ``SchemaError`` naming every channel that refers to something unknown."""
     py_names = channel_names(e.decl.name for e in entries)
+    taken = [n for m in service.messages for n in _module_names(m)]
+    constants = channel_constants(py_names, taken)
     errors: list[Diagnostic] = []
     out: list[ir.Channel] = []
     for entry in entries:
+        name = entry.decl.name
         try:
-            out.append(_channel(entry, service, py_names[entry.decl.name]))
+            out.append(_channel(entry, service, py_names[name], constants[name]))
         except SchemaError as exc:
             errors.extend(exc.diagnostics)
     if errors:
@@ -30,11 +33,18 @@ def parse_channels(
     return tuple(out)
 
 
+def _module_names(message: ir.Message) -> tuple[str, ...]:
+    """Names the channels module may import for a message."""
+    return (message.py_name, f"{message.constant}_AVRO", f"{message.constant}_JSON")
+
+
 def _problem(entry: ChannelEntry, key: str, text: str, hint: str = "") -> SchemaError:
     return SchemaError([entry.where.diagnostic((key,), text, hint)])
 
 
-def _channel(entry: ChannelEntry, service: ir.Service, py_name: str) -> ir.Channel:
+def _channel(
+    entry: ChannelEntry, service: ir.Service, py_name: str, constant: str
+) -> ir.Channel:
     decl = entry.decl
     message = _message(entry, service)
     record = service.record(message.fullname)
@@ -51,6 +61,7 @@ def _channel(entry: ChannelEntry, service: ir.Service, py_name: str) -> ir.Chann
     return ir.Channel(
         name=decl.name,
         py_name=py_name,
+        constant=constant,
         message=message.fullname,
         span=entry.span,
         kafka=_kafka(decl),

@@ -24,17 +24,7 @@ from generator.avro_schema import (
 )
 from generator.emitters.codecs.binary import emit_binary_codecs
 from generator.emitters.pysrc import call, header, imports, py_str
-from generator.naming import snake_case
 from svcforge import crc64_avro
-
-
-def constant_prefix(record: ir.Record) -> str:
-    return snake_case(record.py_name).upper()
-
-
-def json_constant(py_name: str) -> str:
-    """The JSON codec constant of a message model: ``USER_REGISTERED_JSON``."""
-    return f"{snake_case(py_name).upper()}_JSON"
 
 
 def fingerprint(schema: dict[str, object]) -> bytes:
@@ -53,40 +43,34 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         return {}
     # JSON Schema messages get a JSON codec only; the rest is about Avro.
     sources = message_sources(service, service.messages)
-    json_models = [
-        service.record(m.fullname).py_name
-        for m in service.messages
-        if m.encoding == "json"
-    ]
+    json_messages = [m for m in service.messages if m.encoding == "json"]
     service = replace(
         service, messages=tuple(m for m in service.messages if m.encoding == "avro")
     )
-    records = [service.record(m.fullname) for m in service.messages]
-    taken = {t.py_name for t in service.named_types}
-    for record in records:
-        const = constant_prefix(record)
-        taken |= {f"{const}_SCHEMA", f"{const}_AVRO", f"{const}_JSON"}
+    taken = {t.py_name for t in service.named_types} | {"AVRO_TYPES"}
+    for m in service.messages:
+        taken |= {f"{m.constant}_SCHEMA", f"{m.constant}_AVRO", f"{m.constant}_JSON"}
     binary = emit_binary_codecs(service, taken)
     types = {
         t.fullname: t for m in service.messages for t in reachable(service, m.fullname)
     }
     codecs = []
-    for m, record in zip(service.messages, records, strict=True):
+    for m in service.messages:
         schema = message_schema(service, m.fullname)
-        const = constant_prefix(record)
+        const = m.constant
         fp = fingerprint(schema).hex()
-        args = [record.py_name, f"{const}_SCHEMA", f'fingerprint=bytes.fromhex("{fp}")']
+        args = [m.py_name, f"{const}_SCHEMA", f'fingerprint=bytes.fromhex("{fp}")']
         writer = binary.writers[m.fullname]
         if writer is not None:
             args.append(f"write={writer}")
         args.append(f"read={binary.readers[m.fullname]}")
         codecs.append(
             {
-                "model": record.py_name,
+                "model": m.py_name,
                 "const": const,
                 "schema": f"avro_schema({py_str(m.fullname)}, AVRO_TYPES)",
                 "avro_lines": f"{const}_AVRO: Final = {call('AvroCodec', args)}",
-                "json_lines": f"{const}_JSON: Final = JsonCodec({record.py_name})",
+                "json_lines": f"{const}_JSON: Final = JsonCodec({m.py_name})",
                 "source": m.source,
             }
         )
@@ -96,7 +80,7 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         *binary.imports,
         *(
             f"from .models import {name}"
-            for name in (*json_models, *(r.py_name for r in records))
+            for name in (m.py_name for m in (*json_messages, *service.messages))
         ),
     }
     if codecs:
@@ -109,7 +93,7 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
             for name, t in sorted(types.items())
         ],
         json_codecs=[
-            f"{json_constant(m)}: Final = JsonCodec({m})" for m in json_models
+            f"{m.constant}_JSON: Final = JsonCodec({m.py_name})" for m in json_messages
         ],
         import_block=imports(needed),
         functions=binary.functions,

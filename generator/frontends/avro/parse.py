@@ -21,7 +21,7 @@ from generator.frontends.avro.defaults import check_defaults
 from generator.frontends.avro.named import build_named
 from generator.frontends.avro.state import State
 from generator.jsonsource import JsonDocument
-from generator.naming import class_names
+from generator.naming import class_names, message_names
 
 
 def parse_avro(
@@ -50,7 +50,7 @@ def parse_avro(
     messages = tuple(
         sorted(
             (
-                ir.Message(d.fullname, d.doc.path)
+                _message(d.fullname, d.doc.path, names[d.fullname])
                 for d in state.definitions.values()
                 if d.top_level and d.kind in ("record", "error")
             ),
@@ -58,3 +58,8 @@ def parse_avro(
         )
     )
     return tuple(sorted(types.values(), key=lambda t: t.fullname)), messages
+
+
+def _message(fullname: str, source: str, class_name: str) -> ir.Message:
+    names = message_names(class_name)
+    return ir.Message(fullname, source, class_name, names.constant, names.example)

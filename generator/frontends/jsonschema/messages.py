@@ -32,6 +32,7 @@ from generator.frontends.jsonschema.models import generate_models
 from generator.frontends.jsonschema.records import classes_of, message_record
 from generator.frontends.jsonschema.registry import Registry
 from generator.jsonsource import JsonDocument
+from generator.naming import message_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,14 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
         ),
         records=records,
         messages=tuple(
-            ir.Message(m.fullname, m.source, encoding="json") for m in json_messages
+            ir.Message(
+                m.fullname,
+                m.source,
+                m.fullname,
+                *message_names(m.fullname),
+                encoding="json",
+            )
+            for m in json_messages
         ),
     )
 
