@@ -12,9 +12,10 @@ from pathlib import Path
 from generator import ir
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
+from generator.manifest_sql import TypeOverride, parse_sql_table
 from generator.naming import module_name
 
-_KNOWN = {"package", "name", "src", "tests", "uses", "channels"}
+_KNOWN = {"package", "name", "src", "tests", "uses", "channels", "sql"}
 RUNTIME_PARTS = ("kafka", "postgres", "redis")
 _PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*\Z")
 
@@ -31,6 +32,8 @@ class Manifest:
     """Runtime parts the service uses: kafka, postgres, redis."""
     channels: tuple[ChannelDecl, ...] = ()
     """``[tool.svcforge.channels]``, checked; resolved by ``resolve_channels``."""
+    sql_types: tuple[TypeOverride, ...] = ()
+    """``[tool.svcforge.sql.types]``, checked; applied to the replayed schema."""
 
     @property
     def package_dir(self) -> str:
@@ -123,6 +126,7 @@ def load_manifest(root: Path) -> Manifest:
             )
         )
     channels = parse_channels(table.get("channels"), text, errors)
+    sql_types = parse_sql_table(table.get("sql"), text, errors)
     if errors:
         raise SchemaError(errors)
     assert isinstance(package, str)
@@ -135,6 +139,7 @@ def load_manifest(root: Path) -> Manifest:
         tests=str(table.get("tests", "tests")).strip("/"),
         uses=tuple(sorted(set(uses))),
         channels=channels,
+        sql_types=sql_types,
     )
 
 
