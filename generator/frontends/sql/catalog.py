@@ -133,6 +133,9 @@ class Catalog:
     types, shells): exchanged as text."""
     sequences: set[str] = field(default_factory=set)
     extensions: set[str] = field(default_factory=set)
+    dynamic: bool = False
+    """A DO block ran: it may have created schemas and extensions (types)
+    svcforge cannot see."""
     functions: list[SqlFunction] = field(default_factory=list)
 
     def type_lookup(self, names: list[str]) -> SqlType | None:
@@ -149,13 +152,15 @@ class Catalog:
             return SqlType(name, composite=qual)
         if qual in self.other_types:
             return self.other_types[qual]
-        if not self.extensions:  # then PostgreSQL would not know it either
+        if not (self.extensions or self.dynamic):  # PostgreSQL would not know it
             return None
         label = name if schema in (None, "pg_catalog") else f"{schema}.{name}"
         return SqlType(label, opaque=True)
 
     def qualify(self, name: str, schema: str | None, offset: int | None) -> str:
         schema = schema or "public"
+        if schema not in self.schemas and self.dynamic:
+            self.schemas.add(schema)  # PostgreSQL applied it: the DO block made it
         if schema not in self.schemas:
             raise SqlError(
                 offset,

@@ -198,6 +198,8 @@ def _mentions(expr: str, column: str) -> bool:
 def rename_column(step: Step, node: Any) -> None:
     rel = node.relation
     table = step.catalog.table(rel.relname, rel.schemaname, rel.location)
+    if not table.typed:
+        return
     table.sources.add(step.source.path)
     old, new = node.subname or "", node.newname or ""
     column = table.column(old, step.start)

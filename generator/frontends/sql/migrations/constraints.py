@@ -29,6 +29,7 @@ def add_constraint(step: Step, table: CatTable, con: Any, column: str | None) ->
             | ConstrType.CONSTR_ATTR_NOT_DEFERRABLE
             | ConstrType.CONSTR_ATTR_DEFERRED
             | ConstrType.CONSTR_ATTR_IMMEDIATE
+            | ConstrType.CONSTR_EXCLUSION  # its index serves no lookup by key
         ):
             return
         case ConstrType.CONSTR_NOTNULL if column:
@@ -105,6 +106,8 @@ def add_foreign_key(step: Step, table: CatTable, con: Any, column: str | None) -
         table.column(c, con.location)
     pk = con.pktable
     ref = step.catalog.table(pk.relname, pk.schemaname, pk.location)
+    if not ref.typed:
+        return  # PostgreSQL checked the reference; svcforge cannot
     ref_cols = [a.sval for a in con.pk_attrs or ()]
     if not ref_cols:
         if ref.primary_key is None:
@@ -189,6 +192,8 @@ def _drop_primary_key(step: Step, table: CatTable, key: Key, at: int) -> None:
 def rename_constraint(step: Step, node: Any) -> None:
     rel = node.relation
     table = step.catalog.table(rel.relname, rel.schemaname, rel.location)
+    if not table.typed:
+        return
     old, new = node.subname or "", node.newname or ""
     if old not in table.constraint_names():
         raise SqlError(

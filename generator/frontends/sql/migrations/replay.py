@@ -120,6 +120,8 @@ def _create_type(step: Step, node: Any) -> None:
             types.define_type(step, node)
         case ast.CreateFunctionStmt():
             functions.create_function(step, node)
+        case ast.DoStmt():
+            step.catalog.dynamic = True
         case ast.CreateExtensionStmt():
             step.catalog.extensions.add(node.extname or "")
         case ast.CreateSeqStmt():
