@@ -26,9 +26,9 @@ from golden_sql_migration_kinds.generated.db.enums import Address
 NO_FOREIGN_KEYS = {"session_replication_role": "replica"}
 
 EXAMPLES = [
-    CustomerDraftInsert(id=1, email="text 1", home=Address("text 1", 1)),
-    CustomerDraftInsert(id=2, email="text 2", home=Address("text 2", 2)),
-    CustomerDraftInsert(id=3, email="text 3", home=None),
+    CustomerDraftInsert(id=1, email="v1", home=Address("text 1", 1)),
+    CustomerDraftInsert(id=2, email="v2", home=Address("text 2", 2)),
+    CustomerDraftInsert(id=3, email="v3", home=None),
 ]
 
 

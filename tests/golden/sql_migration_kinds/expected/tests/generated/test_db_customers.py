@@ -27,9 +27,9 @@ from golden_sql_migration_kinds.generated.db.enums import Address
 NO_FOREIGN_KEYS = {"session_replication_role": "replica"}
 
 EXAMPLES = [
-    CustomerInsert(id=1, email="text 1", home=Address("text 1", 1)),
-    CustomerInsert(id=2, email="text 2", home=Address("text 2", 2)),
-    CustomerInsert(id=3, email="text 3", home=None),
+    CustomerInsert(id=1, email="v1", home=Address("text 1", 1)),
+    CustomerInsert(id=2, email="v2", home=Address("text 2", 2)),
+    CustomerInsert(id=3, email="v3", home=None),
 ]
 
 
@@ -58,7 +58,7 @@ async def crud_round_trip(dsn: str) -> None:
         rows = await repo.page(limit=2)
         rows += await repo.page(after=rows[-1].id, limit=10)
         assert len(rows) == 3 and first in rows
-        new_value = "text 4"
+        new_value = "v4"
         updated = await repo.update(*key, email=new_value)
         assert updated is not None and updated.email == new_value
         assert await repo.get(*key) == updated

@@ -25,8 +25,8 @@ from golden_sql_migration_kinds.generated.db.customers_backup import (
 NO_FOREIGN_KEYS = {"session_replication_role": "replica"}
 
 EXAMPLES = [
-    CustomersBackupInsert(id=1, email="text 1"),
-    CustomersBackupInsert(id=2, email="text 2"),
+    CustomersBackupInsert(id=1, email="v1"),
+    CustomersBackupInsert(id=2, email="v2"),
     CustomersBackupInsert(id=None, email=None),
 ]
 
