@@ -230,6 +230,11 @@ class Service:
     """``schemas/tables/*.sql`` in the order they apply."""
     queries: tuple[Query, ...] = ()
     """Named queries of ``schemas/queries/*.sql``, by file then position."""
+    sql_composites: tuple[SqlComposite, ...] = ()
+    """Composite types the migrations define, sorted by qualified name."""
+    sql_functions: tuple[SqlFunction, ...] = ()
+    """Functions and procedures the migrations define, sorted by qualified
+    name then argument types (overloads share a name)."""
     json_models: JsonModels | None = None
     """Models of the JSON Schema messages (``schemas/messages/*.json``)."""
     json_records: tuple[Record, ...] = ()
@@ -279,6 +284,12 @@ class Service:
                 return e
         raise KeyError(qualname)
 
+    def sql_composite(self, qualname: str) -> SqlComposite:
+        for c in self.sql_composites:
+            if c.qualname == qualname:
+                return c
+        raise KeyError(qualname)
+
 
 # --- PostgreSQL: tables (replayed migrations) and named queries ---------------
 
@@ -310,11 +321,61 @@ SQL_BASE_TYPES = (
 )
 
 
+# Types beyond the core that svcforge maps by default (``docs`` of
+# ``generator/frontends/sql/type_map.py`` lists their Python types): built-in
+# ones by ``pg_type.typname``, and the extension types citext, hstore, ltree
+# (contrib) and vector (pgvector).
+SQL_EXTRA_TYPES = (
+    "money",
+    "xml",
+    "timetz",
+    "bit",
+    "varbit",
+    "name",
+    "oid",
+    "cid",
+    "xid",
+    "tid",
+    "regclass",
+    "macaddr",
+    "macaddr8",
+    "pg_lsn",
+    "tsvector",
+    "tsquery",
+    "point",
+    "line",
+    "lseg",
+    "box",
+    "path",
+    "polygon",
+    "circle",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "int4multirange",
+    "int8multirange",
+    "nummultirange",
+    "tsmultirange",
+    "tstzmultirange",
+    "datemultirange",
+    "citext",
+    "hstore",
+    "ltree",
+    "lquery",
+    "vector",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class SqlType:
-    """A column or parameter type: a base type from ``SQL_BASE_TYPES`` or an
-    enum of the service (``enum`` is then its qualified name), possibly an
-    array of ``dims`` dimensions."""
+    """A column or parameter type: a base type from ``SQL_BASE_TYPES`` or
+    ``SQL_EXTRA_TYPES``, an enum or composite type of the service (``enum`` or
+    ``composite`` is then its qualified name), or another type PostgreSQL
+    accepts that svcforge passes as text (``opaque``); possibly an array of
+    ``dims`` dimensions.  A domain is its base type."""
 
     name: str
     """``pg_type.typname`` of the element type, or the enum's name."""
@@ -323,18 +384,43 @@ class SqlType:
     dims: int = 0
     enum: str = ""
     """The qualified name (``schema.name``) when the element is an enum."""
+    composite: str = ""
+    """The qualified name when the element is a composite type (or the row
+    type of a table)."""
+    python: str = ""
+    """The Python annotation of the element set by ``[tool.svcforge.sql.types]``;
+    empty for the default mapping."""
+    opaque: bool = False
+    """A type svcforge has no mapping for (an extension's, or one the
+    migrations create): asyncpg exchanges it as text, a ``str``."""
 
     @property
     def element(self) -> SqlType:
-        return SqlType(self.name, self.modifiers, 0, self.enum)
+        return SqlType(
+            self.name,
+            self.modifiers,
+            0,
+            self.enum,
+            self.composite,
+            self.python,
+            self.opaque,
+        )
 
     def array(self, dims: int = 1) -> SqlType:
-        return SqlType(self.name, self.modifiers, dims, self.enum)
+        return SqlType(
+            self.name,
+            self.modifiers,
+            dims,
+            self.enum,
+            self.composite,
+            self.python,
+            self.opaque,
+        )
 
     @property
     def sql(self) -> str:
         """The type as a PostgreSQL cast would spell it."""
-        base = self.enum or _SQL_SPELLING.get(self.name, self.name)
+        base = self.enum or self.composite or _SQL_SPELLING.get(self.name, self.name)
         if self.modifiers:
             base += "(" + ", ".join(str(m) for m in self.modifiers) + ")"
         return base + "[]" * self.dims
@@ -431,6 +517,9 @@ class Index:
     partial: bool = False
 
 
+TableKind = Literal["table", "view", "materialized view"]
+
+
 @dataclass(frozen=True, slots=True)
 class Table:
     schema: str
@@ -452,10 +541,20 @@ class Table:
     sources: tuple[str, ...] = ()
     """The migration files that created or changed it."""
     doc: str = ""
+    kind: TableKind = "table"
+    """A view or materialized view gets a row class and can be queried, but
+    its repository has no insert, update or delete."""
+    partitioned: bool = False
+    """``PARTITION BY``: its partitions (``PARTITION OF``) are no tables of
+    their own here; rows go through the parent."""
 
     @property
     def qualname(self) -> str:
         return f"{self.schema}.{self.name}"
+
+    @property
+    def writable(self) -> bool:
+        return self.kind == "table"
 
     @property
     def key_columns(self) -> tuple[Column, ...]:
@@ -466,7 +565,9 @@ class Table:
 
     @property
     def insertable(self) -> tuple[Column, ...]:
-        """The columns an INSERT may give a value."""
+        """The columns an INSERT may give a value (none in a view)."""
+        if not self.writable:
+            return ()
         return tuple(c for c in self.columns if c.writable)
 
     @property
@@ -485,6 +586,73 @@ class Table:
             if c.name == name:
                 return c
         raise KeyError(name)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlComposite:
+    """A composite type (``CREATE TYPE name AS (...)``): a row-like class."""
+
+    schema: str
+    name: str
+    py_name: str
+    fields: tuple[Column, ...]
+    span: Span
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+SqlArgMode = Literal["in", "out", "inout", "variadic"]
+
+
+@dataclass(frozen=True, slots=True)
+class SqlArg:
+    """A parameter of a SQL function, or a column of what it returns."""
+
+    name: str
+    """Empty for an unnamed parameter."""
+    type: SqlType
+    mode: SqlArgMode = "in"
+    default: str | None = None
+    """The default expression as SQL text (the argument may then be left out)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SqlFunction:
+    """A function or procedure the migrations create (SQL, PL/pgSQL or any
+    language), as its declaration describes it.
+
+    ``args`` lists every declared parameter in order with its mode: a call
+    passes the ``in``, ``inout`` and ``variadic`` ones.  The result is either
+    a scalar (``returns``) or rows of ``columns`` (``RETURNS TABLE``, several
+    ``OUT``/``INOUT`` parameters, or a table's or composite type's row);
+    ``returns_set`` for ``SETOF``/``RETURNS TABLE`` (usable in ``FROM``).
+    ``returns`` is None and ``columns`` empty when the function returns
+    ``void``, ``trigger``, an untyped ``record`` or a type svcforge cannot
+    name: ``result`` keeps the declaration's text for those."""
+
+    schema: str
+    name: str
+    args: tuple[SqlArg, ...]
+    returns: SqlType | None
+    columns: tuple[SqlArg, ...]
+    returns_set: bool
+    result: str
+    """The return type as declared (``SETOF integer``, ``TABLE``, ``void``)."""
+    language: str
+    span: Span
+    procedure: bool = False
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+    @property
+    def inputs(self) -> tuple[SqlArg, ...]:
+        return tuple(a for a in self.args if a.mode != "out")
 
 
 @dataclass(frozen=True, slots=True)

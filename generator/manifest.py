@@ -11,6 +11,7 @@ from typing import Any
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
 from generator.manifest_model import ChannelDecl, ServiceTable
+from generator.manifest_sql import TypeOverride, parse_sql_table
 from generator.naming import module_name
 from generator.tomlcheck import Where, check_table
 from generator.tomlsource import KeyPath, TomlDocument, load_toml
@@ -50,6 +51,8 @@ class Manifest:
     channels: tuple[ChannelEntry, ...] = ()
     """``[tool.svcforge.channels]``, sorted by name; the channels front-end
     binds them to the schemas."""
+    sql_types: tuple[TypeOverride, ...] = ()
+    """``[tool.svcforge.sql.types]``, checked; applied to the replayed schema."""
 
     @property
     def package_dir(self) -> str:
@@ -87,6 +90,7 @@ def load_manifest(root: Path) -> Manifest:
         )
     table, errors = check_table(ServiceTable, raw, Where(doc, TABLE, "[tool.svcforge]"))
     channels = _channels(raw.get("channels"), doc, errors)
+    sql_types = parse_sql_table(raw.get("sql"), doc, errors)
     if table is None or errors:
         raise SchemaError(errors)
     project_name = doc.value.get("project", {}).get("name")
@@ -98,6 +102,7 @@ def load_manifest(root: Path) -> Manifest:
         tests=table.tests.strip("/"),
         uses=tuple(sorted(set(table.uses))),
         channels=channels,
+        sql_types=sql_types,
     )
 
 

@@ -235,3 +235,7 @@ class ServiceTable(_Table):
         description="tables: [tool.svcforge.channels.<name>] or "
         "[[tool.svcforge.channels]]",
     )
+    # Checked by ``manifest_sql`` (``[tool.svcforge.sql.types]``).
+    sql: dict[str, Any] | None = Field(
+        default=None, description="a table: [tool.svcforge.sql]"
+    )

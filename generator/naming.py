@@ -279,10 +279,12 @@ def module_name(name: str) -> str:
 # attributes, so a field must not take the name of a type the generated
 # modules annotate with.  ``count`` and ``index`` (tuple methods, from when
 # rows were tuples) stay reserved so that generated names do not change.
+# ``row`` is the local variable of the repository methods that take columns.
 _SQL_RESERVED_FIELDS = frozenset(
     {
         "count",
         "index",
+        "row",
         "self",
         "cls",
         "date",
@@ -346,11 +348,13 @@ def sql_table_names(tables: Sequence[tuple[str, str]]) -> list[TableNames]:
 
     A table is named by its own name (``trade_fills`` -> module
     ``trade_fills``, class ``TradeFill``); when two schemas hold tables that
-    would share a module or a class name, the schema comes in front.
+    would share a module or a class name, the schema comes in front.  Names
+    that still collide (``"Users"``, ``users`` and ``"USERS"`` in one schema)
+    are numbered, the table whose name is the module's keeping it as is.
     """
     names = Counter(name for _, name in tables)
     stems = Counter(_class_stem(name) for _, name in tables)
-    out = []
+    modules, classes = [], []
     for schema, name in tables:
         module = _sql_module(f"{schema}_{name}" if names[name] > 1 else name)
         if module in _SQL_RESERVED_MODULES:
@@ -358,10 +362,40 @@ def sql_table_names(tables: Sequence[tuple[str, str]]) -> list[TableNames]:
         stem = _class_stem(name)
         if stems[stem] > 1 and schema != "public":
             stem = pascal_case(schema) + stem
-        out.append(
-            TableNames(module, f"{stem}Row", f"{stem}Insert", f"{stem}Repository")
-        )
+        modules.append(module)
+        classes.append(stem)
+    plain = [name for _, name in tables]
+    modules = _numbered(modules, plain, "_")
+    classes = _numbered(classes, plain, "")
+    return [
+        TableNames(m, f"{c}Row", f"{c}Insert", f"{c}Repository")
+        for m, c in zip(modules, classes, strict=True)
+    ]
+
+
+def _numbered(names: list[str], plain: list[str], sep: str) -> list[str]:
+    """``names`` made unique: a name taken by several gets a number (from 2)
+    on all but one of them, the one whose own name is all lower case if any
+    (else the first)."""
+    counts = Counter(names)
+    taken = set(names)
+    out = list(names)
+    for name in [n for n in counts if counts[n] > 1]:
+        at = [i for i, n in enumerate(names) if n == name]
+        keep = next((i for i in at if plain[i] == plain[i].lower()), at[0])
+        n = 2
+        for i in at:
+            if i == keep:
+                continue
+            while f"{name}{sep}{n}" in taken:
+                n += 1
+            out[i] = f"{name}{sep}{n}"
+            taken.add(out[i])
     return out
+
+
+# Names the ``generated/db`` modules import beside enum and composite classes.
+_SQL_RESERVED_CLASSES = RESERVED_CLASS_NAMES | {"EnumType", "NamedTuple", "Range"}
 
 
 def sql_enum_classes(enums: Sequence[tuple[str, str]]) -> list[str]:
@@ -373,7 +407,26 @@ def sql_enum_classes(enums: Sequence[tuple[str, str]]) -> list[str]:
         cls = pascal_case(name) or "Enum"
         if counts[name] > 1 and schema != "public":
             cls = pascal_case(schema) + cls
-        out.append(cls if cls[0].isalpha() else f"E{cls}")
+        cls = cls if cls[0].isalpha() else f"E{cls}"
+        out.append(cls + "Enum" if cls in _SQL_RESERVED_CLASSES else cls)
+    return _numbered(out, [n for _, n in enums], "")
+
+
+def sql_composite_classes(
+    composites: Sequence[tuple[str, str]], enums: Sequence[tuple[str, str]]
+) -> list[str]:
+    """Class names for composite types, which sit beside the enum classes."""
+    taken = set(sql_enum_classes(sorted(enums)))
+    out = []
+    for schema, name in composites:
+        cls = pascal_case(name) or "Composite"
+        cls = cls if cls[0].isalpha() else f"C{cls}"
+        if cls in _SQL_RESERVED_CLASSES or cls in taken:
+            cls = pascal_case(schema) + cls
+        while cls in _SQL_RESERVED_CLASSES or cls in taken:
+            cls += "Type"
+        taken.add(cls)
+        out.append(cls)
     return out
 
 

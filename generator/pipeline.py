@@ -25,9 +25,10 @@ from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
 from generator.frontends.jsonschema import parse_config, parse_jsonschema
-from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.migrations.parse import parse_schema
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
+from generator.frontends.sql.type_overrides import apply_type_overrides
 from generator.jsonsource import JsonDocument, load_json
 from generator.manifest import Manifest, load_manifest
 from generator.resources import jinja_env
@@ -93,7 +94,7 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
         sources=tuple(sorted(d.path for d in documents)),
     )
     service = _with_json_schema(service, json_documents)
-    service = _with_database(root, service)
+    service = _with_database(root, service, manifest)
     service = _with_settings(root, manifest, service)
     if manifest.channels:
         channels = parse_channels(manifest.channels, service)
@@ -156,20 +157,23 @@ def _load_sql(root: Path, folder: str) -> list[SqlSource]:
     return [SqlSource(*_read(root, p)) for p in paths]
 
 
-def _with_database(root: Path, service: ir.Service) -> ir.Service:
+def _with_database(root: Path, service: ir.Service, manifest: Manifest) -> ir.Service:
     """Tables (migrations replayed) and named queries."""
-    sql_enums, tables, migrations = parse_migrations(_load_sql(root, TABLES_DIR))
+    schema = parse_schema(_load_sql(root, TABLES_DIR))
+    schema = apply_type_overrides(schema, manifest.sql_types)
     query_files = _load_sql(root, QUERIES_DIR)
-    queries = parse_queries(query_files, sql_enums, tables)
-    sources = {*service.sources, *(m.path for m in migrations)}
+    queries = parse_queries(query_files, schema.enums, schema.tables)
+    sources = {*service.sources, *(m.path for m in schema.migrations)}
     sources |= {q.path for q in query_files}
     return replace(
         service,
-        sql_enums=sql_enums,
-        tables=tables,
-        migrations=migrations,
+        sql_enums=schema.enums,
+        tables=schema.tables,
+        migrations=schema.migrations,
         queries=queries,
         sources=tuple(sorted(sources)),
+        sql_composites=schema.composites,
+        sql_functions=schema.functions,
     )
 
 

@@ -17,6 +17,7 @@ from generator.emitters.pysrc import INDENT, docstring, header, py_str
 from generator.emitters.pysrc import imports as imports_text
 from generator.emitters.sqlpy import (
     Imports,
+    binary_io,
     cast,
     py_type,
     qualified,
@@ -69,9 +70,16 @@ def _enums(service: ir.Service, env: Environment) -> str:
             for member, label in zip(e.member_names, e.labels, strict=True)
         ]
         blocks.append("\n".join(lines))
+    blocks += _composites(service, imports)
     items = [
         f"EnumType({py_str(e.schema)}, {py_str(e.name)}, {e.py_name})"
         for e in service.sql_enums
+    ]
+    if service.sql_composites:
+        imports.add_from("svcforge.db", "CompositeType")
+    items += [
+        f"CompositeType({py_str(c.schema)}, {py_str(c.name)}, {c.py_name})"
+        for c in service.sql_composites
     ]
     if items:
         registry = spread_tuple("ENUM_TYPES: Final = ", items)
@@ -85,6 +93,25 @@ def _enums(service: ir.Service, env: Environment) -> str:
         blocks=blocks,
         registry=registry,
     )
+
+
+def _composites(service: ir.Service, imports: Imports) -> list[str]:
+    """Composite types as named tuples (asyncpg's tuple codec turns values
+    into them and back)."""
+    blocks = []
+    for c in service.sql_composites:
+        imports.add_from("typing", "NamedTuple")
+        lines = [f"class {c.py_name}(NamedTuple):"]
+        lines += docstring(
+            c.doc or f"PostgreSQL composite type ``{c.qualname}``.", INDENT
+        )
+        lines.append("")
+        lines += [
+            f"{INDENT}{f.py_name}: {py_type(f.type, True, service, imports)}"
+            for f in c.fields
+        ]
+        blocks.append("\n".join(lines))
+    return blocks
 
 
 def _migrations(service: ir.Service, env: Environment) -> str:
@@ -110,7 +137,7 @@ class TableModule:
         self.row = t.row_class
         self.new = t.insert_class
         self.repo = t.repository_class
-        self.insertable = [c for c in t.columns if c.writable]
+        self.insertable = [c for c in t.columns if c.writable and t.writable]
         pk = t.primary_key.columns if t.primary_key else ()
         self.pk = [t.column(c) for c in pk]
         self.updatable = [c for c in self.insertable if c.name not in pk]
@@ -199,7 +226,7 @@ class TableModule:
             out.append(sql_block("UPSERT", self.upsert_sql()))
         if self.pk and self.updatable:
             out.append(sql_block("UPDATE", self.update_sql()))
-        if self.pk:
+        if self.pk and t.writable:
             out.append(
                 sql_block("DELETE", f"DELETE FROM {qualified(t)}\nWHERE {pk_where}")
             )
@@ -286,7 +313,7 @@ class TableModule:
             methods.append(self.upsert_method())
         if self.pk and self.updatable:
             methods.append(self.update_method())
-        if self.pk:
+        if self.pk and t.writable:
             methods.append(self.delete_method())
         methods.append(self.count_method())
         if self.pk:
@@ -347,6 +374,8 @@ class TableModule:
     def insert_many_method(self) -> list[str]:
         self.imports.add_from("collections.abc", "Iterable")
         self.imports.add_from("svcforge.db", "copy_rows")
+        if not all(binary_io(c.type) for c in self.insertable):
+            return self._insert_many_by_statements()
         doc = "Insert rows with COPY, the fastest way in; return how many."
         lines = self._method("insert_many", [f"rows: Iterable[{self.new}]"], "int", doc)
         if len(self.insertable) > 1:
@@ -364,6 +393,23 @@ class TableModule:
             "INSERT",
         ]
         return [*lines, spread("return await copy_rows(", args, ")", I2)]
+
+    def _insert_many_by_statements(self) -> list[str]:
+        doc = (
+            "Insert rows (with executemany: COPY cannot carry a type of this\n"
+            "table); return how many."
+        )
+        lines = self._method("insert_many", [f"rows: Iterable[{self.new}]"], "int", doc)
+        if len(self.insertable) > 1:
+            records = "list(map(_VALUES, rows))"
+        else:
+            records = f"[(r.{self.insertable[0].py_name},) for r in rows]"
+        return [
+            *lines,
+            f"{I2}records = {records}",
+            f"{I2}await self.db.executemany(INSERT, records)",
+            f"{I2}return len(records)",
+        ]
 
     def update_method(self) -> list[str]:
         self.imports.add_from("svcforge.db", "UNSET", "Unset", "changed")
@@ -440,7 +486,7 @@ class TableModule:
             blocks.append(self.insert_class())
         blocks.append(self.repository())
         constants = self.constants()
-        doc = f"Rows and repository of table ``{t.qualname}``."
+        doc = f"Rows and repository of {t.kind} ``{t.qualname}``."
         return env.get_template("repo.py.j2").render(
             header=header(t.sources),
             doc="\n".join(docstring(doc, "")),

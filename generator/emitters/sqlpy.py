@@ -7,15 +7,41 @@ from collections.abc import Callable, Iterable
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, LINE_LENGTH, fits, py_str
+from generator.manifest_sql import PYTHON_TYPES as PYTHON_TYPE_IMPORTS
 
 _STDLIB_TYPES = {
     "numeric": ("decimal", "Decimal"),
     "uuid": ("uuid", "UUID"),
     "date": ("datetime", "date"),
     "time": ("datetime", "time"),
+    "timetz": ("datetime", "time"),
     "timestamp": ("datetime", "datetime"),
     "timestamptz": ("datetime", "datetime"),
     "interval": ("datetime", "timedelta"),
+}
+# The default mapping of the types beyond the core: what asyncpg decodes
+# them to (its codecs, and those ``svcforge.db.register_codecs`` sets for
+# citext, hstore, ltree and vector).  ``[tool.svcforge.sql.types]``
+# overrides it per type or column; a type not listed here is ``str``.
+_INT_TYPES = frozenset({"oid", "cid", "xid", "pg_lsn"})
+_GEOMETRY = {
+    "point": "Point",
+    "line": "Line",
+    "lseg": "LineSegment",
+    "box": "Box",
+    "path": "Path",
+    "polygon": "Polygon",
+    "circle": "Circle",
+    "bit": "BitString",
+    "varbit": "BitString",
+}
+_RANGES = {
+    "int4": "int",
+    "int8": "int",
+    "num": "Decimal",
+    "ts": "datetime",
+    "tstz": "datetime",
+    "date": "date",
 }
 _BUILTIN_TYPES = {
     "int2": "int",
@@ -54,22 +80,76 @@ def py_type(
     t: ir.SqlType, nullable: bool, service: ir.Service, imports: Imports
 ) -> str:
     """The annotation of a value of ``t`` as asyncpg decodes it."""
-    if t.enum:
+    if t.python:
+        base = t.python
+        imports.update(i for i in [PYTHON_TYPE_IMPORTS.get(base, "")] if i)
+    elif t.enum:
         base = service.sql_enum(t.enum).py_name
         imports.add_from(imports.enums_module, base)
+    elif t.composite:
+        base = _composite(t.composite, service, imports)
     elif t.name in _STDLIB_TYPES:
         module, base = _STDLIB_TYPES[t.name]
         imports.add_from(module, base)
     elif t.name in _RUNTIME_TYPES:
         base = _RUNTIME_TYPES[t.name]
         imports.add_from("svcforge.db", base)
-    else:
+    elif t.name in _BUILTIN_TYPES:
         base = _BUILTIN_TYPES[t.name]
+    else:
+        base = _extra_type(t.name, imports)
     for _ in range(t.dims):
         base = f"list[{base}]"
     if nullable and base != "JsonValue":
         base += " | None"
     return base
+
+
+def _composite(qual: str, service: ir.Service, imports: Imports) -> str:
+    """A composite type's class; a table's row type comes as a record."""
+    for c in service.sql_composites:
+        if c.qualname == qual:
+            imports.add_from(imports.enums_module, c.py_name)
+            return c.py_name
+    imports.add_from("svcforge.db", "Record")
+    return "Record"
+
+
+def _extra_type(name: str, imports: Imports) -> str:
+    if name in _INT_TYPES:
+        return "int"
+    if name == "tid":
+        return "tuple[int, int]"
+    if name == "hstore":
+        return "dict[str, str | None]"
+    if name == "vector":
+        return "list[float]"
+    if name in _GEOMETRY:
+        imports.add_from("svcforge.db.pgtypes", _GEOMETRY[name])
+        return _GEOMETRY[name]
+    if name.endswith(("range", "multirange")):
+        sub = name.removesuffix("multirange").removesuffix("range")
+        element = _RANGES.get(sub, "")
+        if element:
+            imports.add_from("svcforge.db.pgtypes", "Range")
+            if element in ("Decimal", "datetime", "date"):
+                imports.add_from(
+                    "decimal" if element == "Decimal" else "datetime", element
+                )
+            one = f"Range[{element}]"
+            return f"list[{one}]" if name.endswith("multirange") else one
+    return "str"  # text I/O: the extra text types and every opaque type
+
+
+# Types whose values asyncpg has no binary codec for: COPY (binary only)
+# cannot carry them, so rows of tables with such columns are inserted with
+# executemany instead.
+TEXT_ONLY_TYPES = frozenset({"money", "macaddr", "macaddr8", "tsvector", "tsquery"})
+
+
+def binary_io(t: ir.SqlType) -> bool:
+    """Whether COPY can carry values of ``t``."""
+    return not (t.opaque or t.name in TEXT_ONLY_TYPES or t.composite)
 
 
 def quote(name: str) -> str:
@@ -189,7 +269,37 @@ def example(t: ir.SqlType, n: int, service: ir.Service, imports: Imports) -> str
         e = service.sql_enum(t.enum)
         imports.add_from(imports.enums_module, e.py_name)
         return f"{e.py_name}.{e.member_names[(n - 1) % len(e.member_names)]}"
+    if t.composite:
+        c = service.sql_composite(t.composite)
+        imports.add_from(imports.enums_module, c.py_name)
+        values = [example(f.type, n, service, imports) for f in c.fields]
+        return f"{c.py_name}({', '.join(values)})"
     return _scalar_example(t, n, imports)
+
+
+def has_example(t: ir.SqlType, service: ir.Service) -> bool:
+    """Whether ``example`` can make a value of ``t`` (not of an opaque type,
+    nor of a table's row type, nor under a manifest override)."""
+    if t.composite:
+        return any(
+            c.qualname == t.composite
+            and all(has_example(f.type, service) for f in c.fields)
+            for c in service.sql_composites
+        )
+    return (
+        not t.opaque and not t.python and (bool(t.enum) or t.name in _SCALAR_EXAMPLES)
+    )
+
+
+# The extensions that provide types: a generated test skips when the test
+# server lacks one.
+EXTENSION_OF_TYPE = {
+    "citext": "citext",
+    "hstore": "hstore",
+    "ltree": "ltree",
+    "lquery": "ltree",
+    "vector": "vector",
+}
 
 
 def _numeric_example(t: ir.SqlType, n: int) -> str:
@@ -231,13 +341,72 @@ _SCALAR_EXAMPLES: dict[str, Callable[[ir.SqlType, int], str]] = {
     "jsonb": lambda t, n: f'{{"n": {n}, "tags": ["a", "b"]}}',
     "inet": lambda t, n: f'IPv4Address("192.0.2.{n}")',
     "cidr": lambda t, n: f'IPv4Network("10.{n}.0.0/16")',
+    # Types beyond the core, each written as PostgreSQL prints it back (money
+    # in the C locale of the test server).
+    "money": lambda t, n: f'"${n}.50"',
+    "xml": lambda t, n: f'"<v n=\\"{n}\\"/>"',
+    "timetz": lambda t, n: f"time(12, {n}, 30, tzinfo=UTC)",
+    "bit": lambda t, n: f'BitString("{_bits(t, n)}")',
+    "varbit": lambda t, n: f'BitString("{bin(n)[2:]}01")',
+    "name": lambda t, n: py_str(f"name {n}"),
+    "oid": lambda t, n: str(n),
+    "cid": lambda t, n: str(n),
+    "xid": lambda t, n: str(n),
+    "tid": lambda t, n: f"({n}, 1)",
+    "regclass": lambda t, n: '"pg_class"',
+    "macaddr": lambda t, n: f'"08:00:2b:01:02:{n:02x}"',
+    "macaddr8": lambda t, n: f'"08:00:2b:01:02:03:04:{n:02x}"',
+    "pg_lsn": lambda t, n: str(n * 4096),
+    "tsvector": lambda t, n: f"\"'a{n}' 'b'\"",
+    "tsquery": lambda t, n: f"\"'a{n}' & 'b'\"",
+    "point": lambda t, n: f"Point({n}, 2.5)",
+    "line": lambda t, n: f"Line(1, -1, {n})",
+    "lseg": lambda t, n: f"LineSegment((0, 0), ({n}, 1))",
+    "box": lambda t, n: f"Box(({n}, 1), (0, 0))",
+    "path": lambda t, n: f"Path((0, 0), ({n}, 1), is_closed=False)",
+    "polygon": lambda t, n: f"Polygon((0, 0), ({n}, 0), (0, 1))",
+    "circle": lambda t, n: f"Circle((0, 0), {n})",
+    "int4range": lambda t, n: f"Range({n}, {n + 10})",
+    "int8range": lambda t, n: f"Range({n}, {n + 10})",
+    "numrange": lambda t, n: f'Range(Decimal("{n}.5"), Decimal("{n + 1}"))',
+    "daterange": lambda t, n: f"Range(date(2024, 1, {n}), date(2024, 2, {n}))",
+    "tsrange": lambda t, n: f"Range(datetime(2024, 1, {n}), datetime(2024, 2, {n}))",
+    "tstzrange": lambda t, n: (
+        f"Range(datetime(2024, 1, {n}, tzinfo=UTC), datetime(2024, 2, {n}, tzinfo=UTC))"
+    ),
+    "int4multirange": lambda t, n: f"[Range(1, {n + 1}), Range({n + 5}, {n + 9})]",
+    "int8multirange": lambda t, n: f"[Range({n}, {n + 10})]",
+    "nummultirange": lambda t, n: f'[Range(Decimal("{n}.5"), Decimal("{n + 1}"))]',
+    "datemultirange": lambda t, n: f"[Range(date(2024, 1, {n}), date(2024, 2, {n}))]",
+    "tsmultirange": lambda t, n: (
+        f"[Range(datetime(2024, 1, {n}), datetime(2024, 2, {n}))]"
+    ),
+    "tstzmultirange": lambda t, n: f"[Range(datetime(2024, 1, {n}, tzinfo=UTC), None)]",
+    "citext": lambda t, n: py_str(f"Text {n}"),
+    "hstore": lambda t, n: f'{{"a": "{n}", "b": None}}',
+    "ltree": lambda t, n: f'"top.n{n}"',
+    "lquery": lambda t, n: '"top.*"',
+    "vector": lambda t, n: "[" + ", ".join(f"{n + i}.5" for i in range(_dims(t))) + "]",
 }
+
+
+def _bits(t: ir.SqlType, n: int) -> str:
+    size = t.modifiers[0] if t.modifiers else 1
+    return (bin(n)[2:] * size)[:size].rjust(size, "0")
+
+
+def _dims(t: ir.SqlType) -> int:
+    return t.modifiers[0] if t.modifiers else 3
+
+
 # What the examples above name (the formatter drops the unused ones).
 _EXAMPLE_IMPORTS = (
     "from datetime import UTC, date, datetime, time, timedelta",
     "from decimal import Decimal",
     "from ipaddress import IPv4Address, IPv4Network",
     "from uuid import UUID",
+    "from svcforge.db.pgtypes import BitString, Box, Circle, Line, LineSegment",
+    "from svcforge.db.pgtypes import Path, Point, Polygon, Range",
 )
 
 

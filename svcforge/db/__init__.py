@@ -4,6 +4,7 @@
 ``apply_migrations``/``Database.migrate`` apply a service's migrations.
 """
 
+from svcforge.db._codecs import missing_extensions
 from svcforge.db._database import (
     Connection,
     Database,
@@ -22,6 +23,7 @@ from svcforge.db._repository import NoRowReturned, copy_rows, returned
 from svcforge.db._types import (
     UNSET,
     Cidr,
+    CompositeType,
     EnumType,
     Executor,
     Inet,
@@ -35,6 +37,7 @@ __all__ = [
     "MIGRATIONS_TABLE",
     "UNSET",
     "Cidr",
+    "CompositeType",
     "Connection",
     "Database",
     "DatabaseError",
@@ -52,6 +55,7 @@ __all__ = [
     "changed",
     "copy_rows",
     "load_migrations",
+    "missing_extensions",
     "register_codecs",
     "returned",
 ]

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from svcforge.db._types import EnumType, Record
+from svcforge.db._codecs import EXTENSION_CODECS
+from svcforge.db._types import CompositeType, EnumType, Record
 
 __all__ = ["Connection", "Database", "DatabaseError", "DatabaseSettings"]
 
@@ -69,10 +70,14 @@ def _asyncpg() -> Any:
     return asyncpg
 
 
-async def register_codecs(conn: Any, enums: Sequence[EnumType] = ()) -> None:
-    """json/jsonb as Python values, and the service's enum types as their
-    ``StrEnum`` classes.  Enum types that do not exist yet (migrations not
-    applied) are skipped; ``Database.migrate`` reconnects afterwards."""
+async def register_codecs(
+    conn: Any, enums: Sequence[EnumType | CompositeType] = ()
+) -> None:
+    """json/jsonb as Python values, the extension types citext, hstore,
+    ltree and vector where they are installed, and the service's enum and
+    composite types as their ``StrEnum`` and ``NamedTuple`` classes.  Types
+    that do not exist yet (migrations not applied) are skipped;
+    ``Database.migrate`` reconnects afterwards."""
     # Binary format, so that COPY (binary only) carries json values too.
     await conn.set_type_codec(
         "json",
@@ -88,18 +93,27 @@ async def register_codecs(conn: Any, enums: Sequence[EnumType] = ()) -> None:
         schema="pg_catalog",
         format="binary",
     )
-    if not enums:
-        return
-    present = {
-        (r[0], r[1])
-        for r in await conn.fetch(
-            "SELECT n.nspname, t.typname FROM pg_catalog.pg_type t "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE t.typtype = 'e'"
-        )
-    }
+    rows = await conn.fetch(
+        "SELECT n.nspname, t.typname, t.typtype = 'b' FROM pg_catalog.pg_type t "
+        "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
+        "WHERE t.typtype IN ('e', 'c') OR t.typname = ANY($1::text[])",
+        list(EXTENSION_CODECS),
+    )
+    present = {(r[0], r[1]) for r in rows}
+    for schema, name, base in rows:
+        if base and name in EXTENSION_CODECS:
+            await EXTENSION_CODECS[name](conn, schema)
     for e in enums:
-        if (e.schema, e.name) in present:
+        if isinstance(e, CompositeType):
+            if (e.schema, e.name) in present:
+                await conn.set_type_codec(
+                    e.name,
+                    encoder=tuple,
+                    decoder=_composite_decoder(e.python),
+                    schema=e.schema,
+                    format="tuple",
+                )
+        elif (e.schema, e.name) in present:
             # An enum's binary format is its label in UTF-8 (COPY needs binary).
             await conn.set_type_codec(
                 e.name,
@@ -138,6 +152,13 @@ def _label_bytes(value: object) -> bytes:
 def _enum_decoder(python: type[enum.StrEnum]) -> Callable[[bytes], enum.StrEnum]:
     def decode(data: bytes) -> enum.StrEnum:
         return python(data.decode())
+
+    return decode
+
+
+def _composite_decoder(python: type[tuple[Any, ...]]) -> Callable[[Any], Any]:
+    def decode(values: Any) -> Any:
+        return python(*values)
 
     return decode
 
@@ -229,7 +250,7 @@ class Database(_Runs):
         self,
         settings: DatabaseSettings | str,
         *,
-        enums: Sequence[EnumType] = (),
+        enums: Sequence[EnumType | CompositeType] = (),
         server_settings: Mapping[str, str] | None = None,
     ) -> None:
         if isinstance(settings, str):

@@ -18,6 +18,7 @@ from typing import Any, Final, Protocol, TypeVar
 __all__ = [
     "UNSET",
     "Cidr",
+    "CompositeType",
     "EnumType",
     "Executor",
     "Inet",
@@ -97,3 +98,13 @@ class EnumType:
     schema: str
     name: str
     python: type[enum.StrEnum]
+
+
+@dataclass(frozen=True, slots=True)
+class CompositeType:
+    """A PostgreSQL composite type and the ``NamedTuple`` its values decode to
+    (generated services list it in ``ENUM_TYPES`` after the enum types)."""
+
+    schema: str
+    name: str
+    python: type[tuple[Any, ...]]

@@ -7,7 +7,16 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from generator.frontends.sql.source import SqlError
-from generator.ir import Check, ForeignKey, Index, Key, Span, SqlType
+from generator.ir import (
+    Check,
+    ForeignKey,
+    Index,
+    Key,
+    Span,
+    SqlFunction,
+    SqlType,
+    TableKind,
+)
 
 NAMEDATALEN = 63  # PostgreSQL truncates identifiers to 63 bytes
 
@@ -36,6 +45,13 @@ class CatTable:
     checks: list[Check] = field(default_factory=list)
     sources: set[str] = field(default_factory=set)
     doc: str = ""
+    kind: TableKind = "table"
+    partitioned: bool = False
+    typed: bool = True
+    """False for a view whose query svcforge could not type (no row class)."""
+    partition_of: str = ""
+    """The parent's qualified name: a partition is no table of its own in the
+    IR (rows go through the parent)."""
 
     @property
     def qualname(self) -> str:
@@ -80,6 +96,19 @@ class CatEnum:
 
 
 @dataclass
+class CatComposite:
+    schema: str
+    name: str
+    fields: list[CatColumn]
+    span: Span
+    doc: str = ""
+
+    @property
+    def qualname(self) -> str:
+        return f"{self.schema}.{self.name}"
+
+
+@dataclass
 class CatIndex:
     schema: str
     table: str
@@ -96,9 +125,42 @@ class Catalog:
     enums: dict[str, CatEnum] = field(default_factory=dict)
     indexes: dict[str, CatIndex] = field(default_factory=dict)
     """By qualified index name (indexes share their schema's namespace)."""
+    composites: dict[str, CatComposite] = field(default_factory=dict)
+    domains: dict[str, SqlType] = field(default_factory=dict)
+    """A domain is typed as its base type."""
+    other_types: dict[str, SqlType] = field(default_factory=dict)
+    """Types created otherwise (base types with their own I/O functions, range
+    types, shells): exchanged as text."""
+    sequences: set[str] = field(default_factory=set)
+    extensions: set[str] = field(default_factory=set)
+    dynamic: bool = False
+    """A DO block ran: it may have created schemas and extensions (types)
+    svcforge cannot see."""
+    functions: list[SqlFunction] = field(default_factory=list)
+
+    def type_lookup(self, names: list[str]) -> SqlType | None:
+        """Types the migrations created beside enums; a table's or view's name
+        is its row type.  Once the migrations create an extension, any other
+        name is left to it: an opaque type."""
+        if len(names) > 2:
+            return None
+        schema, name = (names[0], names[1]) if len(names) == 2 else (None, names[0])
+        qual = f"{schema or 'public'}.{name}"
+        if qual in self.domains:
+            return self.domains[qual]
+        if qual in self.composites or qual in self.tables:
+            return SqlType(name, composite=qual)
+        if qual in self.other_types:
+            return self.other_types[qual]
+        if not (self.extensions or self.dynamic):  # PostgreSQL would not know it
+            return None
+        label = name if schema in (None, "pg_catalog") else f"{schema}.{name}"
+        return SqlType(label, opaque=True)
 
     def qualify(self, name: str, schema: str | None, offset: int | None) -> str:
         schema = schema or "public"
+        if schema not in self.schemas and self.dynamic:
+            self.schemas.add(schema)  # PostgreSQL applied it: the DO block made it
         if schema not in self.schemas:
             raise SqlError(
                 offset,
@@ -120,6 +182,9 @@ class Catalog:
             qualname in self.tables
             or qualname in self.indexes
             or qualname in self.enums
+            or qualname in self.composites
+            or qualname in self.domains
+            or qualname in self.other_types
         )
 
     def enum_lookup(self, name: str, schema: str | None) -> str | None:

@@ -29,7 +29,8 @@ def add_column(step: Step, table: CatTable, col: Any) -> Deferred:
         raise SqlError(
             col.location, f'column "{name}" of "{table.qualname}" already exists'
         )
-    typ, serial = sql_type(col.typeName, step.catalog.enum_lookup)
+    catalog = step.catalog
+    typ, serial = sql_type(col.typeName, catalog.enum_lookup, catalog.type_lookup)
     column = CatColumn(name, typ, True, step.source.span(col.location))
     if serial:
         column.nullable = False
@@ -45,6 +46,17 @@ def add_column(step: Step, table: CatTable, col: Any) -> Deferred:
             col.location,
             f'both default and identity/generation specified for column "{name}"',
         )
+    return later
+
+
+def merge_column(step: Step, table: CatTable, col: Any) -> Deferred:
+    """A column declared again over an inherited one (INHERITS, PARTITION OF,
+    OF type: ``a WITH OPTIONS NOT NULL``): its constraints apply to it."""
+    column = table.column(col.colname or "", col.location)
+    later: Deferred = []
+    for con in col.constraints or ():
+        if not _column_property(column, con, False):
+            later.append((con, column.name))
     return later
 
 
@@ -126,7 +138,8 @@ def drop_expression(step: Step, table: CatTable, cmd: Any, at: int) -> None:
 
 def alter_type(step: Step, table: CatTable, cmd: Any, at: int) -> None:
     column = table.column(cmd.name or "", at)
-    typ, serial = sql_type(cmd.def_.typeName, step.catalog.enum_lookup)
+    catalog = step.catalog
+    typ, serial = sql_type(cmd.def_.typeName, catalog.enum_lookup, catalog.type_lookup)
     if serial:  # serial is a shorthand of CREATE TABLE, not a type
         raise SqlError(
             cmd.def_.typeName.location,
@@ -185,6 +198,8 @@ def _mentions(expr: str, column: str) -> bool:
 def rename_column(step: Step, node: Any) -> None:
     rel = node.relation
     table = step.catalog.table(rel.relname, rel.schemaname, rel.location)
+    if not table.typed:
+        return
     table.sources.add(step.source.path)
     old, new = node.subname or "", node.newname or ""
     column = table.column(old, step.start)

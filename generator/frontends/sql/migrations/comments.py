@@ -28,6 +28,8 @@ def comment(step: Step, node: Any) -> None:
             *rel, col = names
             schema, name = split_name(rel)
             table = step.catalog.table(name, schema, step.start)
+            if not table.typed:
+                return
             table.column(col, step.start).doc = text
         case ObjectType.OBJECT_TYPE:
             qual = qualified(names)

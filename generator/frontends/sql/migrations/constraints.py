@@ -29,6 +29,7 @@ def add_constraint(step: Step, table: CatTable, con: Any, column: str | None) ->
             | ConstrType.CONSTR_ATTR_NOT_DEFERRABLE
             | ConstrType.CONSTR_ATTR_DEFERRED
             | ConstrType.CONSTR_ATTR_IMMEDIATE
+            | ConstrType.CONSTR_EXCLUSION  # its index serves no lookup by key
         ):
             return
         case ConstrType.CONSTR_NOTNULL if column:
@@ -49,7 +50,15 @@ def add_check(table: CatTable, con: Any, column: str | None) -> None:
     table.checks.append(Check(name, deparse(con.raw_expr)))
 
 
-def _key_columns(table: CatTable, con: Any, column: str | None) -> list[str]:
+def _key_columns(
+    step: Step, table: CatTable, con: Any, column: str | None
+) -> list[str]:
+    if con.indexname:  # ADD PRIMARY KEY / UNIQUE USING INDEX: the index's columns
+        ix = step.catalog.indexes.pop(f"{table.schema}.{con.indexname}", None)
+        if ix is None:
+            raise SqlError(con.location, f'index "{con.indexname}" does not exist')
+        con.conname = con.conname or con.indexname
+        return list(ix.index.columns)
     names = [k.sval for k in con.keys or ()] if column is None else [column]
     for n in names:
         table.column(n, con.location)
@@ -61,7 +70,7 @@ def _key_columns(table: CatTable, con: Any, column: str | None) -> list[str]:
 def add_key(step: Step, table: CatTable, con: Any, column: str | None) -> None:
     """A primary or unique key, and the unique index PostgreSQL creates for it
     (which takes a name in the schema's namespace of relations)."""
-    cols = _key_columns(table, con, column)
+    cols = _key_columns(step, table, con, column)
     primary = con.contype == ConstrType.CONSTR_PRIMARY
     if primary and table.primary_key is not None:
         raise SqlError(
@@ -97,6 +106,8 @@ def add_foreign_key(step: Step, table: CatTable, con: Any, column: str | None) -
         table.column(c, con.location)
     pk = con.pktable
     ref = step.catalog.table(pk.relname, pk.schemaname, pk.location)
+    if not ref.typed:
+        return  # PostgreSQL checked the reference; svcforge cannot
     ref_cols = [a.sval for a in con.pk_attrs or ()]
     if not ref_cols:
         if ref.primary_key is None:
@@ -113,6 +124,11 @@ def add_foreign_key(step: Step, table: CatTable, con: Any, column: str | None) -
             "number of referencing and referenced columns for foreign key disagree",
         )
     keys = [k.columns for k in ref.uniques]
+    keys += [  # a unique index serves a reference as well as a constraint
+        ix.index.columns
+        for ix in step.catalog.indexes.values()
+        if ix.table == ref.qualname and ix.index.unique and not ix.index.partial
+    ]
     if ref.primary_key:
         keys.append(ref.primary_key.columns)
     if not any(sorted(k) == sorted(ref_cols) for k in keys):
@@ -176,6 +192,8 @@ def _drop_primary_key(step: Step, table: CatTable, key: Key, at: int) -> None:
 def rename_constraint(step: Step, node: Any) -> None:
     rel = node.relation
     table = step.catalog.table(rel.relname, rel.schemaname, rel.location)
+    if not table.typed:
+        return
     old, new = node.subname or "", node.newname or ""
     if old not in table.constraint_names():
         raise SqlError(

@@ -22,6 +22,8 @@ def create_index(step: Step, node: Any) -> None:
     rel = node.relation
     catalog = step.catalog
     table = catalog.table(rel.relname, rel.schemaname, rel.location)
+    if not table.typed:
+        return  # a view svcforge could not type: nothing to check the index on
     table.sources.add(step.source.path)
     cols: list[str] = []
     for p in node.indexParams or ():

@@ -4,12 +4,15 @@ which becomes IR tables and enum types with their Python names decided."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from generator import ir
-from generator.frontends.sql.catalog import Catalog, CatTable
+from generator.frontends.sql.catalog import Catalog, CatColumn, CatTable
 from generator.frontends.sql.migrations.replay import replay
 from generator.frontends.sql.source import SqlSource
 from generator.naming import (
     TableNames,
+    sql_composite_classes,
     sql_enum_classes,
     sql_field_names,
     sql_lookup,
@@ -18,14 +21,71 @@ from generator.naming import (
 )
 
 
+class SqlSchema(NamedTuple):
+    """What the migrations define, as IR."""
+
+    enums: tuple[ir.SqlEnum, ...]
+    tables: tuple[ir.Table, ...]
+    """Tables, views and materialized views (not partitions, nor views whose
+    query svcforge cannot type)."""
+    migrations: tuple[ir.Migration, ...]
+    composites: tuple[ir.SqlComposite, ...]
+    functions: tuple[ir.SqlFunction, ...]
+
+
+def parse_schema(sources: list[SqlSource]) -> SqlSchema:
+    ordered = sorted(sources, key=lambda s: s.path.rpartition("/")[2])
+    catalog = replay(ordered)
+    migrations = tuple(ir.Migration(s.path, s.text) for s in ordered)
+    functions = sorted(
+        catalog.functions,
+        key=lambda f: (f.qualname, tuple(a.type.sql for a in f.inputs)),
+    )
+    return SqlSchema(
+        _enums(catalog),
+        _tables(catalog),
+        migrations,
+        _composites(catalog),
+        tuple(functions),
+    )
+
+
 def parse_migrations(
     sources: list[SqlSource],
 ) -> tuple[tuple[ir.SqlEnum, ...], tuple[ir.Table, ...], tuple[ir.Migration, ...]]:
     """Enum types, tables and migrations (in the order they apply)."""
-    ordered = sorted(sources, key=lambda s: s.path.rpartition("/")[2])
-    catalog = replay(ordered)
-    migrations = tuple(ir.Migration(s.path, s.text) for s in ordered)
-    return _enums(catalog), _tables(catalog), migrations
+    schema = parse_schema(sources)
+    return schema.enums, schema.tables, schema.migrations
+
+
+def _composites(catalog: Catalog) -> tuple[ir.SqlComposite, ...]:
+    items = sorted(catalog.composites.values(), key=lambda c: c.qualname)
+    classes = sql_composite_classes(
+        [(c.schema, c.name) for c in items],
+        [(e.schema, e.name) for e in catalog.enums.values()],
+    )
+    return tuple(
+        ir.SqlComposite(c.schema, c.name, cls, _columns(c.fields), c.span, c.doc)
+        for c, cls in zip(items, classes, strict=True)
+    )
+
+
+def _columns(cols: list[CatColumn]) -> tuple[ir.Column, ...]:
+    fields = sql_field_names(c.name for c in cols)
+    return tuple(
+        ir.Column(
+            name=c.name,
+            py_name=py,
+            type=c.type,
+            nullable=c.nullable,
+            span=c.span,
+            default=c.default,
+            identity=c.identity,
+            generated=c.generated,
+            doc=c.doc,
+        )
+        for c, py in zip(cols, fields, strict=True)
+    )
 
 
 def _enums(catalog: Catalog) -> tuple[ir.SqlEnum, ...]:
@@ -46,27 +106,16 @@ def _enums(catalog: Catalog) -> tuple[ir.SqlEnum, ...]:
 
 
 def _tables(catalog: Catalog) -> tuple[ir.Table, ...]:
-    items = sorted(catalog.tables.values(), key=lambda t: t.qualname)
+    items = sorted(
+        (t for t in catalog.tables.values() if t.typed and not t.partition_of),
+        key=lambda t: t.qualname,
+    )
     names = sql_table_names([(t.schema, t.name) for t in items])
     return tuple(_table(catalog, t, n) for t, n in zip(items, names, strict=True))
 
 
 def _table(catalog: Catalog, t: CatTable, names: TableNames) -> ir.Table:
-    fields = sql_field_names(c.name for c in t.columns)
-    columns = tuple(
-        ir.Column(
-            name=c.name,
-            py_name=py,
-            type=c.type,
-            nullable=c.nullable,
-            span=c.span,
-            default=c.default,
-            identity=c.identity,
-            generated=c.generated,
-            doc=c.doc,
-        )
-        for c, py in zip(t.columns, fields, strict=True)
-    )
+    columns = _columns(t.columns)
     field_of = {c.name: c.py_name for c in columns}
     indexes = _indexes(catalog, t)
     return ir.Table(
@@ -88,6 +137,8 @@ def _table(catalog: Catalog, t: CatTable, names: TableNames) -> ir.Table:
         indexes=tuple(indexes),
         sources=tuple(sorted(t.sources)),
         doc=t.doc,
+        kind=t.kind,
+        partitioned=t.partitioned,
     )
 
 

@@ -12,59 +12,19 @@ from __future__ import annotations
 from typing import Any
 
 from pglast import ast
-from pglast.enums import DropBehavior, ObjectType
+from pglast.enums import ObjectType
 
 from generator.errors import SchemaError
 from generator.frontends.sql.catalog import Catalog
-from generator.frontends.sql.migrations.columns import rename_column
+from generator.frontends.sql.migrations import functions, types, views
 from generator.frontends.sql.migrations.comments import comment
-from generator.frontends.sql.migrations.constraints import rename_constraint
-from generator.frontends.sql.migrations.enums import (
-    alter_enum,
-    create_enum,
-    drop_type,
-    rename_type,
-)
-from generator.frontends.sql.migrations.indexes import (
-    create_index,
-    drop_index,
-    rename_index,
-)
-from generator.frontends.sql.migrations.schemas import create_schema, drop_schema
-from generator.frontends.sql.migrations.step import (
-    Step,
-    kind_of,
-    split_name,
-    string_names,
-)
-from generator.frontends.sql.migrations.tables import (
-    alter_table,
-    create_table,
-    drop_table,
-    rename_table,
-    set_schema,
-)
-from generator.frontends.sql.source import SqlError, SqlSource
-
-# Statements that do not change the shape of tables or types.
-_IGNORED = (
-    ast.CreateExtensionStmt,
-    ast.GrantStmt,
-    ast.GrantRoleStmt,
-    ast.VariableSetStmt,
-    ast.CreateFunctionStmt,
-    ast.CreateTrigStmt,
-    ast.DoStmt,
-    ast.InsertStmt,
-    ast.UpdateStmt,
-    ast.DeleteStmt,
-    ast.CreateSeqStmt,
-    ast.AlterSeqStmt,
-    ast.AlterOwnerStmt,
-    ast.AlterFunctionStmt,
-    ast.CreatePolicyStmt,
-    ast.SelectStmt,
-)
+from generator.frontends.sql.migrations.enums import alter_enum, create_enum
+from generator.frontends.sql.migrations.indexes import create_index
+from generator.frontends.sql.migrations.renames import drop, rename, set_object_schema
+from generator.frontends.sql.migrations.schemas import create_schema
+from generator.frontends.sql.migrations.step import Step, relation_name
+from generator.frontends.sql.migrations.tables import alter_table, create_table
+from generator.frontends.sql.source import SqlError, SqlSource, Statement
 
 
 def replay(sources: list[SqlSource]) -> Catalog:
@@ -73,10 +33,33 @@ def replay(sources: list[SqlSource]) -> Catalog:
     for source in sources:
         for stmt in source.statements():
             try:
-                replay_statement(Step(catalog, source, stmt))
+                _replay_statement(Step(catalog, source, stmt))
             except SqlError as exc:
                 raise SchemaError([source.diagnostic(exc)]) from None
     return catalog
+
+
+def _replay_statement(step: Step) -> None:
+    node = step.stmt.node
+    if isinstance(node, ast.CreateSchemaStmt):
+        create_schema(step, node)
+        # Statements inside CREATE SCHEMA run in the new schema.
+        for elt in node.schemaElts or ():
+            _in_schema(elt, node.schemaname)
+            replay_statement(Step(step.catalog, step.source, _inner(step.stmt, elt)))
+        return
+    replay_statement(step)
+
+
+def _inner(stmt: Statement, node: Any) -> Statement:
+    return Statement(node, stmt.start, stmt.end, stmt.comments)
+
+
+def _in_schema(node: Any, schema: str | None) -> None:
+    for attr in ("relation", "view"):
+        rel = getattr(node, attr, None)
+        if rel is not None and not rel.schemaname:
+            rel.schemaname = schema
 
 
 def replay_statement(step: Step) -> None:
@@ -86,8 +69,8 @@ def replay_statement(step: Step) -> None:
             create_table(step, node)
         case ast.AlterTableStmt():
             alter_table(step, node)
-        case ast.AlterObjectSchemaStmt() if node.objectType == ObjectType.OBJECT_TABLE:
-            set_schema(step, node)
+        case ast.AlterObjectSchemaStmt():
+            set_object_schema(step, node)
         case ast.RenameStmt():
             rename(step, node)
         case ast.DropStmt():
@@ -98,75 +81,52 @@ def replay_statement(step: Step) -> None:
             create_enum(step, node)
         case ast.AlterEnumStmt():
             alter_enum(step, node)
-        case ast.CreateSchemaStmt():
-            create_schema(step, node)
         case ast.CommentStmt():
             comment(step, node)
         case _:
-            _skip_or_refuse(step, node)
+            _create_other(step, node)
 
 
-def _skip_or_refuse(step: Step, node: Any) -> None:
-    if isinstance(node, _IGNORED):
-        return
-    if isinstance(node, ast.TransactionStmt):
-        raise SqlError(
-            step.start,
-            "transaction control in a migration",
-            "each migration file already runs in its own transaction; "
-            "remove BEGIN/COMMIT",
-        )
-    raise SqlError(
-        step.start,
-        f"unsupported statement in a migration: {kind_of(node)}",
-        "migrations may create, alter, rename and drop tables, enum "
-        "types and indexes (and run data statements)",
-    )
-
-
-def rename(step: Step, node: Any) -> None:
-    match node.renameType:
-        case ObjectType.OBJECT_TABLE:
-            rename_table(step, node)
-        case ObjectType.OBJECT_COLUMN:
-            rename_column(step, node)
-        case ObjectType.OBJECT_TABCONSTRAINT:
-            rename_constraint(step, node)
-        case ObjectType.OBJECT_INDEX:
-            rename_index(step, node)
-        case ObjectType.OBJECT_TYPE:
-            rename_type(step, node)
-        case kind:
+def _create_other(step: Step, node: Any) -> None:
+    match node:
+        case ast.ViewStmt():
+            views.create_view(step, node)
+        case ast.CreateTableAsStmt():
+            views.create_table_as(step, node)
+        case ast.SelectStmt() if node.intoClause is not None:
+            views.create_table_as(step, node)
+        case ast.RefreshMatViewStmt():
+            views.refresh(step, node)
+        case ast.TransactionStmt():
             raise SqlError(
                 step.start,
-                f"unsupported rename of {kind.name.removeprefix('OBJECT_').lower()}",
+                "transaction control in a migration",
+                "each migration file already runs in its own transaction; "
+                "remove BEGIN/COMMIT",
             )
+        case _:
+            _create_type(step, node)
 
 
-def drop(step: Step, node: Any) -> None:
-    cascade = node.behavior == DropBehavior.DROP_CASCADE
-    for obj in node.objects or ():
-        schema, name = split_name(
-            string_names(obj if isinstance(obj, tuple) else obj.names)
-        )
-        qual = f"{schema or 'public'}.{name}"
-        match node.removeType:
-            case ObjectType.OBJECT_TABLE:
-                drop_table(step, qual, node.missing_ok, cascade)
-            case ObjectType.OBJECT_TYPE:
-                drop_type(step, qual, node.missing_ok, cascade)
-            case ObjectType.OBJECT_INDEX:
-                drop_index(step, qual, node.missing_ok)
-            case ObjectType.OBJECT_SCHEMA:
-                drop_schema(step, name, node.missing_ok, cascade)
-            case (
-                ObjectType.OBJECT_EXTENSION
-                | ObjectType.OBJECT_FUNCTION
-                | ObjectType.OBJECT_TRIGGER
-                | ObjectType.OBJECT_SEQUENCE
-            ):
-                return
-            case kind:
-                raise SqlError(
-                    step.start, f"unsupported DROP {kind.name.removeprefix('OBJECT_')}"
-                )
+def _create_type(step: Step, node: Any) -> None:
+    match node:
+        case ast.CompositeTypeStmt():
+            types.create_composite(step, node)
+        case ast.CreateDomainStmt():
+            types.create_domain(step, node)
+        case ast.CreateRangeStmt():
+            types.create_range(step, node)
+        case ast.DefineStmt() if node.kind == ObjectType.OBJECT_TYPE:
+            types.define_type(step, node)
+        case ast.CreateFunctionStmt():
+            functions.create_function(step, node)
+        case ast.DoStmt():
+            step.catalog.dynamic = True
+        case ast.CreateExtensionStmt():
+            step.catalog.extensions.add(node.extname or "")
+        case ast.CreateSeqStmt():
+            step.catalog.sequences.add(relation_name(node.sequence))
+        case _:
+            # Grants, owners, triggers, policies, SET, data statements,
+            # extensions, operators...: nothing that changes a table's shape.
+            return

@@ -1,4 +1,4 @@
 CREATE TABLE sensors (
     id integer PRIMARY KEY,
-    position point NOT NULL
+    position geometry NOT NULL
 );
