@@ -450,6 +450,9 @@ class SqlEnum:
     """A Python member name for each label."""
     span: Span
     doc: str = ""
+    shared: str = ""
+    """The full name of the Avro enum whose class this type uses (same class
+    name and symbols), or empty when it has a class of its own."""
 
     @property
     def qualname(self) -> str:

@@ -30,6 +30,7 @@ from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
 from generator.frontends.sql.type_overrides import apply_type_overrides
 from generator.jsonsource import JsonDocument, load_json
+from generator.linking import share_enums
 from generator.manifest import Manifest, load_manifest
 from generator.resources import jinja_env
 
@@ -99,7 +100,7 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
     if manifest.channels:
         channels = parse_channels(manifest.channels, service)
         service = replace(service, channels=channels)
-    return manifest, service
+    return manifest, share_enums(service)
 
 
 def _with_json_schema(service: ir.Service, documents: list[JsonDocument]) -> ir.Service:

@@ -61,6 +61,10 @@ def _enums(service: ir.Service, env: Environment) -> str:
     imports.add_from("svcforge.db", "EnumType")
     blocks = []
     for e in service.sql_enums:
+        if e.shared:
+            # One class for the Avro enum and this type (see generator.linking).
+            imports.add(f"from ..models import {e.py_name} as {e.py_name}")
+            continue
         imports.add_from("enum", "StrEnum")
         lines = [f"class {e.py_name}(StrEnum):"]
         lines += docstring(e.doc or f"PostgreSQL enum ``{e.qualname}``.", INDENT)
@@ -86,13 +90,23 @@ def _enums(service: ir.Service, env: Environment) -> str:
     else:
         registry = "ENUM_TYPES: Final[tuple[EnumType, ...]] = ()"
     return env.get_template("repo_enums.py.j2").render(
-        header=header(e.span.path for e in service.sql_enums)
+        header=header(_enum_sources(service))
         if service.sql_enums
         else header(m.path for m in service.migrations),
         import_block=imports_text(imports),
         blocks=blocks,
         registry=registry,
     )
+
+
+def _enum_sources(service: ir.Service) -> set[str]:
+    """The migrations that define the enum types, and the Avro schemas of the
+    enums they share a class with."""
+    sources = {e.span.path for e in service.sql_enums}
+    sources |= {
+        service.named(e.shared).span.path for e in service.sql_enums if e.shared
+    }
+    return sources
 
 
 def _composites(service: ir.Service, imports: Imports) -> list[str]:
