@@ -4,13 +4,13 @@ so that later stages (the channels front-end) can point at them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
-from generator.manifest_model import ChannelDecl, ServiceTable
+from generator.manifest_model import ChannelDecl, CompatDecl, ServiceTable
 from generator.naming import module_name
 from generator.tomlcheck import Where, check_table
 from generator.tomlsource import KeyPath, TomlDocument, load_toml
@@ -50,6 +50,8 @@ class Manifest:
     channels: tuple[ChannelEntry, ...] = ()
     """``[tool.svcforge.channels]``, sorted by name; the channels front-end
     binds them to the schemas."""
+    compat: CompatDecl = field(default_factory=CompatDecl)
+    """``[tool.svcforge.compat]``: the modes ``svcforge compat`` checks under."""
 
     @property
     def package_dir(self) -> str:
@@ -98,6 +100,7 @@ def load_manifest(root: Path) -> Manifest:
         tests=table.tests.strip("/"),
         uses=tuple(sorted(set(table.uses))),
         channels=channels,
+        compat=table.compat,
     )
 
 

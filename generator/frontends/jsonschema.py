@@ -27,7 +27,7 @@ from typing import Any
 
 from generator import ir
 from generator.errors import Diagnostic, SchemaError
-from generator.frontends.jsonschema_bundle import bundle
+from generator.frontends.jsonschema_bundle import Bundle, bundle
 from generator.frontends.jsonschema_check import Checker, Registry, Target
 from generator.frontends.jsonschema_example import ExampleMaker
 from generator.frontends.jsonschema_models import generate_models
@@ -47,13 +47,7 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
     if not documents:
         return None
     documents = sorted(documents, key=lambda d: d.path)
-    registry = Registry.of(documents)
-    checker = Checker(registry)
-    for doc in documents:
-        checker.check_document(doc)
-    if checker.diagnostics:
-        raise SchemaError(checker.diagnostics)
-    bundled = bundle(documents, registry)
+    checker, bundled = _checked_bundle(documents)
     errors = list(bundled.diagnostics)
     for m in bundled.messages:
         problem = _root_problem(checker, m.doc)
@@ -67,7 +61,7 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
             )
     if errors:
         raise SchemaError(errors)
-    maker = ExampleMaker(registry)
+    maker = ExampleMaker(checker.registry)
     examples = {m.name: maker.message(m.doc) for m in bundled.messages}
     if maker.diagnostics:
         raise SchemaError(maker.diagnostics)
@@ -118,11 +112,42 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
             sources=tuple(d.path for d in documents),
             messages=json_messages,
             classes=tuple(sorted(classes)),
+            schemas=_schema_defs(bundled),
         ),
         records=records,
         messages=tuple(
             ir.Message(m.fullname, m.source, encoding="json") for m in json_messages
         ),
+    )
+
+
+def parse_jsonschema_schemas(
+    documents: Sequence[JsonDocument],
+) -> tuple[ir.JsonSchemaDef, ...]:
+    """The bundle alone (checked, no models): for reading many revisions of
+    the schemas quickly, as ``svcforge compat`` does along the history."""
+    _, bundled = _checked_bundle(sorted(documents, key=lambda d: d.path))
+    if bundled.diagnostics:
+        raise SchemaError(bundled.diagnostics)
+    return _schema_defs(bundled)
+
+
+def _checked_bundle(documents: Sequence[JsonDocument]) -> tuple[Checker, Bundle]:
+    registry = Registry.of(documents)
+    checker = Checker(registry)
+    for doc in documents:
+        checker.check_document(doc)
+    if checker.diagnostics:
+        raise SchemaError(checker.diagnostics)
+    return checker, bundle(documents, registry)
+
+
+def _schema_defs(bundled: Bundle) -> tuple[ir.JsonSchemaDef, ...]:
+    defs = bundled.schema["$defs"]
+    return tuple(
+        ir.JsonSchemaDef(name, *bundled.origins[name], schema=defs[name])
+        for name in sorted(defs)
+        if name in bundled.origins
     )
 
 
