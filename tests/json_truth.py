@@ -155,7 +155,7 @@ def _objects(
                 out.append({**base, k: v})
             if k in base:
                 out.append({x: y for x, y in base.items() if x != k})
-        for name in sorted(vocab - set(allp)) + ["zzz"]:
+        for name in [*sorted(vocab - set(allp)), "zzz"]:
             for v in PALETTE:
                 out.append({**base, name: v})
         out.append({**base, **{k: vs[-1] for k, vs in values.items() if vs}})
