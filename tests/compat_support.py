@@ -45,7 +45,9 @@ def write(root: Path, files: dict[str, str | None]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
-def new_repo(root: Path, files: dict[str, str | None], pyproject: str = PYPROJECT) -> Path:
+def new_repo(
+    root: Path, files: dict[str, str | None], pyproject: str = PYPROJECT
+) -> Path:
     """A git repository holding one service, with ``files`` committed."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
@@ -83,4 +85,6 @@ def rules(root: Path, *args: str) -> list[str]:
 
 
 def avsc(name: str, fields: list[dict[str, Any]], **extra: Any) -> str:
-    return json.dumps({"type": "record", "name": name, "fields": fields, **extra}, indent=2)
+    return json.dumps(
+        {"type": "record", "name": name, "fields": fields, **extra}, indent=2
+    )

@@ -289,6 +289,7 @@ def test_migrations_are_append_only(tmp_path: Path) -> None:
         "SQL_MIGRATION_OUT_OF_ORDER",
     ]
     code, out, _ = compat(root)
+    assert code == 1
     assert "schemas/tables/001_users.sql:2:1: SQL_MIGRATION_EDITED" in out
 
 
