@@ -222,7 +222,7 @@ def _verdicts(
             Version.of(
                 ir.Service("s", "s", named_types=named, messages=messages),
                 schemas,
-                root,
+                {},
             )
         )
     out = {}

@@ -319,8 +319,8 @@ class JsonCheck:
                 subject,
                 wnodes[0],
                 r.extras[0][1] if r.extras else r.origin,
-                f"{subject}: {data} may hold it, and {reader} has a closed "
-                "content model without it",
+                f"{subject}: {data} may hold it, and the closed content model "
+                f"of {reader} lacks it",
             )
             return
         if name in w.props or not rnodes:

@@ -67,31 +67,22 @@ class Side:
     are in (to tell where a node was written)."""
 
     defs: dict[str, ir.JsonSchemaDef]
-    root: Path | None = None
-    _docs: dict[str, JsonDocument | None] = field(default_factory=dict)
+    documents: dict[str, JsonDocument] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, schemas: tuple[ir.JsonSchemaDef, ...], root: Path | None) -> Side:
-        return cls({d.name: d for d in schemas}, root)
+    def of(
+        cls, schemas: tuple[ir.JsonSchemaDef, ...], documents: dict[str, JsonDocument]
+    ) -> Side:
+        return cls({d.name: d for d in schemas}, documents)
 
     def span(self, where: tuple[str, str]) -> ir.Span:
         d = self.defs.get(where[0])
         if d is None:
             return ir.Span("")
-        doc = self._docs.get(d.source, False)
-        if doc is False:
-            doc = self._docs[d.source] = self._load(d.source)
-        if not isinstance(doc, JsonDocument):
+        doc = self.documents.get(d.source)
+        if doc is None:
             return ir.Span(d.source, 1, 1)
         return doc.span(d.pointer + where[1])
-
-    def _load(self, path: str) -> JsonDocument | None:
-        if self.root is None:
-            return None
-        try:
-            return load_json(path, (self.root / path).read_text(encoding="utf-8"))
-        except (OSError, SchemaError):
-            return None
 
     def node(self, name: str) -> Node:
         return Node(self.defs[name].schema, (name, ""))

@@ -15,13 +15,24 @@ from generator import ir
 from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
-from generator.frontends.jsonschema import parse_jsonschema_schemas
+from generator.frontends.jsonschema import parse_jsonschema, parse_jsonschema_schemas
 from generator.frontends.sql.migrations.parse import parse_migrations
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource, Statement
 from generator.jsonsource import JsonDocument, load_json
 from generator.manifest import Manifest, load_manifest
-from generator.pipeline import MESSAGES_DIR, QUERIES_DIR, TABLES_DIR, load_service
+
+__all__ = [
+    "JsonDocument",
+    "Loaded",
+    "load_json",
+    "load_messages",
+    "load_tree",
+    "messages_of",
+    "retype_queries",
+    "statements",
+]
+from generator.pipeline import MESSAGES_DIR, QUERIES_DIR, TABLES_DIR
 
 
 @dataclass(slots=True)
@@ -32,6 +43,8 @@ class Loaded:
     manifest: Manifest | None = None
     service: ir.Service = field(default_factory=lambda: ir.Service("", ""))
     json_schemas: tuple[ir.JsonSchemaDef, ...] = ()
+    json_documents: dict[str, JsonDocument] = field(default_factory=dict)
+    """The JSON Schema files, to tell where a node was written."""
     messages_ok: bool = False
     """Avro and JSON Schema messages loaded."""
     tables_ok: bool = False
@@ -42,65 +55,80 @@ class Loaded:
 
 
 def load_tree(root: Path) -> Loaded:
-    """The whole service if it loads; else every part that does, with the
-    errors of the others."""
+    """Every part of the service that loads (messages, tables, queries,
+    channels: the front-ends the pipeline runs, without the models and
+    settings compat has no use for), with the errors of the others."""
     out = Loaded(root, query_files=tuple(_sql_files(root, QUERIES_DIR)))
-    try:
-        manifest, service = load_service(root)
-    except SchemaError as exc:
-        out.errors = list(exc.diagnostics)
-        _load_parts(out)
-        return out
-    out.manifest, out.service = manifest, service
-    out.json_schemas = service.json_models.schemas if service.json_models else ()
-    out.messages_ok = out.tables_ok = out.queries_ok = True
+    for step in (_manifest, _messages, _tables, _queries, _channels):
+        try:
+            step(out)
+        except SchemaError as exc:
+            out.errors += exc.diagnostics
     return out
 
 
-def _load_parts(out: Loaded) -> None:
-    root = out.root
-    try:
-        out.manifest = load_manifest(root)
-    except SchemaError:
-        pass
-    try:
-        named, messages, schemas = load_messages(root)
-        out.service = replace(out.service, named_types=named, messages=messages)
-        out.json_schemas = schemas
-        out.messages_ok = True
-    except SchemaError:
-        pass
-    try:
-        enums, tables, migrations = parse_migrations(_sources(root, TABLES_DIR))
-        out.service = replace(
-            out.service, sql_enums=enums, tables=tables, migrations=migrations
-        )
-        out.tables_ok = True
-    except SchemaError:
+def _manifest(out: Loaded) -> None:
+    out.manifest = load_manifest(out.root)
+
+
+def _messages(out: Loaded) -> None:
+    folder = out.root / MESSAGES_DIR
+    paths = sorted(folder.glob("**/*.avsc")) + sorted(folder.glob("**/*.json"))
+    documents = [_json(out.root, p) for p in paths]
+    named, messages, schemas = messages_of(documents)
+    out.service = replace(out.service, named_types=named, messages=messages)
+    out.json_schemas = schemas
+    out.json_documents = {d.path: d for d in documents if d.path.endswith(".json")}
+    out.messages_ok = True
+
+
+def _tables(out: Loaded) -> None:
+    enums, tables, migrations = parse_migrations(_sources(out.root, TABLES_DIR))
+    out.service = replace(
+        out.service, sql_enums=enums, tables=tables, migrations=migrations
+    )
+    out.tables_ok = True
+
+
+def _queries(out: Loaded) -> None:
+    if not out.tables_ok:
         return
-    try:
-        queries = parse_queries(_sources(root, QUERIES_DIR), enums, tables)
-        out.service = replace(out.service, queries=queries)
-        out.queries_ok = True
-    except SchemaError:
-        pass
-    if out.manifest is not None and out.messages_ok and out.manifest.channels:
-        try:
-            channels = parse_channels(out.manifest.channels, out.service)
-            out.service = replace(out.service, channels=channels)
-        except SchemaError:
-            pass
+    s = out.service
+    queries = parse_queries(_sources(out.root, QUERIES_DIR), s.sql_enums, s.tables)
+    out.service = replace(out.service, queries=queries)
+    out.queries_ok = True
 
 
-def load_messages(
-    root: Path,
-) -> tuple[
+def _channels(out: Loaded) -> None:
+    if out.manifest is None or not out.messages_ok or not out.manifest.channels:
+        return
+    if out.json_documents:
+        # A channel keyed on a JSON Schema message needs the records the full
+        # front-end derives (with the models): only then is it run.
+        parsed = parse_jsonschema(list(out.json_documents.values()))
+        if parsed is not None:
+            out.service = replace(out.service, json_records=parsed.records)
+    channels = parse_channels(out.manifest.channels, out.service)
+    out.service = replace(out.service, channels=channels)
+
+
+Messages = tuple[
     tuple[ir.NamedType, ...], tuple[ir.Message, ...], tuple[ir.JsonSchemaDef, ...]
-]:
+]
+
+
+def load_messages(root: Path) -> Messages:
+    """The message schemas of a folder (see ``messages_of``)."""
+    folder = root / MESSAGES_DIR
+    paths = sorted(folder.glob("**/*.avsc")) + sorted(folder.glob("**/*.json"))
+    return messages_of([_json(root, p) for p in paths])
+
+
+def messages_of(documents: list[JsonDocument]) -> Messages:
     """Avro named types and messages, and the JSON Schema bundle (without
     models): what the message checks need, quickly, for any revision."""
-    avro = [_json(root, p) for p in sorted((root / MESSAGES_DIR).glob("**/*.avsc"))]
-    docs = [_json(root, p) for p in sorted((root / MESSAGES_DIR).glob("**/*.json"))]
+    avro = [d for d in documents if d.path.endswith(".avsc")]
+    docs = [d for d in documents if d.path.endswith(".json")]
     named, messages = parse_avro(avro)
     schemas = parse_jsonschema_schemas(docs) if docs else ()
     json_messages = tuple(

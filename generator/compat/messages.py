@@ -4,11 +4,13 @@ version of it in the revision's history too."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from generator import ir
+from generator.avro_schema import message_schema
 from generator.compat.avro import AvroCheck
 from generator.compat.jsonschema import JsonCheck
 from generator.compat.jsonschema_norm import Node, Side
@@ -23,6 +25,7 @@ from generator.compat.rules import (
     transitive,
 )
 from generator.errors import Diagnostic
+from generator.jsonsource import JsonDocument
 from generator.manifest import Manifest
 
 
@@ -40,10 +43,29 @@ class Version:
         cls,
         service: ir.Service,
         schemas: tuple[ir.JsonSchemaDef, ...],
-        root: Path,
+        documents: dict[str, JsonDocument],
         revision: str = "",
     ) -> Version:
-        return cls(service, Side.of(schemas, root), revision)
+        return cls(service, Side.of(schemas, documents), revision)
+
+    def fingerprint(self, fullname: str) -> str:
+        """The message's whole schema as text: equal versions need one check."""
+        m = self.message(fullname)
+        if m is None:
+            return ""
+        if m.encoding == "avro":
+            return json.dumps(message_schema(self.service, fullname), sort_keys=True)
+        names, todo = set(), [fullname]
+        while todo:
+            name = todo.pop()
+            if name in names or name not in self.json.defs:
+                continue
+            names.add(name)
+            text = json.dumps(self.json.defs[name].schema, sort_keys=True)
+            todo += re.findall(r'"#/\$defs/([^/"]+)', text)
+        return json.dumps(
+            {n: self.json.defs[n].schema for n in sorted(names)}, sort_keys=True
+        )
 
     def message(self, fullname: str) -> ir.Message | None:
         return next((m for m in self.service.messages if m.fullname == fullname), None)
@@ -227,10 +249,16 @@ def message_breaks(
         deep = [d for d, t in dirs.items() if t]
         if deep:
             earlier = history() if earlier is None else earlier
+            seen = {old.fingerprint(m.fullname)}
             for version in earlier:
-                name = m.fullname if version.message(m.fullname) else None
-                if name is not None:
-                    out += compare(version, name, new, target.fullname, deep, label)
+                if version.message(m.fullname) is None:
+                    continue
+                fingerprint = version.fingerprint(m.fullname)
+                if fingerprint not in seen:
+                    seen.add(fingerprint)
+                    out += compare(
+                        version, m.fullname, new, target.fullname, deep, label
+                    )
     return dedupe(out)
 
 

@@ -10,7 +10,13 @@ from generator import ir
 from generator.compat.channels import channel_breaks
 from generator.compat.git import Repo
 from generator.compat.ledger import Ledger, Verdict, judge
-from generator.compat.load import Loaded, load_messages, load_tree
+from generator.compat.load import (
+    JsonDocument,
+    Loaded,
+    load_json,
+    load_tree,
+    messages_of,
+)
 from generator.compat.messages import Modes, Version, message_breaks
 from generator.compat.rules import Break, Mode
 from generator.compat.sql import destructive_breaks, migration_breaks, query_breaks
@@ -79,8 +85,8 @@ def _breaks(
     tmp: Path,
     errors: list[Diagnostic],
 ) -> list[Break]:
-    before = Version.of(old.service, old.json_schemas, old.root)
-    after = Version.of(new.service, new.json_schemas, new.root)
+    before = Version.of(old.service, old.json_schemas, old.json_documents)
+    after = Version.of(new.service, new.json_schemas, new.json_documents)
     modes = Modes.of(new.manifest, new.service, errors)
     channel_modes: dict[str, Mode] = {}
     if new.manifest is not None:
@@ -89,7 +95,7 @@ def _breaks(
         }
     out: list[Break] = []
     if new.messages_ok:
-        out += message_breaks(before, after, modes, lambda: _history(repo, commit, tmp))
+        out += message_breaks(before, after, modes, lambda: _history(repo, commit))
         out += channel_breaks(before, after, modes, channel_modes)
     out += migration_breaks(old, new)
     if new.tables_ok:
@@ -98,30 +104,55 @@ def _breaks(
     return sorted(out, key=lambda b: b.key)
 
 
-def _history(repo: Repo, commit: str, tmp: Path) -> list[Version]:
-    """Every earlier version of the message schemas, once per distinct tree."""
+def _history(repo: Repo, commit: str) -> list[Version]:
+    """Every earlier version of the message schemas, once per distinct tree
+    (read straight from git: one batch of blobs, each file parsed once)."""
     real = repo.real_path(commit, repo.repo_path(MESSAGES_DIR))
     if real is None:
         return []
-    seen: set[str] = set()
-    out: list[Version] = []
+    trees: dict[str, str] = {}
     # The newest entry is the revision's own version, compared already.
-    for n, (rev, tree) in enumerate(repo.history(commit, real)[1:]):
-        if tree in seen:
-            continue
-        seen.add(tree)
-        root = tmp / f"history-{n}"
-        files = repo.files(tree)
-        repo.write(
-            [(f"{MESSAGES_DIR}/{f.path}", f) for f in files if f.kind == "blob"], root
-        )
-        try:
-            named, messages, schemas = load_messages(root)
-        except SchemaError:
-            continue  # a version that never loaded was never published
-        service = ir.Service("", "", named_types=named, messages=messages)
-        out.append(Version.of(service, schemas, root, rev))
+    for rev, tree in repo.history(commit, real)[1:]:
+        trees.setdefault(tree, rev)
+    listed = {tree: repo.files(tree) for tree in trees}
+    blobs = repo.blobs(sorted({f.oid for files in listed.values() for f in files}))
+    parsed: dict[tuple[str, str], JsonDocument | None] = {}
+    out: list[Version] = []
+    for tree, files in listed.items():
+        documents = []
+        for f in files:
+            path = f"{MESSAGES_DIR}/{f.path}"
+            if f.kind != "blob" or not path.endswith((".avsc", ".json")):
+                continue
+            if (path, f.oid) not in parsed:
+                parsed[(path, f.oid)] = _document(path, blobs[f.oid])
+            documents.append(parsed[(path, f.oid)])
+        loaded = _version(documents, trees[tree])
+        if loaded is not None:
+            out.append(loaded)
     return out
+
+
+def _document(path: str, data: bytes) -> JsonDocument | None:
+    try:
+        return load_json(path, data.decode("utf-8"))
+    except (SchemaError, UnicodeDecodeError):
+        return None
+
+
+def _version(documents: list[JsonDocument | None], rev: str) -> Version | None:
+    """A version of the message schemas; None if it never loaded (so it was
+    never published)."""
+    if any(d is None for d in documents):
+        return None
+    docs = [d for d in documents if d is not None]
+    try:
+        named, messages, schemas = messages_of(docs)
+    except SchemaError:
+        return None
+    service = ir.Service("", "", named_types=named, messages=messages)
+    json_docs = {d.path: d for d in docs if d.path.endswith(".json")}
+    return Version.of(service, schemas, json_docs, rev)
 
 
 def _apply_ledger(root: Path, old_root: Path, outcome: Outcome) -> None:
