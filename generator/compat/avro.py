@@ -126,9 +126,12 @@ class AvroCheck:
                 return True
             case ir.Ref(a), ir.Ref(b):
                 wt, rt = self.writer.named(a), self.reader.named(b)
-                if isinstance(wt, ir.Fixed) and isinstance(rt, ir.Fixed):
-                    if wt.size != rt.size:
-                        return False
+                if (
+                    isinstance(wt, ir.Fixed)
+                    and isinstance(rt, ir.Fixed)
+                    and wt.size != rt.size
+                ):
+                    return False
                 return _same_name(wt, rt)
         return False
 

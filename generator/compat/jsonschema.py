@@ -164,9 +164,12 @@ class JsonCheck:
         for name in w.required & b.required:
             wn = flatten(self.writer, w.props.get(name, []))
             bn = flatten(self.reader, b.props.get(name, []))
-            if wn.values is not None and bn.values is not None:
-                if not any(same_value(x, y) for x in wn.values for y in bn.values):
-                    return True
+            if (
+                wn.values is not None
+                and bn.values is not None
+                and not any(same_value(x, y) for x in wn.values for y in bn.values)
+            ):
+                return True
         return False
 
     def _plain(
@@ -326,7 +329,7 @@ class JsonCheck:
         if name in w.props or not rnodes:
             self._check(wnodes, rnodes, subject)
             return
-        if self._probe([Node(True, ("", ""))] + wnodes, rnodes, subject):
+        if self._probe([Node(True, ("", "")), *wnodes], rnodes, subject):
             self._add(
                 "json.open_property",
                 subject,
