@@ -16,12 +16,10 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from generator import ir
-from generator.errors import SchemaError
-from generator.jsonsource import JsonDocument, load_json
+from generator.jsonsource import JsonDocument
 
 TYPES = ("null", "boolean", "integer", "number", "string", "array", "object")
 _LOWER = {"minimum": False, "exclusiveMinimum": True}
