@@ -268,12 +268,11 @@ def _type_change(old: ir.SqlType, new: ir.SqlType) -> str:
     if old.name == new.name == "numeric":
         if not new.modifiers:
             return ""
-        if old.modifiers and len(old.modifiers) == len(new.modifiers) == 2:
-            if (
-                new.modifiers[1] == old.modifiers[1]
-                and new.modifiers[0] >= old.modifiers[0]
-            ):
-                return ""
+        same_scale = len(old.modifiers) == len(new.modifiers) == 2 and (
+            new.modifiers[1] == old.modifiers[1]
+        )
+        if same_scale and new.modifiers[0] >= old.modifiers[0]:
+            return ""
         return "the new precision or scale rejects or rounds old values"
     if (old.name, new.name) == ("cidr", "inet"):
         return ""
