@@ -1,4 +1,4 @@
-"""``svcforge`` command line: regen, check, new, demo.
+"""``svcforge`` command line: regen, check, new, demo, migrate, compat, asyncapi.
 
 Exit codes: 0 success / in sync; 1 a check found a problem; 2 bad input or
 usage (nothing written).
@@ -77,6 +77,60 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return migrate(_root(args.path), args.dsn)
 
 
+def cmd_compat(args: argparse.Namespace) -> int:
+    from generator.compat import github_report, json_report, run_compat, text_report
+
+    outcome = run_compat(_root(args.path), args.against)
+    if args.format == "json":
+        print(json_report(outcome))
+    elif args.format == "github":
+        print("\n".join(github_report(outcome)))
+    else:
+        out, err = text_report(outcome)
+        for line in out:
+            print(line)
+        for line in err:
+            print(line, file=sys.stderr)
+    return outcome.exit_code
+
+
+def cmd_asyncapi(args: argparse.Namespace) -> int:
+    from generator.asyncapi import asyncapi_document
+
+    text = asyncapi_document(_root(args.path))
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _add_compat(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compat = sub.add_parser(
+        "compat",
+        help="exit 1 when the schemas break compatibility with a git revision",
+    )
+    compat.add_argument(
+        "path", nargs="?", help="service root (default: current folder)"
+    )
+    compat.add_argument(
+        "--against",
+        default="HEAD",
+        metavar="REF",
+        help="git revision to compare with (default: HEAD; in CI: origin/main)",
+    )
+    compat.add_argument("--format", choices=("text", "json", "github"), default="text")
+    compat.set_defaults(func=cmd_compat)
+    asyncapi = sub.add_parser(
+        "asyncapi", help="write the service's AsyncAPI 3.0 document (JSON)"
+    )
+    asyncapi.add_argument(
+        "path", nargs="?", help="service root (default: current folder)"
+    )
+    asyncapi.add_argument("-o", "--output", metavar="FILE", help="default: stdout")
+    asyncapi.set_defaults(func=cmd_asyncapi)
+
+
 def _pair(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep:
@@ -132,6 +186,7 @@ def parser() -> argparse.ArgumentParser:
         help="postgresql://... (default: the DATABASE_URL environment variable)",
     )
     migrate.set_defaults(func=cmd_migrate)
+    _add_compat(sub)
     return p
 
 

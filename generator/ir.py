@@ -794,6 +794,22 @@ class JsonModels:
     """Sorted by full name."""
     classes: tuple[str, ...] = ()
     """Every top-level name the code defines, sorted."""
+    schemas: tuple[JsonSchemaDef, ...] = ()
+    """The bundle the models are made of: each message and definition."""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonSchemaDef:
+    """One schema of the JSON Schema bundle: a message's root or a definition,
+    with every ``$ref`` rewritten to ``#/$defs/<name>``; what ``compat`` and
+    the AsyncAPI document read."""
+
+    name: str
+    """Its key in the bundle's ``$defs`` (a message's is its class name)."""
+    source: str
+    pointer: str
+    """Where it was written in ``source``: ``""`` for a message's root."""
+    schema: JsonValue
 
 
 SettingKind = Literal["string", "integer", "number", "boolean", "array", "group"]

@@ -4,13 +4,13 @@ so that later stages (the channels front-end) can point at them."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
-from generator.manifest_model import ChannelDecl, ServiceTable
+from generator.manifest_model import ChannelDecl, CompatDecl, ServiceTable
 from generator.manifest_sql import TypeOverride, parse_sql_table
 from generator.naming import module_name
 from generator.tomlcheck import Where, check_table
@@ -53,6 +53,8 @@ class Manifest:
     binds them to the schemas."""
     sql_types: tuple[TypeOverride, ...] = ()
     """``[tool.svcforge.sql.types]``, checked; applied to the replayed schema."""
+    compat: CompatDecl = field(default_factory=CompatDecl)
+    """``[tool.svcforge.compat]``: the modes ``svcforge compat`` checks under."""
 
     @property
     def package_dir(self) -> str:
@@ -103,6 +105,7 @@ def load_manifest(root: Path) -> Manifest:
         uses=tuple(sorted(set(table.uses))),
         channels=channels,
         sql_types=sql_types,
+        compat=table.compat,
     )
 
 

@@ -30,6 +30,16 @@ from generator.tomlcheck import problem
 
 RuntimePart = Literal["kafka", "postgres", "redis"]
 Encoding = Literal["avro", "json"]
+CompatMode = Literal[
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+    "NONE",
+]
+_COMPAT_MODES = f"one of {', '.join(get_args(CompatMode))}"
 
 NonEmpty = Annotated[str, StringConstraints(min_length=1)]
 PackageName = Annotated[
@@ -151,6 +161,11 @@ class ChannelDecl(_Table):
         description="a table like { attempts = 5, backoff_ms = 200 }",
     )
     encoding: Encoding | None = Field(default=None, description='"avro" or "json"')
+    compat: CompatMode | None = Field(
+        default=None,
+        description=_COMPAT_MODES,
+        examples=["FULL"],
+    )
 
     @field_validator("transport", mode="before")
     @classmethod
@@ -214,6 +229,17 @@ class ChannelDecl(_Table):
         return self.transport[0] if self.consume else None
 
 
+class CompatDecl(_Table):
+    """``[tool.svcforge.compat]``: the mode ``svcforge compat`` checks message
+    schemas under, by default and per message (full or short name)."""
+
+    mode: CompatMode = Field(default="BACKWARD", description=_COMPAT_MODES)
+    messages: dict[str, CompatMode] = Field(
+        default_factory=dict,
+        description=f"a table of message names to modes, each {_COMPAT_MODES}",
+    )
+
+
 class ServiceTable(_Table):
     """``[tool.svcforge]``: the package to generate into and its channels."""
 
@@ -227,6 +253,9 @@ class ServiceTable(_Table):
         default=(),
         strict=False,  # a TOML array arrives as a list
         description=f"a list drawn from {_words(get_args(RuntimePart), 'and')}",
+    )
+    compat: CompatDecl = Field(
+        default=CompatDecl(), description='a table like { mode = "FULL" }'
     )
     # Each channel is checked on its own (ChannelDecl), so that every entry's
     # errors name that channel; here only the shape of the whole is checked.

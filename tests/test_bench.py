@@ -39,3 +39,20 @@ def test_codec_bench_quick_prints_a_table_then_the_bench_line() -> None:
     ):
         assert row in table
     assert sum(1 for line in lines if "op/s" in line) >= 4
+
+
+def test_compat_bench_quick_prints_a_table_then_the_bench_line() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "compat.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    match = re.fullmatch(
+        r"bench: compat_s=(\d+\.\d\d) compat_vs_regen=(\d+\.\d\d)", lines[-1]
+    )
+    assert match, lines[-1]
+    assert "svcforge compat --against HEAD" in "\n".join(lines[:-1])

@@ -35,7 +35,7 @@ TRADE_FIELDS = (
     "sequence, buyerOrderId, conditions, is_block"
 )
 CHANNEL_KEYS = (
-    "compression, consume, dead_letter, encoding, group, key, maxlen, message, "
+    "compat, compression, consume, dead_letter, encoding, group, key, maxlen, message, "
     "name, partitions, publish, retry, stream, topic, transport"
 )
 RETRY_KEYS = "attempts, backoff_ms, max_backoff_ms, max_deliveries"

@@ -3,6 +3,15 @@
 -> IR."""
 
 from generator.frontends.jsonschema.config import parse_config
-from generator.frontends.jsonschema.messages import JsonSchemaIR, parse_jsonschema
+from generator.frontends.jsonschema.messages import (
+    JsonSchemaIR,
+    parse_jsonschema,
+    parse_jsonschema_schemas,
+)
 
-__all__ = ["JsonSchemaIR", "parse_config", "parse_jsonschema"]
+__all__ = [
+    "JsonSchemaIR",
+    "parse_config",
+    "parse_jsonschema",
+    "parse_jsonschema_schemas",
+]

@@ -38,6 +38,8 @@ class Bundle:
     schema: dict[str, Any]
     messages: list[BundledMessage]
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """Where each ``$defs`` entry was written: (file, JSON pointer)."""
 
 
 def is_message(doc: JsonDocument) -> bool:
@@ -101,10 +103,12 @@ def bundle(documents: Sequence[JsonDocument], registry: Registry) -> Bundle:
             k: v for k, v in m.doc.value.items() if k not in ("$schema", "$id", *_DEFS)
         }
         defs[m.name] = rewriter.rewrite(m.doc, "", root)
+        out.origins[m.name] = (m.doc.path, "")
     for (path, ptr), name in def_names.items():
         doc = registry.documents[path]
         container, key = ptr[1:].split("/", 1)
         defs[name] = rewriter.rewrite(doc, ptr, doc.value[container][key])
+        out.origins[name] = (path, ptr)
     out.schema["$defs"] = dict(sorted(defs.items()))
     return out
 

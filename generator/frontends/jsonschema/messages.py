@@ -48,13 +48,7 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
     if not documents:
         return None
     documents = sorted(documents, key=lambda d: d.path)
-    registry = Registry.of(documents)
-    checker = Checker(registry)
-    for doc in documents:
-        checker.check_document(doc)
-    if checker.diagnostics:
-        raise SchemaError(checker.diagnostics)
-    bundled = bundle(documents, registry)
+    registry, bundled = _checked_bundle(documents)
     errors = [*bundled.diagnostics, *_root_errors(registry, bundled)]
     if errors:
         raise SchemaError(errors)
@@ -99,6 +93,7 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
             sources=tuple(d.path for d in documents),
             messages=json_messages,
             classes=tuple(sorted(classes)),
+            schemas=_schema_defs(bundled),
         ),
         records=records,
         messages=tuple(
@@ -111,6 +106,36 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
             )
             for m in json_messages
         ),
+    )
+
+
+def parse_jsonschema_schemas(
+    documents: Sequence[JsonDocument],
+) -> tuple[ir.JsonSchemaDef, ...]:
+    """The bundle alone (checked, no models): for reading many revisions of
+    the schemas quickly, as ``svcforge compat`` does along the history."""
+    _, bundled = _checked_bundle(sorted(documents, key=lambda d: d.path))
+    if bundled.diagnostics:
+        raise SchemaError(bundled.diagnostics)
+    return _schema_defs(bundled)
+
+
+def _checked_bundle(documents: Sequence[JsonDocument]) -> tuple[Registry, Bundle]:
+    registry = Registry.of(documents)
+    checker = Checker(registry)
+    for doc in documents:
+        checker.check_document(doc)
+    if checker.diagnostics:
+        raise SchemaError(checker.diagnostics)
+    return registry, bundle(documents, registry)
+
+
+def _schema_defs(bundled: Bundle) -> tuple[ir.JsonSchemaDef, ...]:
+    defs = bundled.schema["$defs"]
+    return tuple(
+        ir.JsonSchemaDef(name, *bundled.origins[name], schema=defs[name])
+        for name in sorted(defs)
+        if name in bundled.origins
     )
 
 
