@@ -63,7 +63,7 @@ def _schema_dict(schema: AvroSchema) -> Any:
 
 def schema_fingerprint(schema: AvroSchema) -> bytes:
     """CRC-64-AVRO fingerprint of a schema's Parsing Canonical Form."""
-    canonical = to_parsing_canonical_form(parse_schema(_schema_dict(schema)))
+    canonical = to_parsing_canonical_form(_schema_dict(schema))
     return crc64_avro(canonical.encode())
 
 

@@ -12,7 +12,6 @@ import json
 from dataclasses import replace
 from typing import Any
 
-from fastavro import parse_schema
 from fastavro.schema import to_parsing_canonical_form
 from jinja2 import Environment
 
@@ -32,7 +31,10 @@ from svcforge import crc64_avro
 
 
 def fingerprint(schema: object) -> bytes:
-    canonical = to_parsing_canonical_form(parse_schema(json.loads(json.dumps(schema))))
+    # The schema as written, not fastavro's parsed form: that one drops an
+    # empty "namespace", so a null-namespace type inside a namespaced record
+    # would not parse again.
+    canonical = to_parsing_canonical_form(json.loads(json.dumps(schema)))
     return crc64_avro(canonical.encode())
 
 
