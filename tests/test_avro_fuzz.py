@@ -23,7 +23,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.test_golden import EXIT_BAD_INPUT, EXIT_OK, run, snapshot
+from generator.cli import EXIT_BAD_INPUT, EXIT_OK
+from tests.test_golden import run, snapshot
 
 ROOT = Path(__file__).resolve().parent
 SEEDS = sorted(
@@ -33,7 +34,7 @@ SEEDS = sorted(
     ]
 )
 DIAGNOSTIC = re.compile(r"^schemas/messages/[^:]+:\d+:\d+: \S")
-EXAMPLES = int(os.environ.get("SVCFORGE_FUZZ_EXAMPLES", "60"))
+EXAMPLES = int(os.environ.get("SVCFORGE_FUZZ_EXAMPLES", "25"))
 
 
 def _seed(path: Path) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import io
 import json
 import sys
 from collections.abc import Iterator
@@ -122,9 +123,7 @@ def test_every_message_round_trips_exactly(
 
 
 def _golden(case: str) -> Service:
-    return _load(
-        f"golden/{case}", GOLDEN / case, GOLDEN / case / "expected" / "src"
-    )
+    return _load(f"golden/{case}", GOLDEN / case, GOLDEN / case / "expected" / "src")
 
 
 def test_plain_json_would_lose_the_branch_that_avro_json_keeps() -> None:
@@ -152,20 +151,9 @@ def test_avro_json_is_what_fastavro_writes() -> None:
         order_id="o-1", reason="late", grace=bytes(range(12)), refund=b"\xff\x00"
     )
     datum = ("shop.OrderCancelled", event.model_dump(by_alias=True))
-    out = _StringIO()
+    out = io.StringIO()
     json_writer(out, parse_schema(g.codecs.ORDER_EVENTS_SCHEMA), [datum])
     assert json.loads(out.getvalue()) == json.loads(codec.encode(event))
-
-
-class _StringIO:
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-
-    def write(self, text: str) -> None:
-        self.parts.append(text)
-
-    def getvalue(self) -> str:
-        return "".join(self.parts)
 
 
 def test_avro_json_refuses_what_is_not_the_schema() -> None:

@@ -17,8 +17,9 @@ from typing import Any
 
 import pytest
 
+from generator.cli import EXIT_BAD_INPUT, EXIT_OK
 from generator.frontends.avro.rules import refusal_rule
-from tests.test_golden import EXIT_BAD_INPUT, EXIT_OK, check_round_trips, run, snapshot
+from tests.test_golden import check_round_trips, run, snapshot
 
 SPEC = Path(__file__).resolve().parent / "avro_spec"
 PASS = sorted(
