@@ -73,6 +73,19 @@ def _load(name: str, root: Path, src: Path) -> Service:
     )
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _forget_imports() -> Iterator[None]:
+    """Leave no golden package imported: other tests import them afresh."""
+    before = set(sys.modules)
+    paths = list(sys.path)
+    yield
+    _load.cache_clear()
+    sys.path[:] = paths
+    for name in set(sys.modules) - before:
+        if name.split(".")[0].startswith("golden_"):
+            del sys.modules[name]
+
+
 def _cases() -> list[Any]:
     out = []
     for name, root, src in _projects():
