@@ -27,17 +27,48 @@ def named_schema(service: ir.Service, t: ir.NamedType) -> dict[str, Any]:
     return schema
 
 
+def message_type(message: ir.Message) -> ir.Type:
+    """The schema of an Avro message as an IR type: its record, or the type
+    of a ``root`` or ``union`` message."""
+    return message.root if message.root is not None else ir.Ref(message.fullname)
+
+
+def type_message_schema(service: ir.Service, t: ir.Type) -> Any:
+    """The self-contained schema of a message of type ``t``."""
+    return type_schema(service, t, set())
+
+
+def root_schema(service: ir.Service, t: ir.Type) -> Any:
+    """The schema of a root or union message with its named types by full
+    name only (``svcforge.avro_root_schema`` writes them in full at import); a
+    primitive as an object, ``{"type": "string"}``, as codecs take objects."""
+    schema = type_schema(service, t, {n.fullname for n in service.named_types})
+    if isinstance(schema, str) and schema in _PRIMITIVES:
+        return {"type": schema}
+    return schema
+
+
+_PRIMITIVES = frozenset(
+    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+)
+
+
 def reachable(service: ir.Service, fullname: str) -> list[ir.NamedType]:
     """The named types a message's schema holds (itself included), sorted."""
+    return reachable_from(service, ir.Ref(fullname))
+
+
+def reachable_from(service: ir.Service, t: ir.Type) -> list[ir.NamedType]:
+    """The named types a value of ``t`` may hold, sorted."""
     seen: dict[str, ir.NamedType] = {}
-    stack = [fullname]
+    stack = sorted(_refs(t))
     while stack:
         name = stack.pop()
         if name in seen:
             continue
-        t = seen[name] = service.named(name)
-        if isinstance(t, ir.Record):
-            for f in t.fields:
+        named = seen[name] = service.named(name)
+        if isinstance(named, ir.Record):
+            for f in named.fields:
                 stack.extend(sorted(_refs(f.type)))
     return [seen[n] for n in sorted(seen)]
 
@@ -50,7 +81,8 @@ def message_sources(service: ir.Service, messages: Iterable[ir.Message]) -> set[
     for m in messages:
         sources.add(m.source)
         if m.encoding == "avro":
-            sources |= {t.span.path for t in reachable(service, m.fullname)}
+            types = reachable_from(service, message_type(m))
+            sources |= {t.span.path for t in types}
         elif service.json_models is not None:
             sources |= set(service.json_models.sources)
     return sources
@@ -75,34 +107,29 @@ def _named(
     if t.fullname in written:
         return t.fullname
     written.add(t.fullname)
-    out: dict[str, Any]
+    kind = "record" if isinstance(t, ir.Record) else type(t).__name__.lower()
+    out: dict[str, Any] = {"type": kind, "name": t.fullname}
+    if "." not in t.fullname:
+        # Written inside a record of some namespace, a name without a dot
+        # would take that namespace: say that it has none.
+        out["namespace"] = ""
+    if t.doc:
+        out["doc"] = t.doc
+    if t.aliases:
+        out["aliases"] = list(t.aliases)
     if isinstance(t, ir.Record):
-        out = {"type": "record", "name": t.fullname}
-        if t.doc:
-            out["doc"] = t.doc
-        if t.aliases:
-            out["aliases"] = list(t.aliases)
         out["fields"] = [_field(service, f, written) for f in t.fields]
     elif isinstance(t, ir.Enum):
-        out = {"type": "enum", "name": t.fullname}
-        if t.doc:
-            out["doc"] = t.doc
-        if t.aliases:
-            out["aliases"] = list(t.aliases)
         out["symbols"] = [s.name for s in t.symbols]
         if t.default is not None:
             out["default"] = t.default
     else:
-        out = {"type": "fixed", "name": t.fullname}
-        if t.doc:
-            out["doc"] = t.doc
-        if t.aliases:
-            out["aliases"] = list(t.aliases)
         out["size"] = t.size
         if t.logical is not None:
-            out["logicalType"] = "decimal"
-            out["precision"] = t.logical.precision
-            out["scale"] = t.logical.scale
+            out["logicalType"] = t.logical.name
+            if t.logical.name == "decimal":
+                out["precision"] = t.logical.precision
+                out["scale"] = t.logical.scale
     return out
 
 

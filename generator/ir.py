@@ -192,12 +192,25 @@ class Fixed:
 NamedType = Record | Enum | Fixed
 
 
+MessageKind = Literal["record", "root", "union"]
+
+
 @dataclass(frozen=True, slots=True)
 class Message:
-    """A top-level record of a message schema file: something sent on the wire."""
+    """What a message schema file sends on the wire.
+
+    ``kind`` says what its model is: ``record``, the record ``fullname``
+    (a top-level record); ``root``, a root model holding a value of ``root``
+    (a file whose schema is a primitive, array, map or union, named after the
+    file); ``union``, a file whose schema is a union of records only: no model
+    of its own, its values are instances of the records' models
+    (``root.branches``, each a ``Ref``).
+    """
 
     fullname: str
-    """The full name of its ``Record``."""
+    """The full name of its ``Record``; for a ``root`` or ``union`` message, its
+    file's path under ``schemas/messages`` without the suffix, dotted
+    (``shop/order_events.avsc`` -> ``shop.order_events``)."""
     source: str
     """The schema file, relative to the service root."""
     py_name: str
@@ -208,6 +221,13 @@ class Message:
     example: str
     """The example function (``example_trade``)."""
     encoding: Literal["avro", "json"] = "avro"
+    kind: MessageKind = "record"
+    root: Type | None = None
+    """The schema of a ``root`` or ``union`` message (None for a record)."""
+    json: Literal["plain", "avro"] = "plain"
+    """How its JSON codec writes it: ``plain`` JSON (wire names as keys), or
+    Avro's own JSON encoding (union values wrapped as ``{"<branch>": value}``)
+    when plain JSON could not tell some union's branches apart."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,36 @@ class JsonDocument:
             ptr = ptr.rpartition("/")[0]
 
 
+MAX_DEPTH = 5000
+"""Levels of JSON arrays and objects inside one another that a schema file may
+have: far more than any schema needs, few enough for the parsers' recursion."""
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep(path: str, text: str) -> Diagnostic | None:
+    """Where ``text`` first nests deeper than ``MAX_DEPTH``, if it does."""
+    depth = 0
+    for m in _TOKENS.finditer(text):
+        token = m[0]
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = text.count("\n", 0, m.start()) + 1
+                col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+                return Diagnostic(
+                    Span(path, line, col),
+                    f"JSON nested more than {MAX_DEPTH} levels deep",
+                )
+        elif token in "]}":
+            depth -= 1
+    return None
+
+
 def load_json(path: str, text: str) -> JsonDocument:
     """Parse ``text``; a syntax error becomes a diagnostic with line and column."""
+    deep = _too_deep(path, text)
+    if deep is not None:
+        raise SchemaError([deep])
     try:
         value = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 from jinja2 import Environment
 
 from generator import ir
+from generator.deep import run_deep
 from generator.emitters import Emitter
 from generator.emitters.channels import emit_channels
 from generator.emitters.codecs import emit_codecs
@@ -219,5 +220,9 @@ def _with_json_models(
 
 
 def generate(root: Path) -> tuple[Manifest, dict[str, str]]:
-    manifest, service = load_service(root)
-    return manifest, render_service(service)
+    def work() -> tuple[Manifest, dict[str, str]]:
+        manifest, service = load_service(root)
+        return manifest, render_service(service)
+
+    # Deeply nested schemas recurse deeply through every pass.
+    return run_deep(work)

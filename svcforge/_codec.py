@@ -46,18 +46,24 @@ _MALFORMED = (
 )
 
 
-def _schema_dict(schema: str | Mapping[str, Any]) -> dict[str, Any]:
+AvroSchema = str | Mapping[str, Any] | list[Any]
+"""A schema as JSON text, or parsed: an object, or a list (a union)."""
+
+
+def _schema_dict(schema: AvroSchema) -> Any:
     if isinstance(schema, str):
         parsed = json.loads(schema)
-        if not isinstance(parsed, dict):
-            raise ValueError("an Avro message schema is a JSON object")
+        if not isinstance(parsed, dict | list):
+            raise ValueError("an Avro message schema is a JSON object or list")
         return parsed
+    if isinstance(schema, list):
+        return list(schema)
     return dict(schema)
 
 
-def schema_fingerprint(schema: str | Mapping[str, Any]) -> bytes:
+def schema_fingerprint(schema: AvroSchema) -> bytes:
     """CRC-64-AVRO fingerprint of a schema's Parsing Canonical Form."""
-    canonical = to_parsing_canonical_form(parse_schema(_schema_dict(schema)))
+    canonical = to_parsing_canonical_form(_schema_dict(schema))
     return crc64_avro(canonical.encode())
 
 
@@ -93,7 +99,7 @@ class AvroCodec(Generic[M]):
     def __init__(
         self,
         model: type[M],
-        schema: str | Mapping[str, Any],
+        schema: AvroSchema,
         *,
         fingerprint: bytes | None = None,
         framing: Framing | None = None,
@@ -116,9 +122,7 @@ class AvroCodec(Generic[M]):
         # framing's schema identification (schema evolution).
         self._writers: dict[bytes, Any] = {}
 
-    def add_writer_schema(
-        self, schema: str | Mapping[str, Any], key: bytes | None = None
-    ) -> bytes:
+    def add_writer_schema(self, schema: AvroSchema, key: bytes | None = None) -> bytes:
         """Accept bytes written with an older or newer ``schema``; Avro schema
         resolution maps them onto this codec's model.  ``key`` defaults to the
         schema's fingerprint (single-object encoding); pass the registry id bytes

@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["avro_schema"]
+__all__ = ["avro_root_schema", "avro_schema"]
 
 
 def avro_schema(fullname: str, types: Mapping[str, str]) -> dict[str, Any]:
@@ -25,6 +25,14 @@ def avro_schema(fullname: str, types: Mapping[str, str]) -> dict[str, Any]:
     if not isinstance(schema, dict):  # pragma: no cover - a name, first use
         raise ValueError(f"{fullname} is not a named type")
     return schema
+
+
+def avro_root_schema(schema: Any, types: Mapping[str, str]) -> Any:
+    """The self-contained schema of a message that is no record (a
+    primitive, array, map or union, written with named types by full name);
+    ``types`` holds the JSON of every named type it reaches."""
+    parsed = {name: json.loads(text) for name, text in types.items()}
+    return _expand(schema, parsed, set())
 
 
 def _expand(node: Any, types: Mapping[str, Any], written: set[str]) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
-__all__ = ["Int32", "Int64", "SchemaModel", "UniqueList"]
+__all__ = ["Int32", "Int64", "SchemaModel", "SchemaRootModel", "UniqueList"]
 
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 """Avro ``int``: a signed 32-bit integer."""
@@ -35,6 +35,17 @@ class SchemaModel(BaseModel):
 
 
 T = TypeVar("T")
+
+
+class SchemaRootModel(RootModel[T]):
+    """Base of the model of a message that is no record (a primitive, array,
+    map or union schema): its value is ``root``.  JSON as ``SchemaModel``."""
+
+    model_config = ConfigDict(
+        ser_json_bytes="base64",
+        val_json_bytes="base64",
+        ser_json_inf_nan="constants",
+    )
 
 
 def _unique(items: list[T]) -> list[T]:

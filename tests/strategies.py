@@ -175,6 +175,8 @@ class ValueStrategies:
                 cls = getattr(self.models, t.py_name)
                 assert issubclass(cls, Enum), t.py_name
                 return st.sampled_from([cls[s.py_name] for s in t.symbols])
+            case ir.Fixed(logical=ir.Logical(name="uuid")):
+                return st.uuids()
             case ir.Fixed(logical=ir.Logical() as dec):
                 return decimals(dec.precision, dec.scale)
             case ir.Fixed(size=size):
@@ -208,6 +210,20 @@ def model_values(
 ) -> st.SearchStrategy[BaseModel]:
     """Instances of the generated model of the record ``fullname``."""
     return ValueStrategies(service, models).record(fullname)
+
+
+def message_values(
+    service: ir.Service, models: ModuleType, message: ir.Message
+) -> st.SearchStrategy[BaseModel]:
+    """Values of an Avro message: instances of its record's model, of its root
+    model, or of any record of its union."""
+    values = ValueStrategies(service, models)
+    if message.root is None:
+        return values.record(message.fullname)
+    if message.kind == "union":
+        return values.of(message.root)
+    model = getattr(models, message.py_name)
+    return values.of(message.root).map(model)
 
 
 def contains_nan(value: object) -> bool:

@@ -42,7 +42,14 @@ def _key_function(
 ) -> tuple[str, str] | None:
     if channel.key is None:
         return None
-    record = service.record(channel.message)
+    message = _message(service, channel)
+    if isinstance(message.root, ir.Union) and isinstance(
+        message.root.branches[0], ir.Ref
+    ):
+        # A union message: each record has the key field, alike.
+        record = service.record(message.root.branches[0].fullname)
+    else:
+        record = service.record(channel.message)
     field = next(f for f in record.fields if f.name == channel.key)
     attr = f"message.{field.py_name}"
     match field.type:
@@ -148,7 +155,7 @@ def _channels_module(service: ir.Service, env: Environment) -> str:
     }
     blocks, attributes, constants = [], [], []
     for c in service.channels:
-        model = service.record(c.message).py_name
+        model = _message(service, c).py_name
         codec = _codec(service, c)
         needed.add(f"from .codecs import {codec}")
         const = c.constant

@@ -83,7 +83,7 @@ class _Examples:
             case "uuid":
                 return uuid.UUID("6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c")
         whole = "1" if t.precision > t.scale else "0"
-        frac = ("25" + "0" * t.scale)[: t.scale]
+        frac = ("25" + "0" * min(t.scale, 32))[: t.scale]
         return Decimal(f"{whole}.{frac}" if t.scale else whole)
 
     def named(self, t: ir.NamedType, stack: tuple[str, ...]) -> str:
@@ -126,18 +126,27 @@ def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
     ex = _Examples(service, needed)
     functions = []
     for m in service.messages:
-        record = service.record(m.fullname)
         name = m.example
         if m.encoding == "json":
             # JSON Schema messages: the example instance, validated.
-            ex.used.add(record.py_name)
             body = f"{INDENT}return {json_example_body(service, m)}"
+        elif m.kind == "union":
+            # A union message's example is its first record's.
+            assert isinstance(m.root, ir.Union) and isinstance(
+                m.root.branches[0], ir.Ref
+            )
+            first = service.named(m.root.branches[0].fullname)
+            body = f"{INDENT}return {ex.named(first, ())}"
+        elif m.root is not None:
+            value = ex.expr(m.root, m.fullname.rpartition(".")[2], ())
+            body = f"{INDENT}return {m.py_name}({value})"
         else:
-            body = f"{INDENT}return {ex.named(record, ())}"
+            body = f"{INDENT}return {ex.named(service.record(m.fullname), ())}"
+        ex.used.add(m.py_name)
         functions.append(
             {
-                "signature": f"def {name}() -> {record.py_name}:",
-                "model": record.py_name,
+                "signature": f"def {name}() -> {m.py_name}:",
+                "model": m.py_name,
                 "body": body,
             }
         )

@@ -20,7 +20,7 @@ from generator.emitters.pytypes import Imports, Literals, TypeNamer, decimal_ali
 def emit_models(service: ir.Service, env: Environment) -> dict[str, str]:
     """``models.py``: a pydantic model per Avro record, a ``StrEnum`` per enum
     and an annotated alias per fixed and decimal."""
-    if not service.named_types:
+    if not service.named_types and not any(m.root for m in service.messages):
         return {}
     needed: Imports = set()
     namer = TypeNamer(service, needed)
@@ -35,18 +35,56 @@ def emit_models(service: ir.Service, env: Environment) -> dict[str, str]:
         else:
             blocks.append(_record(t, namer, literals, needed, defined))
         defined.add(t.fullname)
+    files = [m for m in service.messages if m.root is not None]
+    messages = [_file_message(m, namer, needed) for m in files]
     aliases = [_decimal(p, s, needed) for p, s in sorted(namer.decimals)]
     rebuild = [f"{t.py_name}.model_rebuild()" for t in _recursive(service)]
     if any(isinstance(t, ir.Record) for t in service.named_types):
         needed.add("from svcforge import SchemaModel")
     text = env.get_template("models.py.j2").render(
-        header=header(t.span.path for t in service.named_types),
+        header=header([*(t.span.path for t in service.named_types), *_sources(files)]),
         import_block=imports(needed),
         aliases=aliases,
         blocks=blocks,
         rebuild=rebuild,
+        messages=messages,
     )
     return {f"{service.generated_dir}/models.py": text}
+
+
+def _sources(messages: list[ir.Message]) -> list[str]:
+    return [m.source for m in messages]
+
+
+def _file_message(m: ir.Message, namer: TypeNamer, needed: Imports) -> str:
+    """The model of a message that is no record: a root model holding its
+    value, or, for a union of records, the union of their models."""
+    assert m.root is not None
+    if m.kind == "union":
+        needed.add("from typing import TypeAlias")
+        union = namer.annotation(m.root)
+        doc = f"Avro union of {m.source}, as a message.\n\nA value is any of these records."
+        return f"{m.py_name}: TypeAlias = {union}\n" + "\n".join(docstring(doc, ""))
+    needed.add("from svcforge import SchemaRootModel")
+    lines = [f"class {m.py_name}(SchemaRootModel[{namer.annotation(m.root)}]):"]
+    doc = f"Avro {_what(m.root)} of {m.source}, as a message.\n\nIts value is ``root``."
+    lines += docstring(doc, INDENT)
+    return "\n".join(lines)
+
+
+def _what(t: ir.Type) -> str:
+    match t:
+        case ir.Array():
+            return "array"
+        case ir.Map():
+            return "map"
+        case ir.Union():
+            return "union"
+        case ir.Primitive(name):
+            return name
+        case ir.Logical(name=name):
+            return name
+    return "named type"
 
 
 def _ordered(service: ir.Service) -> list[ir.NamedType]:
@@ -126,7 +164,10 @@ def _enum(t: ir.Enum, needed: Imports) -> str:
 
 
 def _fixed(t: ir.Fixed, needed: Imports) -> str:
-    if t.logical is not None:
+    if t.logical is not None and t.logical.name == "uuid":
+        needed |= {"from typing import TypeAlias", "from uuid import UUID"}
+        text = f"{t.py_name}: TypeAlias = UUID"
+    elif t.logical is not None:
         needed.add("from decimal import Decimal")
         text = _alias(
             t.py_name,

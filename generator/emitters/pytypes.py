@@ -193,7 +193,11 @@ def logical_value(value: Any, t: ir.Logical, service: ir.Service) -> Any:
         moment = _EPOCH + dt.timedelta(microseconds=micros)
         return moment if not name.startswith("local-") else moment.replace(tzinfo=None)
     if name == "uuid":
+        if t.fixed:
+            return uuid.UUID(bytes=str(value).encode("latin-1"))
         return uuid.UUID(str(value))
     raw = str(value).encode("latin-1")
     unscaled = int.from_bytes(raw, "big", signed=True) if raw else 0
-    return Decimal(unscaled).scaleb(-t.scale)
+    # Exact whatever the size: no context rounds or overflows a tuple.
+    sign, digits, _ = Decimal(unscaled).as_tuple()
+    return Decimal((sign, digits, -t.scale))

@@ -47,14 +47,13 @@ def _channel(
 ) -> ir.Channel:
     decl = entry.decl
     message = _message(entry, service)
-    record = service.record(message.fullname)
-    key = None if decl.key is None else _key_field(entry, service, record)
+    key = None if decl.key is None else _key(entry, service, message)
     encoding = decl.encoding or message.encoding
     if encoding == "avro" and message.encoding != "avro":
         raise _problem(
             entry,
             "encoding",
-            f"{record.fullname} is a JSON Schema message; it has no Avro encoding",
+            f"{message.fullname} is a JSON Schema message; it has no Avro encoding",
             'remove encoding, or write encoding = "json"',
         )
     consume = decl.consumed_from
@@ -128,6 +127,42 @@ def _message(entry: ChannelEntry, service: ir.Service) -> ir.Message:
         did_you_mean(wanted, names)
         + f"messages of this service: {', '.join(fullnames) or 'none'}",
     )
+
+
+def _key(entry: ChannelEntry, service: ir.Service, message: ir.Message) -> str:
+    """The key field of a record message, or of every record of a union
+    message (the same field in each, so that one function reads it)."""
+    if message.kind == "root":
+        raise _problem(
+            entry,
+            "key",
+            f"message {message.fullname} is an Avro "
+            f"{'union' if isinstance(message.root, ir.Union) else 'value'} "
+            "with no fields; it cannot have a key field",
+            "remove key",
+        )
+    if message.kind == "record":
+        return _key_field(entry, service, service.record(message.fullname))
+    assert isinstance(message.root, ir.Union)
+    records = [
+        service.record(b.fullname)
+        for b in message.root.branches
+        if isinstance(b, ir.Ref)
+    ]
+    name = _key_field(entry, service, records[0])
+    first = next(f for f in records[0].fields if f.name == name)
+    for r in records[1:]:
+        field = next((f for f in r.fields if f.name == name), None)
+        if field is None:
+            raise _problem(entry, "key", f"record {r.fullname} has no field {name!r}")
+        if (field.type, field.py_name) != (first.type, first.py_name):
+            raise _problem(
+                entry,
+                "key",
+                f"key field {name!r} of {r.fullname} differs from the one of "
+                f"{records[0].fullname}; a union's key has one type in every record",
+            )
+    return name
 
 
 def _key_field(entry: ChannelEntry, service: ir.Service, record: ir.Record) -> str:

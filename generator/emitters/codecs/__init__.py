@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
-from fastavro import parse_schema
 from fastavro.schema import to_parsing_canonical_form
 from jinja2 import Environment
 
@@ -19,20 +19,26 @@ from generator import ir
 from generator.avro_schema import (
     message_schema,
     message_sources,
+    message_type,
     named_schema,
-    reachable,
+    reachable_from,
+    root_schema,
+    type_message_schema,
 )
-from generator.emitters.codecs.binary import emit_binary_codecs
-from generator.emitters.pysrc import call, header, imports, py_str
+from generator.emitters.codecs.binary import BinaryCodecs, emit_binary_codecs
+from generator.emitters.pysrc import call, header, imports, json_expr, py_str
 from svcforge import crc64_avro
 
 
-def fingerprint(schema: dict[str, object]) -> bytes:
-    canonical = to_parsing_canonical_form(parse_schema(json.loads(json.dumps(schema))))
+def fingerprint(schema: object) -> bytes:
+    # The schema as written, not fastavro's parsed form: that one drops an
+    # empty "namespace", so a null-namespace type inside a namespaced record
+    # would not parse again.
+    canonical = to_parsing_canonical_form(json.loads(json.dumps(schema)))
     return crc64_avro(canonical.encode())
 
 
-def _compact(schema: dict[str, object]) -> str:
+def _compact(schema: object) -> str:
     return json.dumps(schema, separators=(",", ":"), ensure_ascii=True)
 
 
@@ -52,39 +58,23 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         taken |= {f"{m.constant}_SCHEMA", f"{m.constant}_AVRO", f"{m.constant}_JSON"}
     binary = emit_binary_codecs(service, taken)
     types = {
-        t.fullname: t for m in service.messages for t in reachable(service, m.fullname)
+        t.fullname: t
+        for m in service.messages
+        for t in reachable_from(service, message_type(m))
     }
-    codecs = []
-    for m in service.messages:
-        schema = message_schema(service, m.fullname)
-        const = m.constant
-        fp = fingerprint(schema).hex()
-        args = [m.py_name, f"{const}_SCHEMA", f'fingerprint=bytes.fromhex("{fp}")']
-        writer = binary.writers[m.fullname]
-        if writer is not None:
-            args.append(f"write={writer}")
-        args.append(f"read={binary.readers[m.fullname]}")
-        codecs.append(
-            {
-                "model": m.py_name,
-                "const": const,
-                "schema": f"avro_schema({py_str(m.fullname)}, AVRO_TYPES)",
-                "avro_lines": f"{const}_AVRO: Final = {call('AvroCodec', args)}",
-                "json_lines": f"{const}_JSON: Final = JsonCodec({m.py_name})",
-                "source": m.source,
-            }
-        )
+    codecs = [_codec(service, m, binary) for m in service.messages]
     needed = {
         "from typing import Final",
-        "from svcforge import JsonCodec",
         *binary.imports,
         *(
             f"from .models import {name}"
             for name in (m.py_name for m in (*json_messages, *service.messages))
         ),
     }
-    if codecs:
-        needed.add("from svcforge import AvroCodec, avro_schema")
+    for c in codecs:
+        needed |= c.pop("imports")
+    if json_messages:
+        needed.add("from svcforge import JsonCodec")
     text = env.get_template("codecs.py.j2").render(
         header=header(sources),
         codecs=codecs,
@@ -104,3 +94,58 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         ],
     )
     return {f"{service.generated_dir}/codecs.py": text}
+
+
+def _codec(service: ir.Service, m: ir.Message, binary: BinaryCodecs) -> dict[str, Any]:
+    """The schema constant and the Avro and JSON codecs of one Avro message."""
+    const = m.constant
+    needed = {"from svcforge import AvroCodec"}
+    if m.root is None:
+        needed.add("from svcforge import avro_schema")
+        schema = f"avro_schema({py_str(m.fullname)}, AVRO_TYPES)"
+        fp = fingerprint(message_schema(service, m.fullname)).hex()
+    elif reachable_from(service, m.root):
+        needed.add("from svcforge import avro_root_schema")
+        schema = (
+            f"avro_root_schema({json_expr(root_schema(service, m.root))}, AVRO_TYPES)"
+        )
+        fp = fingerprint(type_message_schema(service, m.root)).hex()
+    else:
+        schema = json_expr(root_schema(service, m.root))
+        fp = fingerprint(type_message_schema(service, m.root)).hex()
+    model, codec = m.py_name, "AvroCodec"
+    if m.kind == "union":
+        # No class of its own: the codec's type argument names the union.
+        needed.add("from svcforge import message_union")
+        assert isinstance(m.root, ir.Union)
+        branches = {
+            py_str(service.named(b.fullname).fullname): service.named(
+                b.fullname
+            ).py_name
+            for b in m.root.branches
+            if isinstance(b, ir.Ref)
+        }
+        mapping = "{" + ", ".join(f"{k}: {v}" for k, v in branches.items()) + "}"
+        needed |= {f"from .models import {v}" for v in branches.values()}
+        model = call("message_union", [py_str(m.py_name), mapping])
+        codec = f"AvroCodec[{m.py_name}]"
+    args = [model, f"{const}_SCHEMA", f'fingerprint=bytes.fromhex("{fp}")']
+    writer = binary.writers[m.fullname]
+    if writer is not None:
+        args.append(f"write={writer}")
+    args.append(f"read={binary.readers[m.fullname]}")
+    if m.json == "avro":
+        needed.add("from svcforge import AvroJsonCodec")
+        json_codec = f"AvroJsonCodec({const}_AVRO)"
+    else:
+        needed.add("from svcforge import JsonCodec")
+        json_codec = f"JsonCodec({m.py_name})"
+    return {
+        "model": m.py_name,
+        "const": const,
+        "schema": schema,
+        "avro_lines": f"{const}_AVRO: Final = {call(codec, args)}",
+        "json_lines": f"{const}_JSON: Final = {json_codec}",
+        "source": m.source,
+        "imports": needed,
+    }

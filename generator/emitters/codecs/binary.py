@@ -19,6 +19,7 @@ from generator.emitters.pysrc import INDENT, call
 from generator.naming import snake_case
 
 RUNTIME = "svcforge.avro_binary"
+LOGICAL = "svcforge.avro_logical"
 MODELS = ".models"
 
 # The Python class the generated models hold for a value of each type: the
@@ -68,11 +69,20 @@ class BinaryCodecs:
 
 def emit_binary_codecs(service: ir.Service, taken: set[str]) -> BinaryCodecs:
     """Writer and reader functions of every record the messages reach, and the
-    module-level helpers they use; ``taken`` are the module's other names."""
+    module-level helpers they use; ``taken`` are the module's other names.
+
+    A message that is no record gets a reader and, if it can, a writer too: a
+    root model's functions wrap its value's; a union of records is read and
+    written by the union's helpers, named after the message."""
     emitter = _Emitter(service, taken)
+    files = [m for m in service.messages if m.root is not None]
     for m in service.messages:
-        emitter.record_functions(service.record(m.fullname))
+        if m.root is None:
+            emitter.record_functions(service.record(m.fullname))
+    readers = {m.fullname: emitter.message_reader(m) for m in files}
     emitter.emit_records()
+    for m in files:
+        emitter.file_message(m, readers[m.fullname])
     return emitter.out
 
 
@@ -85,6 +95,10 @@ class _Emitter:
         self.records: list[ir.Record] = []
         self.writers: dict[str, str] = {}
         self.readers: dict[str, str] = {}
+        self.bad: set[str] = set()
+        self.wanted: dict[tuple[str, ir.Type], str] = {}
+        """Names asked for helpers not made yet (a union message's)."""
+        """Records that fastavro writes (see ``unwritable``)."""
 
     # -- names -----------------------------------------------------------------
 
@@ -133,7 +147,7 @@ class _Emitter:
         ``t``, defined once."""
         key = (kind, t)
         if key not in self.helper_names:
-            name = self.unique(f"_{kind}_{self.slug(t)}")
+            name = self.unique(self.wanted.pop(key, f"_{kind}_{self.slug(t)}"))
             self.helper_names[key] = name
             value = call(self.use(RUNTIME, factory), args)
             self.out.helpers.setdefault(kind, []).append(f"{name}: Final = {value}")
@@ -158,7 +172,7 @@ class _Emitter:
         readers: list[str] = []
         while len(readers) < len(self.records):
             readers.append(self.reader_function(self.records[len(readers)]))
-        unwritable = self.unwritable()
+        unwritable = self.bad = self.unwritable()
         for record, reader in zip(self.records, readers, strict=True):
             if record.fullname in unwritable:
                 self.out.writers[record.fullname] = None
@@ -195,6 +209,53 @@ class _Emitter:
         head = f"def {name}(data: bytes, pos: int) -> tuple[{model}, int]:"
         doc = f'{INDENT}"""The ``{record.py_name}`` at ``pos``, and the position after it."""'
         return "\n".join([head, doc, *body])
+
+    # -- messages that are no record --------------------------------------------
+
+    def message_reader(self, m: ir.Message) -> str:
+        """The reader of a root or union message's value (which registers the
+        records it reaches); a union's is named after the message."""
+        assert m.root is not None
+        if m.kind == "union":
+            base = snake_case(m.py_name)
+            self.wanted[("read", m.root)] = f"_read_{base}"
+            self.wanted[("write", m.root)] = f"_write_{base}"
+        return self.reader(m.root)
+
+    def file_message(self, m: ir.Message, read_value: str) -> None:
+        """The codec functions of a root or union message."""
+        assert m.root is not None
+        records: set[str] = set()
+        writable = self.walk(m.root, records) and not records & self.bad
+        if m.kind == "union":
+            self.out.readers[m.fullname] = read_value
+            self.out.writers[m.fullname] = self.writer(m.root) if writable else None
+            return
+        base = snake_case(m.py_name)
+        model = self.use(MODELS, m.py_name)
+        read, write = self.unique(f"_read_{base}"), self.unique(f"_write_{base}")
+        self.out.readers[m.fullname] = read
+        self.out.writers[m.fullname] = write if writable else None
+        if writable:
+            self.out.functions.append(
+                "\n".join(
+                    [
+                        f"def {write}(out: bytearray, message: {model}) -> None:",
+                        f'{INDENT}"""Appends the Avro binary encoding of ``message``."""',
+                        f"{INDENT}{self.writer(m.root)}(out, message.root)",
+                    ]
+                )
+            )
+        self.out.functions.append(
+            "\n".join(
+                [
+                    f"def {read}(data: bytes, pos: int) -> tuple[{model}, int]:",
+                    f'{INDENT}"""The ``{m.py_name}`` at ``pos``, and the position after it."""',
+                    f"{INDENT}value, pos = {read_value}(data, pos)",
+                    f"{INDENT}return {model}.model_construct(value), pos",
+                ]
+            )
+        )
 
     def writer_function(self, record: ir.Record) -> str:
         name = self.writers[record.fullname]
@@ -274,6 +335,8 @@ class _Emitter:
                 return self.record_functions(named)[1]
             case ir.Enum():
                 return self.helper("read", ref, "enum_reader", *self.members(named))
+            case ir.Fixed(logical=ir.Logical(name="uuid")):
+                return self.use(LOGICAL, "read_fixed_uuid")
             case ir.Fixed(size=size, logical=ir.Logical(precision=p, scale=s)):
                 args = (str(size), str(p), str(s))
                 return self.helper("read", ref, "fixed_decimal_reader", *args)
@@ -321,6 +384,8 @@ class _Emitter:
                 return self.record_functions(named)[0]
             case ir.Enum():
                 return self.helper("write", ref, "enum_writer", *self.members(named))
+            case ir.Fixed(logical=ir.Logical(name="uuid")):
+                return self.use(LOGICAL, "write_fixed_uuid")
             case ir.Fixed(size=size, logical=ir.Logical(precision=p, scale=s)):
                 args = (str(size), str(p), str(s))
                 return self.helper("write", ref, "fixed_decimal_writer", *args)
@@ -344,6 +409,7 @@ def _python_class(service: ir.Service, t: ir.Type) -> tuple[str, str]:
         case ir.Ref(fullname):
             named = service.named(fullname)
             if isinstance(named, ir.Fixed):
-                return _LOGICAL_CLASS["decimal"] if named.logical else ("", "bytes")
+                logical = named.logical
+                return _LOGICAL_CLASS[logical.name] if logical else ("", "bytes")
             return MODELS, named.py_name
     raise TypeError(t)

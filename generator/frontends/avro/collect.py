@@ -6,6 +6,7 @@ collected before any reference is resolved.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from generator.frontends.avro.names import (
@@ -15,29 +16,43 @@ from generator.frontends.avro.names import (
     qualify,
     valid_fullname,
 )
-from generator.frontends.avro.state import Definition, State, describe, text
+from generator.frontends.avro.state import (
+    Definition,
+    FileSchema,
+    State,
+    describe,
+    text,
+)
 from generator.jsonsource import JsonDocument, pointer
+
+MESSAGES_DIR = "schemas/messages/"
 
 
 def collect_file(state: State, doc: JsonDocument) -> None:
-    roots: list[tuple[str, Any]]
-    if isinstance(doc.value, list):
-        roots = [(pointer("", i), v) for i, v in enumerate(doc.value)]
+    """Register the named types a file defines.  A file is a named type, a
+    list of named type definitions (each record of it a message), or any other
+    schema, which is then a message of its own, named after the file."""
+    value = doc.value
+    if _is_definition(value):
+        _collect(state, doc, "", value, "", top_level=True)
+    elif isinstance(value, list) and value and all(map(_is_definition, value)):
+        for i, node in enumerate(value):
+            _collect(state, doc, pointer("", i), node, "", top_level=True)
     else:
-        roots = [("", doc.value)]
-    if not roots:
-        state.error(doc, "", "empty schema file: expected a named type or a list")
-    for ptr, node in roots:
-        if not (isinstance(node, dict) and text(node.get("type")) in NAMED_KINDS):
-            state.error(
-                doc,
-                ptr,
-                "a message schema file must define a record, enum or fixed "
-                "(or a list of them) at the top level",
-                f"found {describe(node)}",
-            )
-            continue
-        _collect(state, doc, ptr, node, "", top_level=True)
+        _collect(state, doc, "", value, "")
+        state.files.append(FileSchema(doc, file_message_name(doc.path)))
+
+
+def _is_definition(node: Any) -> bool:
+    return isinstance(node, dict) and text(node.get("type")) in NAMED_KINDS
+
+
+def file_message_name(path: str) -> str:
+    """The full name of a file's message: its path under ``schemas/messages``
+    without the suffix, dotted, each part a name."""
+    rel = path.removeprefix(MESSAGES_DIR).rpartition(".")[0] or path
+    parts = [re.sub(r"\W", "_", p, flags=re.ASCII) for p in rel.split("/")]
+    return ".".join(f"_{p}" if p[:1].isdigit() else p or "_" for p in parts)
 
 
 def _collect(

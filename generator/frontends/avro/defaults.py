@@ -104,20 +104,20 @@ def _logical_value_problem(value: Any, t: ir.Logical) -> str:
     """Why a default that suits the underlying type is no value of the logical
     type, or ''."""
     if t.name == "uuid":
+        if t.fixed:  # any 16 bytes are a UUID
+            return ""
         try:
             uuid.UUID(value)
         except ValueError:
             return f"expected a UUID string, found {describe(value)}"
         return ""
     if t.name == "decimal":
-        raw = value.encode("latin-1")
-        unscaled = int.from_bytes(raw, "big", signed=True) if raw else 0
-        if len(str(abs(unscaled))) > t.precision:
-            shown = Decimal(unscaled).scaleb(-t.scale)
-            return (
-                f"decimal {shown} has more than the {t.precision} digits "
-                "of its precision"
-            )
+        sign, digits, _ = Decimal(_unscaled(value)).as_tuple()
+        if len(digits) > t.precision:
+            # Built from its digits: exact, whatever the scale.
+            shown = Decimal((sign, digits, -t.scale)) if len(digits) <= 40 else None
+            what = f"decimal {shown}" if shown is not None else "the decimal"
+            return f"{what} has more than the {t.precision} digits of its precision"
         return ""
     unit = 1000 if t.name.endswith("millis") else 1
     if t.name == "date":
@@ -131,6 +131,13 @@ def _logical_value_problem(value: Any, t: ir.Logical) -> str:
     if not lo <= value <= hi:
         return f"expected {what}, found {describe(value)}"
     return ""
+
+
+def _unscaled(value: str) -> int:
+    """The unscaled integer of a decimal default (its bytes, two's complement,
+    big-endian, written as a string of code points 0-255)."""
+    raw = value.encode("latin-1")
+    return int.from_bytes(raw, "big", signed=True) if raw else 0
 
 
 def _primitive_default_problem(value: Any, name: str) -> str:

@@ -24,7 +24,7 @@ LOGICAL_BASE: dict[str, tuple[str, ...]] = {
     "timestamp-micros": ("long",),
     "local-timestamp-millis": ("long",),
     "local-timestamp-micros": ("long",),
-    "uuid": ("string",),
+    "uuid": ("string", "fixed"),
     "decimal": ("bytes", "fixed"),
 }
 

@@ -252,6 +252,15 @@ def _fixed(state: State, d: Definition, py_name: str) -> ir.Fixed | None:
         logical = decimal(state, d.doc, d.ptr, d.node, fixed=d.fullname, size=size)
         if logical is None:
             return None
+    elif lname == "uuid":
+        if size != 16:
+            state.error(
+                d.doc,
+                pointer(d.ptr, "size"),
+                f"logical type 'uuid' annotates a fixed of 16 bytes, not {size}",
+            )
+            return None
+        logical = ir.Logical("uuid", fixed=d.fullname)
     elif lname in LOGICAL_BASE:
         wrong_base(state, d.doc, d.ptr, lname, "fixed")
         return None

@@ -1,9 +1,12 @@
 """The Avro front-end's passes, in order.
 
 1. ``collect``: every named type of every file, by fullname, so that types may
-   be referenced from any file, in any order.
-2. ``named`` (with ``resolve`` for type expressions): each definition -> IR.
-3. ``defaults`` and ``cycles``: whole-schema checks over the finished types.
+   be referenced from any file, in any order; files whose schema is no named
+   type (a primitive, array, map or union) are messages of their own.
+2. ``named`` (with ``resolve`` for type expressions): each definition -> IR,
+   and the type of each such file.
+3. ``defaults`` and ``cycles``: whole-schema checks over the finished types;
+   ``jsonform`` picks each message's JSON encoding.
 
 Every problem is collected with the file, line and column where it was
 written, and reported together after the pass that found it.
@@ -18,8 +21,11 @@ from generator.errors import SchemaError
 from generator.frontends.avro.collect import collect_file
 from generator.frontends.avro.cycles import check_cycles
 from generator.frontends.avro.defaults import check_defaults
+from generator.frontends.avro.depth import check_depth
+from generator.frontends.avro.jsonform import json_encoding
 from generator.frontends.avro.named import build_named
-from generator.frontends.avro.state import State
+from generator.frontends.avro.resolve import resolve_type
+from generator.frontends.avro.state import FileSchema, State
 from generator.jsonsource import JsonDocument
 from generator.naming import class_names, message_names
 
@@ -35,31 +41,81 @@ def parse_avro(
     if state.diagnostics:
         raise SchemaError(state.diagnostics)
 
-    names = class_names(state.definitions)
+    names = class_names([*state.definitions, *(f.fullname for f in state.files)])
     types: dict[str, ir.NamedType] = {}
     for d in state.definitions.values():
         built = build_named(state, d, names[d.fullname])
         if built is not None:
             types[d.fullname] = built
+    roots = {f.fullname: _file_root(state, f) for f in state.files}
     if not state.diagnostics:
         check_defaults(state, types)
         check_cycles(state, types)
+        spans = {f.fullname: f.doc.span("") for f in state.files}
+        check_depth(
+            state, types, {n: (t, spans[n]) for n, t in roots.items() if t is not None}
+        )
     if state.diagnostics:
         raise SchemaError(state.diagnostics)
 
-    messages = tuple(
-        sorted(
-            (
-                _message(d.fullname, d.doc.path, names[d.fullname])
-                for d in state.definitions.values()
-                if d.top_level and d.kind in ("record", "error")
-            ),
-            key=lambda m: m.fullname,
-        )
+    messages = [
+        _message(d.fullname, d.doc.path, names[d.fullname], None, types)
+        for d in state.definitions.values()
+        if d.top_level and d.kind in ("record", "error")
+    ]
+    messages += [
+        _message(f.fullname, f.doc.path, names[f.fullname], roots[f.fullname], types)
+        for f in state.files
+    ]
+    return (
+        tuple(sorted(types.values(), key=lambda t: t.fullname)),
+        tuple(sorted(messages, key=lambda m: m.fullname)),
     )
-    return tuple(sorted(types.values(), key=lambda t: t.fullname)), messages
 
 
-def _message(fullname: str, source: str, class_name: str) -> ir.Message:
+def _file_root(state: State, f: FileSchema) -> ir.Type | None:
+    """The type of a file that is a message of its own; None (reported) when
+    it is invalid or its name is taken by a named type."""
+    if f.fullname in state.definitions:
+        state.error(
+            f.doc,
+            "",
+            f"the message of this file would be named {f.fullname!r}, "
+            "which is also a named type's full name",
+            "rename the file",
+        )
+        return None
+    return resolve_type(state, f.doc, "", f.doc.value, "")
+
+
+def _message(
+    fullname: str,
+    source: str,
+    class_name: str,
+    root: ir.Type | None,
+    types: dict[str, ir.NamedType],
+) -> ir.Message:
     names = message_names(class_name)
-    return ir.Message(fullname, source, class_name, names.constant, names.example)
+    kind: ir.MessageKind = "record"
+    if root is not None:
+        kind = "union" if _records_only(root, types) else "root"
+    # A union message's JSON says which record its value is, like Avro's.
+    json = "avro" if kind == "union" else json_encoding(root or ir.Ref(fullname), types)
+    return ir.Message(
+        fullname,
+        source,
+        class_name,
+        names.constant,
+        names.example,
+        kind=kind,
+        root=root,
+        json=json,
+    )
+
+
+def _records_only(t: ir.Type, types: dict[str, ir.NamedType]) -> bool:
+    """Whether ``t`` is a union whose branches are all records."""
+    return isinstance(t, ir.Union) and all(
+        isinstance(b, ir.Ref) and isinstance(types[b.fullname], ir.Record)
+        for b in t.branches
+    )

@@ -99,12 +99,21 @@ def _name(
             'attributes, e.g. {"type": "' + name + '", ...}',
         )
         return None
-    candidates = (
-        [name] if "." in name or not namespace else [qualify(name, namespace), name]
-    )
-    for full in candidates:
-        if full in state.definitions:
-            return ir.Ref(full)
+    full = qualify(name, namespace)
+    if full in state.definitions:
+        return ir.Ref(full)
+    if full != name and name in state.definitions:
+        # Some parsers fall back to the null namespace; Avro names do not, and
+        # no reference written inside a namespace could name this type.
+        state.error(
+            doc,
+            ptr,
+            f"unknown type {name!r}: inside namespace {namespace!r} it means "
+            f"{full!r}; the type {name!r} of the null namespace cannot be "
+            "named here",
+            f"give {name!r} a namespace, or define it here",
+        )
+        return None
     close = _suggest(state, name, namespace)
     state.error(
         doc,

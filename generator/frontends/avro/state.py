@@ -24,8 +24,20 @@ class Definition:
 
 
 @dataclass(slots=True)
+class FileSchema:
+    """A schema file whose schema is no named type nor a list of named type
+    definitions (a primitive, array, map or union): a message of its own."""
+
+    doc: JsonDocument
+    fullname: str
+    """Its path under ``schemas/messages`` without the suffix, dotted."""
+
+
+@dataclass(slots=True)
 class State:
     definitions: dict[str, Definition] = field(default_factory=dict)
+    files: list[FileSchema] = field(default_factory=list)
+    """Files whose schema is a message of its own, by path."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
     default_spans: dict[tuple[str, str], ir.Span] = field(default_factory=dict)
     """Where each field default was written, by record and field name."""

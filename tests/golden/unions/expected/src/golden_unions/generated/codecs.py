@@ -14,7 +14,7 @@ of other writer schemas go through fastavro's schema resolution.
 
 from typing import Final
 
-from svcforge import AvroCodec, JsonCodec, avro_schema
+from svcforge import AvroCodec, AvroJsonCodec, JsonCodec, avro_schema
 from svcforge.avro_binary import (
     array_reader,
     enum_reader,
@@ -165,7 +165,7 @@ PAYLOAD_AVRO: Final = AvroCodec(
     fingerprint=bytes.fromhex("a12c11ed0bfe7c1a"),
     read=_read_payload,
 )
-PAYLOAD_JSON: Final = JsonCodec(Payload)
+PAYLOAD_JSON: Final = AvroJsonCodec(PAYLOAD_AVRO)
 
 POINT_AVRO: Final = AvroCodec(
     Point,
