@@ -180,6 +180,9 @@ def _enum(state: State, d: Definition, py_name: str) -> ir.Enum | None:
             + ("" if symbols is None else f", found {describe(symbols)}"),
         )
         return None
+    if not symbols:
+        state.error(d.doc, sptr, f"enum {d.fullname!r} has no symbols: it has no value")
+        return None
     ok = _symbols_ok(state, d.doc, sptr, symbols)
     default = d.node.get("default")
     if default is not None and default not in symbols:

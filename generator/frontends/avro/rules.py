@@ -34,6 +34,11 @@ RULES = (
         "a union without branches has no value",
     ),
     Rule(
+        "empty enum",
+        re.compile(r"has no symbols: it has no value"),
+        "an enum without symbols has no value: nothing could be encoded",
+    ),
+    Rule(
         "nesting depth",
         re.compile(r"levels deep, more than the \d+ that"),
         "types nested past 190 levels (100 within one field) would give Python "
