@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from svcforge._avro_limits import take_items
 from svcforge._avro_scalar import (
     Reader,
     Writer,
@@ -120,6 +121,7 @@ def array_reader(item: Reader[T]) -> Reader[list[T]]:
                 # A negative count is followed by the block's size in bytes.
                 count = -count
                 _, pos = read_length(data, pos)
+            take_items(count, len(items))
             for _ in range(count):
                 x, pos = item(data, pos)
                 append(x)
@@ -149,6 +151,7 @@ def map_reader(value: Reader[T]) -> Reader[dict[str, T]]:
             if count < 0:
                 count = -count
                 _, pos = read_length(data, pos)
+            take_items(count, len(entries))
             for _ in range(count):
                 k, pos = read_string(data, pos)
                 entries[k], pos = value(data, pos)

@@ -12,6 +12,8 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import to_parsing_canonical_form
 from pydantic import BaseModel, ValidationError
 
+from svcforge._avro_limits import decode_limits, start_budget
+from svcforge._avro_scan import scan
 from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
 from svcforge.avro_binary import Reader, Writer
 
@@ -181,6 +183,7 @@ class AvroCodec(Generic[M]):
         if type(data) is not bytes:
             data = bytes(data)
         try:
+            start_budget(len(data))
             message, end = read(data, start)
         except _MALFORMED as exc:
             raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
@@ -194,6 +197,8 @@ class AvroCodec(Generic[M]):
         buf = BytesIO(data)
         buf.seek(start)
         try:
+            start_budget(len(data))
+            scan(writer, data, start)
             if writer is self._parsed:
                 record = schemaless_reader(buf, writer, None)
             else:
@@ -227,4 +232,10 @@ class JsonCodec(Generic[M]):
         return message.model_dump_json(by_alias=True).encode()
 
     def decode(self, data: bytes | bytearray | str) -> M:
+        limit = decode_limits().max_message_bytes
+        if len(data) > limit:
+            raise DecodeError(
+                f"bad {self.model.__name__} payload: {len(data)} bytes, more "
+                f"than max_message_bytes ({limit})"
+            )
         return self.model.model_validate_json(data)

@@ -20,6 +20,10 @@ sizes.  Malformed input raises ``IndexError`` (past the end), ``KeyError``
 them into ``DecodeError``.  Lengths are never negative, so positions only move
 forward and a payload cut short always ends past ``len(data)``: the codec's
 final position check catches what no index error did.
+
+Arrays and maps check each block's count against ``DecodeLimits`` before
+reading any item (``set_decode_limits`` changes them): a payload cannot
+announce more items than the limits allow, whatever their size.
 """
 
 from svcforge._avro_complex import (
@@ -36,6 +40,13 @@ from svcforge._avro_complex import (
     optional_writer,
     union_reader,
     union_writer,
+)
+from svcforge._avro_limits import (
+    ITEM_COST,
+    DecodeLimits,
+    LimitExceeded,
+    decode_limits,
+    set_decode_limits,
 )
 from svcforge._avro_scalar import (
     Reader,
@@ -79,12 +90,16 @@ from svcforge._avro_scalar import (
 )
 
 __all__ = [
+    "ITEM_COST",
+    "DecodeLimits",
+    "LimitExceeded",
     "Reader",
     "Writer",
     "array_reader",
     "array_writer",
     "decimal_reader",
     "decimal_writer",
+    "decode_limits",
     "enum_reader",
     "enum_writer",
     "fixed_decimal_reader",
@@ -112,6 +127,7 @@ __all__ = [
     "read_timestamp_micros",
     "read_timestamp_millis",
     "read_uuid",
+    "set_decode_limits",
     "union_reader",
     "union_writer",
     "write_boolean",
