@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
 from svcforge.db._types import EnumType, Record
+from svcforge.settings._secret import MaskedModel, SecretUrl
 
 __all__ = ["Connection", "Database", "DatabaseError", "DatabaseSettings"]
 
@@ -25,11 +26,14 @@ class DatabaseError(RuntimeError):
     """The database runtime was misused or could not be reached."""
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(MaskedModel):
     """Pool size and timeouts (seconds).  Nest it in the service's settings,
     or read it from ``DATABASE_*`` environment variables with ``from_env``."""
 
-    url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    url: SecretUrl = "postgresql://postgres@127.0.0.1:5432/postgres"
+    """Shown with its password masked (``postgresql://user:***@host/db``)."""
     min_size: int = Field(default=1, ge=0)
     max_size: int = Field(default=10, ge=1)
     connect_timeout: float = Field(default=10.0, gt=0)
