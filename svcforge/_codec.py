@@ -186,7 +186,7 @@ class AvroCodec(Generic[M]):
             start_budget(len(data))
             message, end = read(data, start)
         except _MALFORMED as exc:
-            raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
+            raise self._malformed(exc) from exc
         if end != len(data):
             raise self._length_error(len(data) - end)
         return message
@@ -204,13 +204,25 @@ class AvroCodec(Generic[M]):
             else:
                 record = schemaless_reader(buf, writer, self._parsed)
         except _MALFORMED as exc:
-            raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
+            raise self._malformed(exc) from exc
         if buf.tell() != len(data):
             raise self._length_error(len(data) - buf.tell())
         try:
             return self._validate(record)
         except ValidationError as exc:
-            raise DecodeError(f"bad {self.model.__name__} payload: {exc}") from exc
+            # Without the input values: they are the payload's contents.
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
+                for e in exc.errors(include_input=False, include_url=False)
+            )
+            raise DecodeError(f"bad {self.model.__name__} payload: {problems}") from exc
+
+    def _malformed(self, exc: BaseException) -> DecodeError:
+        # ``str``, not ``repr``: the repr of a UnicodeDecodeError holds the
+        # whole payload.
+        return DecodeError(
+            f"bad {self.model.__name__} payload: {type(exc).__name__}: {exc}"
+        )
 
     def _length_error(self, trailing: int) -> DecodeError:
         if trailing < 0:

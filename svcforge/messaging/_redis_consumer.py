@@ -219,7 +219,7 @@ class StreamConsumer:
                     value, key = value_key(fields)
                 else:
                     unpack = entry_headers
-                    value, key = fields.get(VALUE, b""), fields.get(KEY)
+                    value, key = fields.get(VALUE), fields.get(KEY)
                 await dispatch(
                     value,
                     MessageContext(

@@ -27,9 +27,12 @@ KEY = b"key"
 HEADER = b"h:"
 
 
-def encode_entry(key: bytes | None, value: bytes, headers: h.Headers) -> dict[Any, Any]:
-    """A record as stream entry fields: ``value``, ``key`` and ``h:<name>``."""
-    fields: dict[Any, Any] = {VALUE: value}
+def encode_entry(
+    key: bytes | None, value: bytes | None, headers: h.Headers
+) -> dict[Any, Any]:
+    """A record as stream entry fields: ``value`` (none for a tombstone),
+    ``key`` and ``h:<name>``."""
+    fields: dict[Any, Any] = {} if value is None else {VALUE: value}
     if key is not None:
         fields[KEY] = key
     for name, v in headers:
@@ -37,13 +40,15 @@ def encode_entry(key: bytes | None, value: bytes, headers: h.Headers) -> dict[An
     return fields
 
 
-def decode_entry(fields: dict[bytes, bytes]) -> tuple[bytes | None, bytes, h.Headers]:
+def decode_entry(
+    fields: dict[bytes, bytes],
+) -> tuple[bytes | None, bytes | None, h.Headers]:
     headers = [
         (k[2:].decode("utf-8", "replace"), v)
         for k, v in fields.items()
         if k.startswith(HEADER)
     ]
-    return fields.get(KEY), fields.get(VALUE, b""), headers
+    return fields.get(KEY), fields.get(VALUE), headers
 
 
 _names: dict[bytes, str] = {}
@@ -124,7 +129,7 @@ def flat_headers(fields: list[bytes]) -> h.Headers:
     ]
 
 
-def value_key(fields: list[bytes]) -> tuple[bytes, bytes | None]:
+def value_key(fields: list[bytes]) -> tuple[bytes | None, bytes | None]:
     """The value and key of a stream entry's flat field list (looked up where
     ``encode_entry`` puts them first)."""
     if fields[0] == VALUE:
@@ -133,7 +138,7 @@ def value_key(fields: list[bytes]) -> tuple[bytes, bytes | None]:
         if KEY not in fields[2::2]:
             return fields[1], None
     found = dict(zip(fields[::2], fields[1::2], strict=False))
-    return found.get(VALUE, b""), found.get(KEY)
+    return found.get(VALUE), found.get(KEY)
 
 
 def redis_route(route: Route) -> RedisRoute:
