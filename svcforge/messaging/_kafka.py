@@ -26,6 +26,7 @@ from svcforge.messaging._kafka_support import (
 from svcforge.messaging._metrics import CountTally
 from svcforge.messaging._settings import KafkaSettings
 from svcforge.messaging._spec import KafkaRoute
+from svcforge.settings._secret import describe
 
 __all__ = ["KafkaBroker"]
 
@@ -47,6 +48,7 @@ class KafkaBroker(Broker):
         self._topics: dict[str, int | None] = {}
         self._subs: list[Subscription] = []
         self._consumers: list[KafkaConsumer] = []
+        self._health: Any = None
         self._started = False
 
     def topic(self, name: str) -> str:
@@ -92,8 +94,8 @@ class KafkaBroker(Broker):
         await self._producer(None)
         for sub in self._subs:
             consumer = KafkaConsumer(self, sub)
+            self._consumers.append(consumer)  # stopped by stop(), even half-started
             await consumer.start()
-            self._consumers.append(consumer)
         self._started = True
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -102,6 +104,7 @@ class KafkaBroker(Broker):
         producers, self._producers = self._producers, {}
         for p in producers.values():
             await quietly(p.stop())  # flushes what is batched
+        await self._close_health_client()
         self._started = False
 
     async def send(
@@ -140,22 +143,52 @@ class KafkaBroker(Broker):
         return send
 
     async def check(self) -> str | None:
-        producer = self._producers.get(self.settings.compression)
-        if producer is None:
+        """Ready: the cluster answers (asked on a connection of the health
+        check's own, not the producers'), every producer's sender runs, every
+        consumer has joined its group and runs."""
+        if not self._started:
             return "kafka not connected"
+        for comp, producer in self._producers.items():
+            sender = getattr(producer, "_sender", None)
+            task = getattr(sender, "sender_task", None)
+            if task is not None and task.done():
+                return f"kafka producer ({comp}) stopped"
         try:
-            await asyncio.wait_for(producer.client.fetch_all_metadata(), 2.0)
+            client = await self._health_client()
+            await asyncio.wait_for(client.fetch_all_metadata(), 2.0)
+            if not client.cluster.brokers():
+                return "kafka: no broker in the cluster metadata"
         except Exception as exc:
-            return f"kafka unreachable: {exc!r}"
-        if not producer.client.cluster.brokers():
-            return "kafka: no broker in the cluster metadata"
+            await self._close_health_client()
+            return f"kafka unreachable: {describe(exc)}"
+        for c in self._consumers:
+            found = c.readiness()
+            if found is not None:
+                return found
         return None
 
     def problem(self) -> str | None:
         for c in self._consumers:
-            if c.error is not None:
-                return f"consumer of {c.topic} failed: {c.error!r}"
+            found = c.problem()
+            if found is not None:
+                return found
         return None
+
+    async def _health_client(self) -> Any:
+        client = self._health
+        if client is None:
+            ak = aiokafka("aiokafka.client")
+            options = self._common()
+            options["request_timeout_ms"] = 2000
+            client = ak.AIOKafkaClient(**options)
+            await asyncio.wait_for(client.bootstrap(), 2.0)
+            self._health = client
+        return client
+
+    async def _close_health_client(self) -> None:
+        client, self._health = self._health, None
+        if client is not None:
+            await quietly(client.close())
 
     # -- internals ---------------------------------------------------------------------
 
@@ -172,9 +205,14 @@ class KafkaBroker(Broker):
                 enable_idempotence=s.enable_idempotence,
                 linger_ms=s.linger_ms,
                 max_batch_size=s.max_batch_size,
+                max_request_size=s.max_request_size,
                 compression_type=None if comp == "none" else comp,
             )
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                await quietly(producer.stop())
+                raise
             self._producers[comp] = producer
             started: AIOKafkaProducer = producer
             return started

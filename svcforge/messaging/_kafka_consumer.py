@@ -19,6 +19,7 @@ from svcforge.messaging._kafka_support import (
     kafka_route,
     quietly,
 )
+from svcforge.settings._secret import describe
 
 if TYPE_CHECKING:
     from svcforge.messaging._kafka import KafkaBroker
@@ -50,6 +51,14 @@ class KafkaConsumer:
         self._commit_lock = asyncio.Lock()
         self._sem = asyncio.Semaphore(broker.settings.max_concurrency)
         self._in_flight = 0
+        self.joined = False
+        """Whether the group gave this member its assignment (maybe empty)."""
+        self._failures: dict[TopicPartition, tuple[int, int]] = {}
+        """Per partition: the offset that failed unexpectedly, and how often."""
+        s = broker.settings
+        self.dispatcher.dead_letter_limit = s.max_request_size
+        self.dispatcher.dead_letter_attempts = s.dead_letter_attempts
+        self.dispatcher.debug_payloads = s.debug_payloads
 
         async def dead_letter(d: Delivery, headers: h.Headers) -> None:
             await broker.dead_letter(self.route, d, headers)
@@ -69,6 +78,8 @@ class KafkaConsumer:
             max_poll_interval_ms=s.max_poll_interval_ms,
             max_poll_records=s.fetch_max_records,
             fetch_max_wait_ms=s.fetch_max_wait_ms,
+            fetch_max_bytes=s.fetch_max_bytes,
+            max_partition_fetch_bytes=s.max_partition_fetch_bytes,
         )
         await consumer.start()
         consumer.subscribe([self.topic], listener=_listener(self))
@@ -120,11 +131,31 @@ class KafkaConsumer:
                     self._idle.set()
             await self.commit()
         except asyncio.CancelledError:
+            if not self._stopping:
+                self.error = asyncio.CancelledError("consumer task cancelled")
             raise
-        except Exception as exc:
+        except BaseException as exc:
             self.error = exc
-            _log.exception("consumer failed", topic=self.topic)
+            _log.error(
+                "consumer failed", topic=self.topic, error=describe(exc), exc_info=True
+            )
             raise
+
+    def problem(self) -> str | None:
+        """Why this consumer no longer consumes (None while it does)."""
+        if self.error is not None:
+            return f"consumer of {self.topic} failed: {describe(self.error)}"
+        task = self.task
+        if task is not None and task.done() and not self._stopping:
+            return f"consumer of {self.topic} stopped"
+        return None
+
+    def readiness(self) -> str | None:
+        """Why this consumer is not ready (None once in its group)."""
+        found = self.problem()
+        if found is None and not self.joined:
+            found = f"consumer of {self.topic} has not joined its group yet"
+        return found
 
     async def _partition(
         self, tp: TopicPartition, records: list[ConsumerRecord]
@@ -157,18 +188,11 @@ class KafkaConsumer:
                         )
                     except asyncio.CancelledError:
                         raise
-                    except Exception:
-                        # Not handled and not dead-lettered (say the dead-letter
-                        # topic is unreachable): read it again from here.
-                        _log.exception(
-                            "record not processed; it will be redelivered",
-                            topic=r.topic,
-                            partition=r.partition,
-                            offset=offset,
-                        )
-                        consumer.seek(tp, offset)
-                        await asyncio.sleep(0.5)
-                        return
+                    except Exception as exc:
+                        if self._again(tp, offset, exc):
+                            consumer.seek(tp, offset)
+                            await asyncio.sleep(0.5)
+                            return
                     done = offset
             finally:
                 # Committed after the batch (or on revocation, once idle):
@@ -180,6 +204,37 @@ class KafkaConsumer:
                 self.dispatcher.metrics.lag(
                     str(tp.partition), max(0, highwater - records[-1].offset - 1)
                 )
+
+    def _again(self, tp: TopicPartition, offset: int, exc: Exception) -> bool:
+        """A record failed outside the dispatcher's own handling (a bug, say):
+        read it again, a bounded number of times, then skip it."""
+        last, count = self._failures.get(tp, (-1, 0))
+        count = count + 1 if last == offset else 1
+        limit = self.broker.settings.dead_letter_attempts
+        if count < limit:
+            self._failures[tp] = (offset, count)
+            _log.warning(
+                "record not processed; it will be redelivered",
+                topic=self.topic,
+                partition=tp.partition,
+                offset=offset,
+                attempt=count,
+                of=limit,
+                error=describe(exc),
+            )
+            return True
+        self._failures.pop(tp, None)
+        self.dispatcher.metrics.skipped("unprocessable")
+        _log.error(
+            "record skipped after repeated failures",
+            topic=self.topic,
+            partition=tp.partition,
+            offset=offset,
+            attempts=count,
+            error=describe(exc),
+            exc_info=exc,
+        )
+        return False
 
     async def commit(self, only: set[TopicPartition] | None = None) -> None:
         """Commit the offsets after the records whose processing finished."""
@@ -202,7 +257,7 @@ class KafkaConsumer:
                 _log.warning(
                     "commit failed; records will be redelivered",
                     topic=self.topic,
-                    error=repr(exc),
+                    error=describe(exc),
                 )
 
     async def revoke(self, revoked: set[TopicPartition]) -> None:
@@ -212,6 +267,7 @@ class KafkaConsumer:
 
     def assigned(self) -> None:
         self._revoked = set()
+        self.joined = True
 
 
 def _listener(consumer: KafkaConsumer) -> Any:

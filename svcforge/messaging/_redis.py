@@ -28,6 +28,7 @@ from svcforge.messaging._redis_wire import (
 )
 from svcforge.messaging._settings import RedisSettings
 from svcforge.messaging._spec import RedisRoute
+from svcforge.settings._secret import describe
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -45,16 +46,36 @@ def _raw_reply(response: Any, **options: Any) -> Any:
 
 
 def _client(settings: RedisSettings) -> Redis:
+    """The data path's client: a pool that, when all ``max_connections``
+    are busy, waits for one (up to ``socket_timeout_s``) rather than fail."""
     try:
-        from redis.asyncio import Redis
+        from redis.asyncio import BlockingConnectionPool, Redis
     except ImportError:  # pragma: no cover - depends on the install
         raise ImportError(
             "Redis channels need redis: pip install 'svcforge[redis]'"
         ) from None
-    client: Redis = Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         settings.url,
+        max_connections=settings.max_connections,
+        timeout=settings.socket_timeout_s,
         socket_timeout=settings.socket_timeout_s,
         socket_connect_timeout=settings.socket_timeout_s,
+        decode_responses=False,
+    )
+    client: Redis = Redis(connection_pool=pool)
+    return client
+
+
+def _health_client(settings: RedisSettings) -> Redis:
+    """One connection of the health checks' own: a flood of probes never
+    takes a connection of the data path."""
+    from redis.asyncio import Redis
+
+    client: Redis = Redis.from_url(
+        settings.url,
+        socket_timeout=2.0,
+        socket_connect_timeout=2.0,
+        single_connection_client=True,
         decode_responses=False,
     )
     return client
@@ -76,6 +97,7 @@ class RedisBroker(Broker):
         )
         self._client: Redis | None = None
         self._reader: Redis | None = None
+        self._health: Redis | None = None
         self._subs: list[Subscription] = []
         self._consumers: list[StreamConsumer] = []
         self._queue: list[_Queued] = []
@@ -113,6 +135,7 @@ class RedisBroker(Broker):
         if self._started:
             return
         self._client = _client(self.settings)
+        self._health = _health_client(self.settings)
         await self._client.ping()
         # The consumers' XREADGROUP replies, as Redis sends them: entries'
         # fields stay flat lists (no dict per entry), on the same pool.
@@ -123,8 +146,8 @@ class RedisBroker(Broker):
         self._flusher = asyncio.create_task(self._flush_loop(), name="redis-publisher")
         for sub in self._subs:
             consumer = StreamConsumer(self, sub)
+            self._consumers.append(consumer)  # stopped by stop(), even half-started
             await consumer.start()
-            self._consumers.append(consumer)
         self._started = True
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -144,10 +167,12 @@ class RedisBroker(Broker):
             if not fut.done():
                 fut.set_exception(ConnectionError("redis broker stopped"))
         self._queue.clear()
-        if self._client is not None:
-            with contextlib.suppress(Exception):
-                await self._client.aclose()
-            self._client = self._reader = None
+        for client in (self._client, self._health):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
+                    await client.connection_pool.aclose()
+        self._client = self._reader = self._health = None
         self._started = False
 
     async def send(
@@ -183,18 +208,43 @@ class RedisBroker(Broker):
         return fut
 
     async def check(self) -> str | None:
-        if self._client is None:
+        """Ready: Redis answers (on the health check's own connection) and
+        every consumer runs and can read its group."""
+        health = self._health
+        if health is None or not self._started:
             return "redis not connected"
         try:
-            await asyncio.wait_for(self._client.ping(), 2.0)
+            await asyncio.wait_for(health.ping(), 2.0)
+            for c in self._consumers:
+                found = c.problem() or await self._group_problem(health, c)
+                if found is not None:
+                    return found
         except Exception as exc:
-            return f"redis unreachable: {exc!r}"
+            return f"redis unreachable: {describe(exc)}"
+        return None
+
+    async def _group_problem(self, health: Redis, c: StreamConsumer) -> str | None:
+        from redis.exceptions import ResponseError
+
+        missing = f"group {c.group} of stream {c.stream} is missing"
+        if c.group_missing:
+            return missing
+        try:
+            groups = await asyncio.wait_for(health.xinfo_groups(c.stream), 2.0)
+        except ResponseError as exc:
+            if "no such key" in str(exc):
+                return missing
+            raise
+        names = {g.get("name") for g in groups}
+        if c.group not in names and c.group.encode() not in names:
+            return missing
         return None
 
     def problem(self) -> str | None:
         for c in self._consumers:
-            if c.error is not None:
-                return f"consumer of {c.stream} failed: {c.error!r}"
+            found = c.problem()
+            if found is not None:
+                return found
         return None
 
     # -- internals -------------------------------------------------------------------

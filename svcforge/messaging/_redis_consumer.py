@@ -20,6 +20,7 @@ from svcforge.messaging._redis_wire import (
     redis_route,
     value_key,
 )
+from svcforge.settings._secret import describe
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from svcforge.messaging._redis import RedisBroker
 
 __all__ = ["StreamConsumer"]
+
+
+def _no_group(exc: Exception) -> bool:
+    return str(exc).startswith("NOGROUP")
+
 
 _log = structlog.get_logger("svcforge.redis")
 
@@ -43,6 +49,13 @@ class StreamConsumer:
         self.error: BaseException | None = None
         self._stopping = False
         self._reading = False
+        self._history = True
+        self._next_claim = 0.0
+        self.group_missing = False
+        """Whether the last read found no group (until it is made again)."""
+        s = broker.settings
+        self.dispatcher.dead_letter_attempts = s.dead_letter_attempts
+        self.dispatcher.debug_payloads = s.debug_payloads
 
         async def dead_letter(d: Delivery, headers: h.Headers) -> None:
             await broker.dead_letter(self.route, d, headers)
@@ -50,20 +63,34 @@ class StreamConsumer:
         self.dispatcher.dead_letter = dead_letter
 
     async def start(self) -> None:
+        await self.create_group()
+        self.task = asyncio.create_task(
+            self._run(), name=f"redis-consumer:{self.stream}"
+        )
+
+    async def create_group(self) -> None:
+        """Create the group (and the stream) unless it exists, reading from
+        ``RedisSettings.start``: ``0`` (earliest) like Kafka's earliest."""
         from redis.exceptions import ResponseError
 
+        start = "0" if self.broker.settings.start == "earliest" else "$"
         try:
-            # "0": a new group reads the stream from its start, like Kafka's
-            # earliest; creating an existing group is not an error.
             await self.broker.client.xgroup_create(
-                self.stream, self.group, id="0", mkstream=True
+                self.stream, self.group, id=start, mkstream=True
             )
         except ResponseError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
-        self.task = asyncio.create_task(
-            self._run(), name=f"redis-consumer:{self.stream}"
-        )
+        self.group_missing = False
+
+    def problem(self) -> str | None:
+        """Why this consumer no longer consumes (None while it does)."""
+        if self.error is not None:
+            return f"consumer of {self.stream} failed: {describe(self.error)}"
+        task = self.task
+        if task is not None and task.done() and not self._stopping:
+            return f"consumer of {self.stream} stopped"
+        return None
 
     async def stop(self, timeout: float) -> None:
         self._stopping = True
@@ -85,53 +112,91 @@ class StreamConsumer:
         _log.info("consumer stopped", stream=self.stream)
 
     async def _run(self) -> None:
-        s = self.broker.settings
-        client = self.broker.client
-        me = self.broker.consumer_name
-        claim_every = s.claim_interval_ms / 1000
-        next_claim = time.monotonic()
         backoff = 0.1
-        history = True  # first our own pending entries (a stable consumer name)
+        self._history = True  # first our own pending entries (stable name)
         try:
             while not self._stopping:
                 try:
-                    if history:
-                        entries = await self._read(client, "0", 0)
-                        history = bool(entries)
-                        if entries:
-                            await self._process(entries, pending=True)
-                        continue
-                    if time.monotonic() >= next_claim:
-                        next_claim = time.monotonic() + claim_every
-                        await self._claim(client)
-                        await self._report_lag(client)
-                    self._reading = True
-                    try:
-                        entries = await self._read(client, ">", s.block_ms)
-                    finally:
-                        self._reading = False
-                    if entries:
-                        await self._process(entries, pending=False)
+                    await self._step()
                     backoff = 0.1
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
                     if self._stopping:
                         break
+                    if _no_group(exc):
+                        await self._group_lost(exc)
+                        continue
                     _log.warning(
                         "redis consumer error; retrying",
                         stream=self.stream,
-                        consumer=me,
-                        error=repr(exc),
+                        consumer=self.broker.consumer_name,
+                        error=describe(exc),
                         retry_in_s=backoff,
                     )
                     await asyncio.sleep(backoff)
-                    backoff = min(backoff * 2, 5.0)
+                    backoff = min(backoff * 2, 2.0)
         except asyncio.CancelledError:
+            if not self._stopping:
+                self.error = asyncio.CancelledError("consumer task cancelled")
             raise
-        except BaseException as exc:  # pragma: no cover - defensive
+        except BaseException as exc:
             self.error = exc
+            _log.error(
+                "consumer failed",
+                stream=self.stream,
+                error=describe(exc),
+                exc_info=True,
+            )
             raise
+
+    async def _step(self) -> None:
+        """One read (pending history first, claims when due), and its
+        processing."""
+        s = self.broker.settings
+        client = self.broker.client
+        if self._history:
+            entries = await self._read(client, "0", 0)
+            self._history = bool(entries)
+            if entries:
+                await self._process(entries, pending=True)
+            return
+        if time.monotonic() >= self._next_claim:
+            self._next_claim = time.monotonic() + s.claim_interval_ms / 1000
+            await self._claim(client)
+            await self._report_lag(client)
+        self._reading = True
+        try:
+            entries = await self._read(client, ">", s.block_ms)
+        finally:
+            self._reading = False
+        if entries:
+            await self._process(entries, pending=False)
+
+    async def _group_lost(self, exc: Exception) -> None:
+        """The server lost the group (restarted without its data, or the
+        stream was deleted): make it again and carry on."""
+        self.group_missing = True
+        _log.warning(
+            "consumer group missing on the server; creating it again. Messages "
+            "may have been lost on the server (restarted without its data?)",
+            stream=self.stream,
+            group=self.group,
+            start=self.broker.settings.start,
+            error=describe(exc),
+        )
+        try:
+            await self.create_group()
+        except Exception as again:
+            _log.warning(
+                "could not create the consumer group; retrying",
+                stream=self.stream,
+                group=self.group,
+                error=describe(again),
+            )
+            await asyncio.sleep(0.5)
+            return
+        self._history = True
 
     async def _read(self, client: Redis, start: str, block: int) -> list[Any]:
         """Up to ``read_count`` entries: ``[id, fields]``, the fields a flat
