@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import ConfigDict, Field
 
 from svcforge.db._types import EnumType, Record
-from svcforge.settings._secret import MaskedModel, SecretUrl
+from svcforge.settings._secret import MaskedModel, SecretUrl, describe
 
 __all__ = ["Connection", "Database", "DatabaseError", "DatabaseSettings"]
 
@@ -253,6 +253,9 @@ class Database(_Runs):
         self._held = 0
         """Connections taken from the pool: borrowed or in ``_free``."""
         self._waiters: deque[asyncio.Future[Any]] = deque()
+        self._health: Any = None
+        """The readiness check's own connection."""
+        self._health_lock = asyncio.Lock()
 
     @property
     def pool(self) -> Any:
@@ -394,6 +397,8 @@ class Database(_Runs):
         if self._pool is None:
             return
         await self._drain()
+        async with self._health_lock:
+            await self._drop_health()
         pool, self._pool = self._pool, None
         try:
             await asyncio.wait_for(pool.close(), timeout)
@@ -407,14 +412,40 @@ class Database(_Runs):
         await self.close()
 
     async def ready(self, timeout: float = 2.0) -> bool:
-        """Whether the database answers a trivial query within ``timeout``."""
+        """Whether the database answers a trivial query within ``timeout``;
+        False on any error (never raises)."""
+        return await self.check(timeout) is None
+
+    async def check(self, timeout: float = 2.0) -> str | None:
+        """None when the pool is open and the server runs a query within
+        ``timeout``, else why not.  The query runs on a connection of the
+        health check's own: a flood of probes never takes one of the pool's."""
         if self._pool is None:
-            return False
-        try:
-            value = await asyncio.wait_for(self.fetchval("SELECT 1"), timeout)
-        except (OSError, TimeoutError, _asyncpg().PostgresError):
-            return False
-        return bool(value == 1)
+            return "database not open"
+        async with self._health_lock:
+            try:
+                return await asyncio.wait_for(self._probe(), timeout)
+            except Exception as exc:
+                await self._drop_health()
+                return f"database unreachable: {describe(exc)}"
+
+    async def _probe(self) -> str | None:
+        conn = self._health
+        if conn is None or conn.is_closed():
+            s = self.settings
+            conn = self._health = await _asyncpg().connect(
+                s.url,
+                timeout=s.connect_timeout,
+                statement_cache_size=0,
+                server_settings=self._server_settings or None,
+            )
+        value = await conn.fetchval("SELECT 1")
+        return None if value == 1 else f"database answered {value!r} to SELECT 1"
+
+    async def _drop_health(self) -> None:
+        conn, self._health = self._health, None
+        if conn is not None:
+            conn.terminate()
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:
