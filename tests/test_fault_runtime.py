@@ -104,7 +104,10 @@ def test_kafka_5mb_poison_record_is_dead_lettered_truncated_and_its_partition_fl
             reason="handler-failed",
         )
         skipped = sample(
-            registry, "svcforge_messages_skipped_total", **labels, reason="handler-failed"
+            registry,
+            "svcforge_messages_skipped_total",
+            **labels,
+            reason="handler-failed",
         )
         return next_after, dl + skipped, len(poison_value), dead
 
@@ -165,14 +168,16 @@ def test_handler_raising_cancelled_error_is_a_failed_delivery(server: Server) ->
         async with messaging:
             await wait_for(lambda: n - 1 in tally.handled, "the 21st message", 30)
             await wait_for(
-                lambda: sample(
-                    messaging.metrics.registry,
-                    "svcforge_messages_dead_lettered_total",
-                    channel="trades",
-                    transport=server.transport,
-                    reason="handler-failed",
-                )
-                == bad,
+                lambda: (
+                    sample(
+                        messaging.metrics.registry,
+                        "svcforge_messages_dead_lettered_total",
+                        channel="trades",
+                        transport=server.transport,
+                        reason="handler-failed",
+                    )
+                    == bad
+                ),
                 "20 dead letters",
                 10,
             )
@@ -250,14 +255,16 @@ def test_kafka_tombstones_get_their_reason_or_their_handler(
         async with messaging, second:
             await wait_for(lambda: len(deleted) == 3 and len(handled) == 2, "all", 20)
             await wait_for(
-                lambda: sample(
-                    messaging.metrics.registry,
-                    "svcforge_messages_dead_lettered_total",
-                    channel="trades",
-                    transport="kafka",
-                    reason="tombstone",
-                )
-                == 3,
+                lambda: (
+                    sample(
+                        messaging.metrics.registry,
+                        "svcforge_messages_dead_lettered_total",
+                        channel="trades",
+                        transport="kafka",
+                        reason="tombstone",
+                    )
+                    == 3
+                ),
                 "3 tombstones dead-lettered",
                 10,
             )
@@ -429,3 +436,125 @@ def test_publish_channel_on_kafka_refuses_records_over_max_request_size(
 
     refused, small_ok = asyncio.run(scenario())
     assert refused == "MessageSizeTooLargeError" and small_ok
+
+
+def test_redis_restarted_empty_recreates_the_group_and_readiness_tells(
+    unique_name: str,
+) -> None:
+    """Redis killed mid-stream and restarted without its data: the consumer
+    makes its group again (a WARNING says messages may have been lost),
+    every message published after the restart is handled, and no readiness
+    probe said 200 while the group was missing."""
+    import signal
+
+    from redis.asyncio import Redis
+
+    from svcforge.testing import start_redis
+
+    first = start_redis()
+    port = first.port
+    servers = [first]
+    server = Server("redis", first.url, f"{unique_name}:")
+    spec = server.spec(retry=FAST_RETRY)
+    stream, group = server.prefix + spec.redis.stream, server.prefix + spec.group
+    tally = Tally()
+    after_restart: list[int] = []
+    samples: list[tuple[bool, int, bool]] = []
+    restarted = asyncio.Event()
+
+    async def group_exists(raw: Redis) -> bool:
+        try:
+            groups = await raw.xinfo_groups(stream)
+        except Exception:
+            return False
+        return any(g["name"] in (group, group.encode()) for g in groups)
+
+    async def scenario() -> list[str]:
+        messaging = server.messaging()
+        channel = Channel(spec, messaging)
+
+        @channel.handler
+        async def handle(trade: Trade, ctx: MessageContext) -> None:
+            tally.handled.append(trade.sequence)
+
+        service = Service(
+            "redis-restart",
+            messaging=messaging,
+            settings=ServiceSettings(http=HttpSettings(host="127.0.0.1", port=0)),
+        )
+        await service.start()
+        assert service.http is not None
+        http = service.http.port
+        raw = Redis.from_url(server.address, socket_timeout=1)
+
+        async def publisher() -> None:
+            template = trades(1)[0]
+            i = -1
+            while len(after_restart) < 150:
+                i += 1
+                t = template.model_copy(update={"sequence": i})
+                try:
+                    await asyncio.wait_for(channel.publish(t), 2)
+                except Exception:
+                    continue  # not acknowledged: not published
+                tally.published.append(i)
+                if restarted.is_set():
+                    after_restart.append(i)
+                await asyncio.sleep(0.005)
+
+        async def prober() -> None:
+            while not publishing.done():
+                before = await group_exists(raw)
+                status, _ = await raw_get("127.0.0.1", http, "/health/ready")
+                samples.append((before, status, await group_exists(raw)))
+                await asyncio.sleep(0.01)
+
+        publishing = asyncio.ensure_future(publisher())
+        probing = asyncio.ensure_future(prober())
+        try:
+            await wait_for(lambda: len(tally.handled) >= 100, "100 handled", 20)
+            servers[0].stop(signal.SIGKILL)
+            await asyncio.sleep(0.3)
+            servers.append(start_redis(port=port))
+            restarted.set()
+            await probing
+            await publishing
+            await wait_for(
+                lambda: set(after_restart) <= set(tally.handled),
+                "every message published after the restart",
+                20,
+            )
+        finally:
+            publishing.cancel()
+            probing.cancel()
+            await raw.aclose()
+            await service.stop()
+        return []
+
+    from structlog.testing import capture_logs
+
+    try:
+        with capture_logs() as logs:
+            asyncio.run(scenario())
+    finally:
+        for s in servers:
+            s.stop()
+    records = [str(e.get("event")) for e in logs if e.get("log_level") == "warning"]
+    handled = set(tally.handled)
+    lost_after = len(set(after_restart) - handled)
+    lost_before = len(set(tally.published) - set(after_restart) - handled)
+    missing = [s for s in samples if not s[0] and not s[2]]
+    false_ready = [s for s in missing if s[1] == 200]
+    print(
+        f"\n[redis] restart empty: published={len(tally.published)} "
+        f"published_after_restart={len(after_restart)} handled={len(handled)} "
+        f"lost_after_restart={lost_after} lost_with_the_server={lost_before} "
+        f"duplicates={len(tally.handled) - len(handled)} "
+        f"probes={len(samples)} probes_while_group_missing={len(missing)} "
+        f"of_them_200={len(false_ready)}"
+    )
+    assert len(after_restart) == 150
+    assert lost_after == 0
+    assert false_ready == []
+    assert missing, "no probe ran while the group was missing"
+    assert any("consumer group missing" in r for r in records)

@@ -101,6 +101,9 @@ class Broker(abc.ABC):
     """One connection to a transport, shared by every channel on it."""
 
     name: str = "broker"
+    troubles: int = 0
+    """Errors its consumers and publishers met so far: a readiness result
+    cached before the last one is stale."""
 
     @abc.abstractmethod
     async def start(self) -> None:

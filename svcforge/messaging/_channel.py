@@ -98,6 +98,10 @@ class Messaging:
         found = await asyncio.gather(*(b.check() for b in brokers))
         return {b.name: p for b, p in zip(brokers, found, strict=True)}
 
+    def troubles(self) -> int:
+        """Errors met by the brokers' consumers and publishers so far."""
+        return sum(b.troubles for b in self._unique())
+
     def problems(self) -> dict[str, str]:
         return {b.name: p for b in self._unique() if (p := b.problem()) is not None}
 

@@ -135,6 +135,7 @@ class KafkaConsumer:
                 self.error = asyncio.CancelledError("consumer task cancelled")
             raise
         except BaseException as exc:
+            self.broker.troubles += 1
             self.error = exc
             _log.error(
                 "consumer failed", topic=self.topic, error=describe(exc), exc_info=True
@@ -261,6 +262,7 @@ class KafkaConsumer:
                 )
 
     async def revoke(self, revoked: set[TopicPartition]) -> None:
+        self.broker.troubles += 1  # a rebalance: readiness is checked afresh
         self._revoked = set(revoked)
         await self._idle.wait()
         await self.commit(revoked)

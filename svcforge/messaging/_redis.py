@@ -281,6 +281,7 @@ class RedisBroker(Broker):
                     fut.set_exception(ConnectionError("redis broker stopped"))
             raise
         except Exception as exc:
+            self.troubles += 1
             for _, _, fut in batch:
                 if not fut.done():
                     fut.set_exception(exc)

@@ -124,6 +124,7 @@ class StreamConsumer:
                 except Exception as exc:
                     if self._stopping:
                         break
+                    self.broker.troubles += 1
                     if _no_group(exc):
                         await self._group_lost(exc)
                         continue

@@ -79,7 +79,7 @@ class Service:
         self.state: State = "created"
         self.failure: str | None = None
         self.http: HealthServer | None = None
-        self._ready: tuple[float, dict[str, str | None]] | None = None
+        self._ready: tuple[float, int, dict[str, str | None]] | None = None
         self._checking: asyncio.Task[dict[str, str | None]] | None = None
         http = self.settings.http
         if http.enabled:
@@ -112,19 +112,31 @@ class Service:
         if self.state != "running":
             return out
         cached = self._ready
-        if cached is not None and time.monotonic() < cached[0]:
-            return out | cached[1]
+        if (
+            cached is not None
+            and time.monotonic() < cached[0]
+            and cached[1] == self._troubles()
+        ):
+            return out | cached[2]
         task = self._checking
         if task is None:
+            troubles = self._troubles()
             task = self._checking = asyncio.ensure_future(self._check_all())
-            task.add_done_callback(self._checked)
+            task.add_done_callback(lambda t: self._checked(t, troubles))
         return out | await asyncio.shield(task)
 
-    def _checked(self, task: asyncio.Task[dict[str, str | None]]) -> None:
+    def _troubles(self) -> int:
+        return self.messaging.troubles() if self.messaging is not None else 0
+
+    def _checked(
+        self, task: asyncio.Task[dict[str, str | None]], troubles: int
+    ) -> None:
+        """Cache a result until ``ready_cache_s`` passed or a consumer or
+        publisher met an error (the result may then be stale)."""
         self._checking = None
         if not task.cancelled() and task.exception() is None:
             expires = time.monotonic() + self.settings.ready_cache_s
-            self._ready = (expires, task.result())
+            self._ready = (expires, troubles, task.result())
 
     async def _check_all(self) -> dict[str, str | None]:
         out: dict[str, str | None] = {}
