@@ -96,7 +96,7 @@ class Service:
     async def liveness(self) -> dict[str, str | None]:
         """Live unless the service failed or a consumer died."""
         out: dict[str, str | None] = {
-            "service": (self.failure or "failed") if self.state == "failed" else None
+            "service": self.failure or ("failed" if self.state == "failed" else None)
         }
         if self.messaging is not None:
             out |= self.messaging.problems()
