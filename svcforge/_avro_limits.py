@@ -16,7 +16,7 @@ reads a single item, and a codec checks the payload's size before decoding:
 With the defaults one message decodes to at most about a million items, a
 few tens of milliseconds of work.  Going over a limit is a decode error
 (a consumer dead-letters the record).  ``set_decode_limits`` changes them for
-the process (``svcforge.service.DecodingSettings`` does it at start).
+the process.
 """
 
 from __future__ import annotations

@@ -558,3 +558,41 @@ def test_redis_restarted_empty_recreates_the_group_and_readiness_tells(
     assert false_ready == []
     assert missing, "no probe ran while the group was missing"
     assert any("consumer group missing" in r for r in records)
+
+
+def test_database_ready_is_false_on_any_error_and_true_again(tmp_path: object) -> None:
+    """PostgreSQL killed under an open ``Database``: ``ready()`` returns False
+    (never raises) and ``check()`` names the error; the data path fails as
+    it should; on a server back on the same port both recover."""
+    import signal
+
+    from svcforge.db import Database, DatabaseSettings
+    from svcforge.testing import start_postgres
+
+    first = start_postgres()
+    servers = [first]
+    results: list[object] = []
+
+    async def scenario() -> None:
+        db = Database(DatabaseSettings(url=first.dsn(), connect_timeout=2))
+        async with db:
+            results.append(await db.ready())
+            servers[0].stop(signal.SIGKILL)
+            for _ in range(3):
+                results.append(await db.ready(timeout=2))
+            results.append(await db.check(timeout=2))
+            try:
+                await db.fetchval("SELECT 1")
+            except Exception as exc:
+                results.append(type(exc).__name__)
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        for s in servers:
+            s.stop()
+    print(f"\n[postgres] killed: ready={results[:4]} check={results[4]!r}")
+    assert results[0] is True
+    assert results[1:4] == [False, False, False]
+    assert isinstance(results[4], str) and "database unreachable" in results[4]
+    assert isinstance(results[5], str)  # the data path raised, as it should
