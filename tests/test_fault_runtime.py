@@ -7,6 +7,7 @@ duplicates."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import replace
 
@@ -596,3 +597,47 @@ def test_database_ready_is_false_on_any_error_and_true_again(tmp_path: object) -
     assert results[1:4] == [False, False, False]
     assert isinstance(results[4], str) and "database unreachable" in results[4]
     assert isinstance(results[5], str)  # the data path raised, as it should
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_payload_bytes_reach_logs_and_dead_letters_only_in_debug(
+    redis_url: str, unique_name: str, debug: bool
+) -> None:
+    """A JSON record that fails validation: its contents (personal data,
+    say) stay out of the log line and the dead-letter error headers unless
+    ``debug_payloads`` is on."""
+    from market_data.generated.codecs import TRADE_JSON
+    from structlog.testing import capture_logs
+
+    server = Server("redis", redis_url, f"{unique_name}:")
+    spec = replace(server.spec(), codec=TRADE_JSON)
+    personal = "Jane-Doe-1970-01-01"
+    good = trades(1)[0]
+    bad = json.loads(TRADE_JSON.encode(good))
+    bad["sequence"] = personal  # not an integer: a validation error quoting it
+
+    async def scenario() -> list:  # type: ignore[type-arg]
+        messaging = server.messaging(debug_payloads=debug)
+        channel = ConsumeChannel(spec, messaging)
+        handled: list[int] = []
+        channel.handler(lambda t, ctx: _append(handled, t.sequence))
+        broker = messaging.broker("redis")
+        async with messaging:
+            await (await broker.send(spec.redis, None, json.dumps(bad).encode(), []))
+            await (await broker.send(spec.redis, None, TRADE_JSON.encode(good), []))
+            await wait_for(lambda: handled == [good.sequence], "the good record")
+        return await dead_letters(server, spec.redis.dead_letter)
+
+    with capture_logs() as logs:
+        dead = asyncio.run(scenario())
+    line = next(e for e in logs if e["event"] == "message dead-lettered")
+    header = dead[0].headers["error-message"].decode()
+    print(
+        f"\n[redis] debug_payloads={debug}: published=2 handled=1 dead_lettered="
+        f"{len(dead)} lost=0 in_log={personal in repr(line)} in_header={personal in header}"
+    )
+    assert len(dead) == 1 and dead[0].headers["error-reason"] == b"decode-error"
+    assert "sequence" in header  # what failed is said either way
+    assert (personal in header) is debug
+    assert (personal in repr(line)) is debug
+    assert ("payload" in line) is debug
