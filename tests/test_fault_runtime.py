@@ -641,3 +641,91 @@ def test_payload_bytes_reach_logs_and_dead_letters_only_in_debug(
     assert (personal in header) is debug
     assert (personal in repr(line)) is debug
     assert ("payload" in line) is debug
+
+
+def test_a_record_that_cannot_be_dead_lettered_is_skipped_not_retried_forever(
+    redis_url: str, unique_name: str
+) -> None:
+    """The dead-letter stream cannot take entries (its key holds a string:
+    WRONGTYPE): the poison entry is tried ``dead_letter_attempts`` times,
+    then skipped with an ERROR log and ``svcforge_messages_skipped_total``;
+    the stream flows on and nothing stays pending."""
+    from redis.asyncio import Redis
+    from structlog.testing import capture_logs
+
+    server = Server("redis", redis_url, f"{unique_name}:")
+    spec = server.spec(retry=FAST_RETRY)
+    n, poison = 30, 7
+    tally = Tally(published=list(range(n)))
+
+    async def scenario() -> tuple[float, int]:
+        raw = Redis.from_url(redis_url)
+        await raw.set(server.prefix + spec.redis.dead_letter, b"not a stream")
+        await publish(server, trades(n))
+        messaging = server.messaging(dead_letter_attempts=3)
+        channel = ConsumeChannel(spec, messaging)
+
+        @channel.handler
+        async def handle(trade: Trade, ctx: MessageContext) -> None:
+            tally.run(trade.sequence)
+            if trade.sequence == poison:
+                raise ValueError("poison")
+            tally.handled.append(trade.sequence)
+
+        registry = messaging.metrics.registry
+        async with messaging:
+            await wait_for(lambda: len(tally.handled) == n - 1, "the others", 20)
+            await wait_for(
+                lambda: (
+                    sample(
+                        registry,
+                        "svcforge_messages_skipped_total",
+                        channel="trades",
+                        transport="redis",
+                        reason="handler-failed",
+                    )
+                    == 1
+                ),
+                "the skip",
+                10,
+            )
+        pending = await raw.xpending(
+            server.prefix + spec.redis.stream, server.prefix + spec.group
+        )
+        await raw.aclose()
+        dl = sample(
+            registry,
+            "svcforge_messages_dead_lettered_total",
+            channel="trades",
+            transport="redis",
+            reason="handler-failed",
+        )
+        return dl, int(pending["pending"])
+
+    with capture_logs() as logs:
+        dead_lettered, pending = asyncio.run(scenario())
+    skipped = [e for e in logs if e["event"].startswith("message skipped")]
+    retries = [e for e in logs if e["event"] == "dead-lettering failed; retrying"]
+    counts = tally.report(0)
+    counts["skipped"] = len(skipped)
+    counts["lost"] -= len(skipped)  # the poison is skipped, on purpose
+    print_counts(
+        "[redis] dead letter refused",
+        counts,
+        dead_letter_tries=len(retries) + 1,
+        pending=pending,
+    )
+    assert counts == {
+        "published": n,
+        "handled": n - 1,
+        "dead_lettered": 0,
+        "lost": 0,
+        "duplicates": 0,
+        "skipped": 1,
+    }
+    assert dead_lettered == 0
+    assert len(skipped) == 1 and skipped[0]["log_level"] == "error"
+    assert "WRONGTYPE" in skipped[0]["dead_letter_error"]
+    assert len(retries) == 2
+    assert tally.runs[poison] == FAST_RETRY.attempts
+    assert pending == 0
