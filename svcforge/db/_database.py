@@ -4,16 +4,15 @@ readiness check and a clean close."""
 from __future__ import annotations
 
 import asyncio
-import enum
-import json
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
+from svcforge.db._codecs import register_codecs
 from svcforge.db._types import EnumType, Record
 from svcforge.settings._secret import MaskedModel, SecretUrl, describe
 
@@ -73,47 +72,6 @@ def _asyncpg() -> Any:
     return asyncpg
 
 
-async def register_codecs(conn: Any, enums: Sequence[EnumType] = ()) -> None:
-    """json/jsonb as Python values, and the service's enum types as their
-    ``StrEnum`` classes.  Enum types that do not exist yet (migrations not
-    applied) are skipped; ``Database.migrate`` reconnects afterwards."""
-    # Binary format, so that COPY (binary only) carries json values too.
-    await conn.set_type_codec(
-        "json",
-        encoder=_json_bytes,
-        decoder=json.loads,
-        schema="pg_catalog",
-        format="binary",
-    )
-    await conn.set_type_codec(
-        "jsonb",
-        encoder=_jsonb_bytes,
-        decoder=_jsonb_loads,
-        schema="pg_catalog",
-        format="binary",
-    )
-    if not enums:
-        return
-    present = {
-        (r[0], r[1])
-        for r in await conn.fetch(
-            "SELECT n.nspname, t.typname FROM pg_catalog.pg_type t "
-            "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-            "WHERE t.typtype = 'e'"
-        )
-    }
-    for e in enums:
-        if (e.schema, e.name) in present:
-            # An enum's binary format is its label in UTF-8 (COPY needs binary).
-            await conn.set_type_codec(
-                e.name,
-                encoder=_label_bytes,
-                decoder=_enum_decoder(e.python),
-                schema=e.schema,
-                format="binary",
-            )
-
-
 async def _light_reset(conn: Any) -> None:
     """What the pool runs when a connection comes back.  asyncpg's default
     costs a round trip after every statement (RESET ALL, UNLISTEN, ...); the
@@ -121,29 +79,6 @@ async def _light_reset(conn: Any) -> None:
     reset fully themselves, so only an abandoned transaction needs undoing."""
     if conn.is_in_transaction():
         await conn.reset()
-
-
-def _json_bytes(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _jsonb_bytes(value: object) -> bytes:
-    return b"\x01" + _json_bytes(value)  # jsonb's binary format: version 1, text
-
-
-def _jsonb_loads(data: bytes) -> Any:
-    return json.loads(data[1:])
-
-
-def _label_bytes(value: object) -> bytes:
-    return str(value).encode()
-
-
-def _enum_decoder(python: type[enum.StrEnum]) -> Callable[[bytes], enum.StrEnum]:
-    def decode(data: bytes) -> enum.StrEnum:
-        return python(data.decode())
-
-    return decode
 
 
 class _Runs:
