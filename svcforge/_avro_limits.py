@@ -25,6 +25,8 @@ import threading
 from dataclasses import dataclass
 
 __all__ = [
+    "BUDGET",
+    "IN_FORCE",
     "ITEM_COST",
     "DecodeLimits",
     "LimitExceeded",
@@ -32,6 +34,7 @@ __all__ = [
     "set_decode_limits",
     "start_budget",
     "take_items",
+    "too_big",
 ]
 
 ITEM_COST = 64
@@ -54,18 +57,25 @@ class DecodeLimits:
                 raise ValueError(f"{name} must be at least 1")
 
 
-_limits = DecodeLimits()
+class _InForce:
+    __slots__ = ("limits",)
+
+    def __init__(self) -> None:
+        self.limits = DecodeLimits()
+
+
+IN_FORCE = _InForce()
+"""``IN_FORCE.limits``: the limits in force (read inline by the codecs)."""
 
 
 def decode_limits() -> DecodeLimits:
     """The limits in force."""
-    return _limits
+    return IN_FORCE.limits
 
 
 def set_decode_limits(limits: DecodeLimits) -> DecodeLimits:
     """Put ``limits`` in force for the process; returns the previous ones."""
-    global _limits
-    previous, _limits = _limits, limits
+    previous, IN_FORCE.limits = IN_FORCE.limits, limits
     return previous
 
 
@@ -75,34 +85,41 @@ class _Budget(threading.local):
     left: int = 1 << 62
 
 
-_budget = _Budget()
+BUDGET = _Budget()
+"""``BUDGET.left``: the decoded size the message being decoded in this
+thread may still take; a codec sets it as a decode starts (inline: a
+function call would cost as much as the check)."""
+
+
+def too_big(payload_size: int) -> LimitExceeded:
+    return LimitExceeded(
+        f"payload of {payload_size} bytes, more than max_message_bytes "
+        f"({IN_FORCE.limits.max_message_bytes})"
+    )
 
 
 def start_budget(payload_size: int) -> None:
-    """A codec starts decoding a payload of ``payload_size`` bytes: check
-    its size and give the message its decoded-size budget (per thread)."""
-    limits = _limits
+    """A decode of a payload of ``payload_size`` bytes starts: check its
+    size and give the message its decoded-size budget (per thread)."""
+    limits = IN_FORCE.limits
     if payload_size > limits.max_message_bytes:
-        raise LimitExceeded(
-            f"payload of {payload_size} bytes, more than max_message_bytes "
-            f"({limits.max_message_bytes})"
-        )
-    _budget.left = limits.max_decoded_bytes - payload_size
+        raise too_big(payload_size)
+    BUDGET.left = limits.max_decoded_bytes - payload_size
 
 
 def take_items(count: int, held: int) -> None:
     """An array or map holding ``held`` items announces a block of ``count``
     more: refuse it before reading any when it goes over a limit."""
-    limits = _limits
+    limits = IN_FORCE.limits
     if count + held > limits.max_items:
         raise LimitExceeded(
             f"{count + held} items in one array or map, more than max_items "
             f"({limits.max_items})"
         )
-    left = _budget.left - count * ITEM_COST
+    left = BUDGET.left - count * ITEM_COST
     if left < 0:
         raise LimitExceeded(
             "message decodes to more than max_decoded_bytes "
             f"({limits.max_decoded_bytes}, {ITEM_COST} bytes per item)"
         )
-    _budget.left = left
+    BUDGET.left = left

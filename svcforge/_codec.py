@@ -12,7 +12,13 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import to_parsing_canonical_form
 from pydantic import BaseModel, ValidationError
 
-from svcforge._avro_limits import decode_limits, start_budget
+from svcforge._avro_limits import (
+    BUDGET,
+    IN_FORCE,
+    decode_limits,
+    start_budget,
+    too_big,
+)
 from svcforge._avro_scan import scan
 from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
 from svcforge.avro_binary import Reader, Writer
@@ -182,8 +188,12 @@ class AvroCodec(Generic[M]):
             return self._read_fastavro(data, start, self._parsed)
         if type(data) is not bytes:
             data = bytes(data)
+        size = len(data)
+        limits = IN_FORCE.limits
+        if size > limits.max_message_bytes:
+            raise self._malformed(too_big(size))
+        BUDGET.left = limits.max_decoded_bytes - size
         try:
-            start_budget(len(data))
             message, end = read(data, start)
         except _MALFORMED as exc:
             raise self._malformed(exc) from exc
