@@ -296,6 +296,33 @@ def test_start_waits_for_dependencies_then_exits_non_zero(
     assert "exit failed" in svc.events()
 
 
+def test_sigterm_while_waiting_for_dependencies_stops_at_once(
+    unique_name: str, tmp_path: Path
+) -> None:
+    """A supervisor's SIGTERM while the service waits for a dependency: it
+    stops at once (exit 0), without waiting out ``startup_timeout_s``."""
+    port = free_port()
+    svc = Proc(
+        tmp_path,
+        "--redis", f"redis://127.0.0.1:{port}/0",
+        "--prefix", f"{unique_name}:",
+        "--startup-timeout", "60",
+    )  # fmt: skip
+    try:
+        until(lambda: svc.probe("/health/live")[0] == 200, "the endpoint", 15)
+        time.sleep(1)
+        start = time.monotonic()
+        svc.proc.send_signal(signal.SIGTERM)
+        code = svc.proc.wait(30)
+        took = time.monotonic() - start
+    finally:
+        svc.stop()
+    print(f"\n[start] SIGTERM while waiting: exit={code} after_s={took:.2f}")
+    assert code == 0, svc.output()[-2000:]
+    assert took < 5
+    assert "exit stopped" in svc.events()
+
+
 def test_start_waits_for_a_dependency_that_comes_up(
     unique_name: str, tmp_path: Path
 ) -> None:

@@ -258,7 +258,9 @@ class Service:
             loop.add_signal_handler(sig, stopping.set)
         main_task: asyncio.Task[None] | None = None
         try:
-            await self.start()
+            if not await self._start_unless(stopping):
+                _log.info("shutdown requested while starting", service=self.name)
+                return
             if main is not None:
                 main_task = asyncio.ensure_future(main())
             await self._serve(stopping, main_task, stop_when_main_returns)
@@ -272,6 +274,29 @@ class Service:
                 loop.remove_signal_handler(sig)
         if self.state == "failed":
             raise ServiceFailed(self.failure or f"{self.name} failed")
+
+    async def _start_unless(self, stopping: asyncio.Event) -> bool:
+        """``start``, unless a signal comes first (while dependencies are
+        waited for): then False, and a supervisor's SIGTERM is obeyed at
+        once."""
+        starting = asyncio.ensure_future(self.start())
+        signalled = asyncio.ensure_future(stopping.wait())
+        try:
+            await asyncio.wait(
+                [starting, signalled], return_when=asyncio.FIRST_COMPLETED
+            )
+        except BaseException:
+            starting.cancel()
+            raise
+        finally:
+            signalled.cancel()
+        if starting.done():
+            starting.result()
+            return True
+        starting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await starting
+        return False
 
     async def _serve(
         self,
