@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from struct import Struct
 from typing import TypeVar
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 __all__ = [
     "Reader",
@@ -255,8 +255,21 @@ def write_uuid(out: bytearray, value: UUID) -> None:
     write_string(out, str(value))
 
 
+_new_object = object.__new__
+_set_slot = object.__setattr__
+_UNKNOWN_SAFETY = SafeUUID.unknown
+
+
 def read_uuid(data: bytes, pos: int) -> tuple[UUID, int]:
     text, pos = read_string(data, pos)
+    if len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-":
+        # The canonical form, parsed as ``UUID(text)`` does (the same
+        # ``int(hex, 16)``) without its search for other spellings: a third
+        # of the cost, and uuids are in most messages.
+        value = _new_object(UUID)
+        _set_slot(value, "int", int(text.replace("-", ""), 16))
+        _set_slot(value, "is_safe", _UNKNOWN_SAFETY)
+        return value, pos
     return UUID(text), pos
 
 
