@@ -12,6 +12,14 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import to_parsing_canonical_form
 from pydantic import BaseModel, ValidationError
 
+from svcforge._avro_limits import (
+    BUDGET,
+    IN_FORCE,
+    decode_limits,
+    start_budget,
+    too_big,
+)
+from svcforge._avro_scan import scan
 from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
 from svcforge.avro_binary import Reader, Writer
 
@@ -184,10 +192,15 @@ class AvroCodec(Generic[M]):
             return self._read_fastavro(data, start, self._parsed)
         if type(data) is not bytes:
             data = bytes(data)
+        size = len(data)
+        limits = IN_FORCE.limits
+        if size > limits.max_message_bytes:
+            raise self._malformed(too_big(size))
+        BUDGET.left = limits.max_decoded_bytes - size
         try:
             message, end = read(data, start)
         except _MALFORMED as exc:
-            raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
+            raise self._malformed(exc) from exc
         if end != len(data):
             raise self._length_error(len(data) - end)
         return message
@@ -198,18 +211,32 @@ class AvroCodec(Generic[M]):
         buf = BytesIO(data)
         buf.seek(start)
         try:
+            start_budget(len(data))
+            scan(writer, data, start)
             if writer is self._parsed:
                 record = schemaless_reader(buf, writer, None)
             else:
                 record = schemaless_reader(buf, writer, self._parsed)
         except _MALFORMED as exc:
-            raise DecodeError(f"bad {self.model.__name__} payload: {exc!r}") from exc
+            raise self._malformed(exc) from exc
         if buf.tell() != len(data):
             raise self._length_error(len(data) - buf.tell())
         try:
             return self._validate(record)
         except ValidationError as exc:
-            raise DecodeError(f"bad {self.model.__name__} payload: {exc}") from exc
+            # Without the input values: they are the payload's contents.
+            problems = "; ".join(
+                f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
+                for e in exc.errors(include_input=False, include_url=False)
+            )
+            raise DecodeError(f"bad {self.model.__name__} payload: {problems}") from exc
+
+    def _malformed(self, exc: BaseException) -> DecodeError:
+        # ``str``, not ``repr``: the repr of a UnicodeDecodeError holds the
+        # whole payload.
+        return DecodeError(
+            f"bad {self.model.__name__} payload: {type(exc).__name__}: {exc}"
+        )
 
     def _length_error(self, trailing: int) -> DecodeError:
         if trailing < 0:
@@ -231,4 +258,10 @@ class JsonCodec(Generic[M]):
         return message.model_dump_json(by_alias=True).encode()
 
     def decode(self, data: bytes | bytearray | str) -> M:
+        limit = decode_limits().max_message_bytes
+        if len(data) > limit:
+            raise DecodeError(
+                f"bad {self.model.__name__} payload: {len(data)} bytes, more "
+                f"than max_message_bytes ({limit})"
+            )
         return self.model.model_validate_json(data)

@@ -86,7 +86,13 @@ def test_health_and_metrics_through_the_service_lifecycle(
         seen["live_before"] = await fetch(f"{base}/health/live")
         seen["ready_before"] = await fetch(f"{base}/health/ready")
         await service.start()
-        seen["ready_running"] = await fetch(f"{base}/health/ready")
+        # Ready once the Kafka consumer joined its group (about a second).
+        seen["ready_starting"] = await fetch(f"{base}/health/ready")
+        for _ in range(200):
+            seen["ready_running"] = await fetch(f"{base}/health/ready")
+            if seen["ready_running"][0] == 200:
+                break
+            await asyncio.sleep(0.05)
         batch = ms.trades(5)
         poison = ms.trades(1)[0]
         poison.sequence = 99
@@ -101,9 +107,11 @@ def test_health_and_metrics_through_the_service_lifecycle(
             await asyncio.sleep(0.05)
         seen["metrics"] = await fetch(f"{base}/metrics")
         redis_server.stop(signal.SIGKILL)
+        await asyncio.sleep(service.settings.ready_cache_s)
         seen["ready_redis_down"] = await fetch(f"{base}/health/ready")
         seen["live_redis_down"] = await fetch(f"{base}/health/live")
         kafka_server.stop(signal.SIGKILL)
+        await asyncio.sleep(service.settings.ready_cache_s)
         seen["ready_both_down"] = await fetch(f"{base}/health/ready")
         seen["missing"] = await fetch(f"{base}/nope")
         await service.stop(timeout=3)
@@ -117,6 +125,8 @@ def test_health_and_metrics_through_the_service_lifecycle(
         "status": "unavailable",
         "checks": {"service": "service created"},
     }
+    status, body = seen["ready_starting"]
+    assert status == 503 and "has not joined its group" in body
     status, body = seen["ready_running"]
     assert status == 200, body
     assert json.loads(body) == {

@@ -326,3 +326,67 @@ def test_the_accounts_service_stops_at_start_up_listing_every_problem() -> None:
     ]
     assert "short-secret" not in result.stderr
     assert "(found '99999')" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql://u:pw@h/db", "postgresql://u:***@h/db"),
+        ("postgresql://u:p@ss w0rd@h:5432/db", "postgresql://u:***@h:5432/db"),
+        ("redis://:secret@h:6379/0", "redis://:***@h:6379/0"),
+        (
+            "postgresql://h/db?user=u&password=pw&sslmode=require",
+            "postgresql://h/db?user=u&password=***&sslmode=require",
+        ),
+        ("redis://h:6379/0?sslpassword=x", "redis://h:6379/0?sslpassword=***"),
+        ("redis://h:6379/0", "redis://h:6379/0"),
+        ("https://user@h/x", "https://user@h/x"),
+    ],
+)
+def test_url_settings_mask_their_credentials(url: str, shown: str) -> None:
+    from svcforge.db import DatabaseSettings
+    from svcforge.messaging import RedisSettings
+    from svcforge.settings import mask_url
+
+    assert mask_url(url) == shown
+    for settings in (DatabaseSettings(url=url), RedisSettings(url=url)):
+        assert settings.url == url  # the client gets it whole
+        for text in (
+            repr(settings),
+            str(settings),
+            repr(settings.model_dump()),
+            settings.model_dump_json(),
+        ):
+            assert shown in text or json_escaped(shown) in text
+            assert url == shown or url not in text
+
+
+def json_escaped(text: str) -> str:
+    import json
+
+    return json.dumps(text)[1:-1]
+
+
+def test_scrub_masks_remembered_secrets_and_url_passwords_in_any_text() -> None:
+    from svcforge.settings import describe, remember, scrub
+
+    remember("hunter2-remembered")
+    assert scrub("login with hunter2-remembered failed") == "login with *** failed"
+    assert (
+        scrub("dsn postgresql://u:pw@h/db is down")
+        == "dsn postgresql://u:***@h/db is down"
+    )
+    assert scrub("GET /x?token=abc&y=1") == "GET /x?token=***&y=1"
+    assert describe(ValueError("bad hunter2-remembered")) == "ValueError: bad ***"
+
+
+def test_a_wrongly_typed_secret_is_not_echoed_by_validation() -> None:
+    from pydantic import ValidationError
+
+    from svcforge.db import DatabaseSettings
+    from svcforge.messaging import KafkaSettings
+
+    for cls, field in ((DatabaseSettings, "url"), (KafkaSettings, "sasl_password")):
+        with pytest.raises(ValidationError) as info:
+            cls.model_validate({field: ["s3cr3t-in-a-list"]})
+        assert "s3cr3t-in-a-list" not in str(info.value)

@@ -4,14 +4,14 @@
 ``apply_migrations``/``Database.migrate`` apply a service's migrations.
 """
 
-from svcforge.db._codecs import missing_extensions
+from svcforge.db._codecs import register_codecs
 from svcforge.db._database import (
     Connection,
     Database,
     DatabaseError,
     DatabaseSettings,
-    register_codecs,
 )
+from svcforge.db._extensions import missing_extensions
 from svcforge.db._migrate import (
     MIGRATIONS_TABLE,
     Migration,

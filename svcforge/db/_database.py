@@ -4,18 +4,17 @@ readiness check and a clean close."""
 from __future__ import annotations
 
 import asyncio
-import enum
-import json
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import ConfigDict, Field
 
-from svcforge.db._codecs import EXTENSION_CODECS
+from svcforge.db._codecs import register_codecs
 from svcforge.db._types import CompositeType, EnumType, Record
+from svcforge.settings._secret import MaskedModel, SecretUrl, describe
 
 __all__ = ["Connection", "Database", "DatabaseError", "DatabaseSettings"]
 
@@ -26,11 +25,14 @@ class DatabaseError(RuntimeError):
     """The database runtime was misused or could not be reached."""
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(MaskedModel):
     """Pool size and timeouts (seconds).  Nest it in the service's settings,
     or read it from ``DATABASE_*`` environment variables with ``from_env``."""
 
-    url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
+    model_config = ConfigDict(hide_input_in_errors=True)
+
+    url: SecretUrl = "postgresql://postgres@127.0.0.1:5432/postgres"
+    """Shown with its password masked (``postgresql://user:***@host/db``)."""
     min_size: int = Field(default=1, ge=0)
     max_size: int = Field(default=10, ge=1)
     connect_timeout: float = Field(default=10.0, gt=0)
@@ -70,60 +72,6 @@ def _asyncpg() -> Any:
     return asyncpg
 
 
-async def register_codecs(
-    conn: Any, enums: Sequence[EnumType | CompositeType] = ()
-) -> None:
-    """json/jsonb as Python values, the extension types citext, hstore,
-    ltree and vector where they are installed, and the service's enum and
-    composite types as their ``StrEnum`` and ``NamedTuple`` classes.  Types
-    that do not exist yet (migrations not applied) are skipped;
-    ``Database.migrate`` reconnects afterwards."""
-    # Binary format, so that COPY (binary only) carries json values too.
-    await conn.set_type_codec(
-        "json",
-        encoder=_json_bytes,
-        decoder=json.loads,
-        schema="pg_catalog",
-        format="binary",
-    )
-    await conn.set_type_codec(
-        "jsonb",
-        encoder=_jsonb_bytes,
-        decoder=_jsonb_loads,
-        schema="pg_catalog",
-        format="binary",
-    )
-    rows = await conn.fetch(
-        "SELECT n.nspname, t.typname, t.typtype = 'b' FROM pg_catalog.pg_type t "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
-        "WHERE t.typtype IN ('e', 'c') OR t.typname = ANY($1::text[])",
-        list(EXTENSION_CODECS),
-    )
-    present = {(r[0], r[1]) for r in rows}
-    for schema, name, base in rows:
-        if base and name in EXTENSION_CODECS:
-            await EXTENSION_CODECS[name](conn, schema)
-    for e in enums:
-        if isinstance(e, CompositeType):
-            if (e.schema, e.name) in present:
-                await conn.set_type_codec(
-                    e.name,
-                    encoder=tuple,
-                    decoder=_composite_decoder(e.python),
-                    schema=e.schema,
-                    format="tuple",
-                )
-        elif (e.schema, e.name) in present:
-            # An enum's binary format is its label in UTF-8 (COPY needs binary).
-            await conn.set_type_codec(
-                e.name,
-                encoder=_label_bytes,
-                decoder=_enum_decoder(e.python),
-                schema=e.schema,
-                format="binary",
-            )
-
-
 async def _light_reset(conn: Any) -> None:
     """What the pool runs when a connection comes back.  asyncpg's default
     costs a round trip after every statement (RESET ALL, UNLISTEN, ...); the
@@ -131,36 +79,6 @@ async def _light_reset(conn: Any) -> None:
     reset fully themselves, so only an abandoned transaction needs undoing."""
     if conn.is_in_transaction():
         await conn.reset()
-
-
-def _json_bytes(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _jsonb_bytes(value: object) -> bytes:
-    return b"\x01" + _json_bytes(value)  # jsonb's binary format: version 1, text
-
-
-def _jsonb_loads(data: bytes) -> Any:
-    return json.loads(data[1:])
-
-
-def _label_bytes(value: object) -> bytes:
-    return str(value).encode()
-
-
-def _enum_decoder(python: type[enum.StrEnum]) -> Callable[[bytes], enum.StrEnum]:
-    def decode(data: bytes) -> enum.StrEnum:
-        return python(data.decode())
-
-    return decode
-
-
-def _composite_decoder(python: type[tuple[Any, ...]]) -> Callable[[Any], Any]:
-    def decode(values: Any) -> Any:
-        return python(*values)
-
-    return decode
 
 
 class _Runs:
@@ -270,6 +188,9 @@ class Database(_Runs):
         self._held = 0
         """Connections taken from the pool: borrowed or in ``_free``."""
         self._waiters: deque[asyncio.Future[Any]] = deque()
+        self._health: Any = None
+        """The readiness check's own connection."""
+        self._health_lock = asyncio.Lock()
 
     @property
     def pool(self) -> Any:
@@ -411,6 +332,8 @@ class Database(_Runs):
         if self._pool is None:
             return
         await self._drain()
+        async with self._health_lock:
+            await self._drop_health()
         pool, self._pool = self._pool, None
         try:
             await asyncio.wait_for(pool.close(), timeout)
@@ -424,14 +347,40 @@ class Database(_Runs):
         await self.close()
 
     async def ready(self, timeout: float = 2.0) -> bool:
-        """Whether the database answers a trivial query within ``timeout``."""
+        """Whether the database answers a trivial query within ``timeout``;
+        False on any error (never raises)."""
+        return await self.check(timeout) is None
+
+    async def check(self, timeout: float = 2.0) -> str | None:
+        """None when the pool is open and the server runs a query within
+        ``timeout``, else why not.  The query runs on a connection of the
+        health check's own: a flood of probes never takes one of the pool's."""
         if self._pool is None:
-            return False
-        try:
-            value = await asyncio.wait_for(self.fetchval("SELECT 1"), timeout)
-        except (OSError, TimeoutError, _asyncpg().PostgresError):
-            return False
-        return bool(value == 1)
+            return "database not open"
+        async with self._health_lock:
+            try:
+                return await asyncio.wait_for(self._probe(), timeout)
+            except Exception as exc:
+                await self._drop_health()
+                return f"database unreachable: {describe(exc)}"
+
+    async def _probe(self) -> str | None:
+        conn = self._health
+        if conn is None or conn.is_closed():
+            s = self.settings
+            conn = self._health = await _asyncpg().connect(
+                s.url,
+                timeout=s.connect_timeout,
+                statement_cache_size=0,
+                server_settings=self._server_settings or None,
+            )
+        value = await conn.fetchval("SELECT 1")
+        return None if value == 1 else f"database answered {value!r} to SELECT 1"
+
+    async def _drop_health(self) -> None:
+        conn, self._health = self._health, None
+        if conn is not None:
+            conn.terminate()
 
     @asynccontextmanager
     async def acquire(self) -> AsyncIterator[Connection]:

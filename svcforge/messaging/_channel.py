@@ -10,14 +10,9 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from svcforge.messaging import _headers as h
-from svcforge.messaging._broker import (
-    Broker,
-    Dispatcher,
-    Handler,
-    Sender,
-    Subscription,
-)
+from svcforge.messaging._broker import Broker, Handler, Sender, Subscription
 from svcforge.messaging._context import current_message
+from svcforge.messaging._dispatch import Dispatcher, TombstoneHandler
 from svcforge.messaging._memory import InMemoryBroker
 from svcforge.messaging._metrics import MessagingMetrics
 from svcforge.messaging._spec import ChannelSpec, Transport
@@ -49,6 +44,7 @@ class Messaging:
             self._brokers["redis"] = redis
         self.metrics = metrics if metrics is not None else MessagingMetrics()
         self._started = False
+        self._dispatchers: dict[str, Dispatcher[Any]] = {}
 
     @classmethod
     def in_memory(cls, metrics: MessagingMetrics | None = None) -> Messaging:
@@ -96,8 +92,15 @@ class Messaging:
                 await b.drain(timeout)
 
     async def check(self) -> dict[str, str | None]:
-        """Per broker: None when connected, else the problem."""
-        return {b.name: await b.check() for b in self._unique()}
+        """Per broker: None when connected with every consumer in its group,
+        else the problem."""
+        brokers = self._unique()
+        found = await asyncio.gather(*(b.check() for b in brokers))
+        return {b.name: p for b, p in zip(brokers, found, strict=True)}
+
+    def troubles(self) -> int:
+        """Errors met by the brokers' consumers and publishers so far."""
+        return sum(b.troubles for b in self._unique())
 
     def problems(self) -> dict[str, str]:
         return {b.name: p for b in self._unique() if (p := b.problem()) is not None}
@@ -112,6 +115,15 @@ class Messaging:
             spec, handler, transport, self.metrics.channel(spec.name, transport)
         )
         self.broker(transport).subscribe(Subscription(dispatcher, route, spec.group))
+        self._dispatchers[spec.name] = dispatcher
+
+    def on_tombstone(self, spec: ChannelSpec[M], handler: TombstoneHandler) -> None:
+        """Records of ``spec`` without a value go to ``handler`` instead of
+        the dead-letter target (register the message handler first)."""
+        dispatcher = self._dispatchers.get(spec.name)
+        if dispatcher is None:
+            raise ValueError(f"channel {spec.name}: register its handler first")
+        dispatcher.tombstone = handler
 
     async def __aenter__(self) -> Messaging:
         await self.start()
@@ -237,6 +249,13 @@ class ConsumeChannel(_Bound[M]):
         """Register ``fn`` (usable as a decorator).  It runs for every message,
         with retries; the message is acknowledged once it returned."""
         self.messaging.subscribe(self.spec, fn)
+        return fn
+
+    def tombstones(self, fn: TombstoneHandler) -> TombstoneHandler:
+        """Register ``fn`` for records without a value (Kafka tombstones:
+        ``ctx.key`` says what was deleted); without one they are
+        dead-lettered with the reason ``tombstone``."""
+        self.messaging.on_tombstone(self.spec, fn)
         return fn
 
 

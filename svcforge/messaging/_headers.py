@@ -44,6 +44,10 @@ SOURCE_OFFSET = "source-offset"
 SOURCE_STREAM = "source-stream"
 SOURCE_ID = "source-id"
 DEAD_LETTERED_AT = "dead-lettered-at"
+ORIGINAL_SIZE = "original-size"
+"""Bytes of the record's value, when the dead-letter record holds less."""
+TRUNCATED = "dead-letter-truncated"
+"""``true`` when the dead-letter record holds only the start of the value."""
 
 Headers = list[tuple[str, bytes]]
 """Message headers in wire order (Kafka headers are a list of pairs)."""

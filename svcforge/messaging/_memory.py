@@ -21,7 +21,7 @@ class StoredMessage:
 
     offset: int
     key: bytes | None
-    value: bytes
+    value: bytes | None
     headers: h.Headers
 
     def header(self, name: str) -> str | None:
@@ -129,7 +129,7 @@ class InMemoryBroker(Broker):
     # -- internals ------------------------------------------------------------------
 
     def _append(
-        self, name: str, key: bytes | None, value: bytes, headers: h.Headers
+        self, name: str, key: bytes | None, value: bytes | None, headers: h.Headers
     ) -> None:
         log = self._logs.setdefault(name, [])
         log.append(StoredMessage(len(log), key, value, list(headers)))

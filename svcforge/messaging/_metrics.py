@@ -191,8 +191,8 @@ class _FlushTallies:
 
 
 class MessagingMetrics:
-    """published, consumed, failed, retried and dead-lettered messages per
-    channel and transport; handler duration; consumer lag."""
+    """published, consumed, failed, retried, dead-lettered and skipped
+    messages per channel and transport; handler duration; consumer lag."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry if registry is not None else CollectorRegistry()
@@ -226,6 +226,12 @@ class MessagingMetrics:
         self.dead_lettered = Counter(
             "svcforge_messages_dead_lettered",
             "Messages sent to the dead-letter target, by reason.",
+            (*_LABELS, "reason"),
+            registry=r,
+        )
+        self.skipped = Counter(
+            "svcforge_messages_skipped",
+            "Messages given up on: not handled and not dead-lettered, by reason.",
             (*_LABELS, "reason"),
             registry=r,
         )
@@ -297,6 +303,9 @@ class ChannelMetrics:
 
     def dead_lettered(self, reason: str) -> None:
         self.parent.dead_lettered.labels(self.channel, self.transport, reason).inc()
+
+    def skipped(self, reason: str) -> None:
+        self.parent.skipped.labels(self.channel, self.transport, reason).inc()
 
     def lag(self, partition: str, value: float) -> None:
         self.parent.lag.labels(self.channel, self.transport, partition).set(value)

@@ -16,7 +16,7 @@ from svcforge.service._settings import HttpSettings, LoggingSettings, ServiceSet
 if TYPE_CHECKING:
     from svcforge.service._http import HealthServer
     from svcforge.service._logging import configure_logging
-    from svcforge.service._runner import Check, Service
+    from svcforge.service._runner import Check, Service, ServiceFailed
 
 __all__ = [
     "Check",
@@ -24,6 +24,7 @@ __all__ = [
     "HttpSettings",
     "LoggingSettings",
     "Service",
+    "ServiceFailed",
     "ServiceSettings",
     "configure_logging",
 ]
@@ -31,6 +32,7 @@ __all__ = [
 _LAZY = {
     "Check": "svcforge.service._runner",
     "Service": "svcforge.service._runner",
+    "ServiceFailed": "svcforge.service._runner",
     "HealthServer": "svcforge.service._http",
     "configure_logging": "svcforge.service._logging",
 }

@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from svcforge.settings._secret import scrub
+
 __all__ = ["HealthServer", "Probe"]
 
 Probe = Callable[[], Awaitable[dict[str, str | None]]]
@@ -56,7 +58,11 @@ class HealthServer:
         return f"http://{host}:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, self.host, self._port)
+        # A deep accept queue: a burst of probes waits to be served rather
+        # than having its connections dropped.
+        self._server = await asyncio.start_server(
+            self._serve, self.host, self._port, backlog=4096
+        )
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -106,7 +112,9 @@ class HealthServer:
             ok = all(v is None for v in checks.values())
             body = {
                 "status": "ok" if ok else "unavailable",
-                "checks": {k: v or "ok" for k, v in sorted(checks.items())},
+                "checks": {
+                    k: scrub(v) if v else "ok" for k, v in sorted(checks.items())
+                },
             }
             return (
                 (200 if ok else 503),

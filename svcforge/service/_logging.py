@@ -6,14 +6,32 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
 
 from svcforge.messaging import add_message_fields
 from svcforge.service._settings import LoggingSettings
+from svcforge.settings._secret import scrub
 
-__all__ = ["configure_logging"]
+__all__ = ["configure_logging", "scrub_secrets"]
+
+
+def scrub_secrets(
+    logger: object, method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: every secret the settings hold, and URL
+    passwords, masked in every text of the line (tracebacks included)."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = scrub(value)
+        elif value is not None and not isinstance(value, int | float | bool):
+            text = str(value)
+            masked = scrub(text)
+            if masked != text:  # else keep its type (a list stays a list)
+                event[key] = masked
+    return event
 
 
 class _Handler(logging.StreamHandler[Any]):
@@ -59,6 +77,8 @@ def configure_logging(
             foreign_pre_chain=shared,
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                structlog.processors.format_exc_info,
+                scrub_secrets,
                 renderer,
             ],
         )

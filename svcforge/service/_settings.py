@@ -40,3 +40,9 @@ class ServiceSettings(BaseModel):
     http: HttpSettings = HttpSettings()
     shutdown_timeout_s: float = Field(default=20.0, gt=0)
     """How long in-flight handlers may take to finish after SIGTERM."""
+    startup_timeout_s: float = Field(default=60.0, ge=0)
+    """How long start-up waits for Kafka, Redis and PostgreSQL, retrying with
+    backoff (not ready meanwhile), before the service exits with status 1."""
+    ready_cache_s: float = Field(default=1.0, ge=0)
+    """How long a readiness result is reused: a flood of probes costs the
+    dependencies one check per interval."""

@@ -13,5 +13,24 @@ shows the value of a secret::
 
 from svcforge.settings._base import SettingsBase, redacted
 from svcforge.settings._errors import Problem, SettingsError
+from svcforge.settings._secret import (
+    MaskedModel,
+    SecretUrl,
+    describe,
+    mask_url,
+    remember,
+    scrub,
+)
 
-__all__ = ["Problem", "SettingsBase", "SettingsError", "redacted"]
+__all__ = [
+    "MaskedModel",
+    "Problem",
+    "SecretUrl",
+    "SettingsBase",
+    "SettingsError",
+    "describe",
+    "mask_url",
+    "redacted",
+    "remember",
+    "scrub",
+]

@@ -30,10 +30,10 @@ from svcforge.settings._errors import (
     Problem,
     SettingsError,
     is_secret,
-    mask_url,
     problems_of,
     variable_name,
 )
+from svcforge.settings._secret import mask_url, remember_values
 
 __all__ = ["SettingsBase", "redacted"]
 
@@ -67,6 +67,8 @@ class SettingsBase(BaseSettings):
         extra="forbid",
         frozen=True,
         case_sensitive=False,
+        # A value that fails validation may be a secret: never echo it.
+        hide_input_in_errors=True,
     )
     service_name: ClassVar[str] = "service"
     """Named in error messages."""
@@ -134,6 +136,10 @@ class SettingsBase(BaseSettings):
         """Every environment variable the settings read, in field order."""
         prefix = str(cls.model_config.get("env_prefix", ""))
         return [variable_name(prefix, path) for path in _paths(cls, ())]
+
+    def model_post_init(self, context: Any, /) -> None:
+        # Whatever leaks into a log line or an error text later gets masked.
+        remember_values(self)
 
     def redacted(self) -> dict[str, Any]:
         """The settings as plain data with every secret masked: safe to log."""

@@ -4,7 +4,6 @@ environment variable name, without the value of any secret."""
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -12,15 +11,9 @@ from typing import Any, get_args
 from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
 
-__all__ = ["Problem", "SettingsError"]
+from svcforge.settings._secret import SECRET_NAME, is_secret_url, scrub
 
-# Names that hold credentials even where the type is a plain ``str`` (a
-# runtime group's ``sasl_password``): their values are never shown either.
-_SECRET_NAME = re.compile(
-    r"(^|_)(password|passwd|secret|token|credentials?|private_key|api_key)$",
-    re.IGNORECASE,
-)
-_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+@", re.I)
+__all__ = ["Problem", "SettingsError"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +43,7 @@ class SettingsError(ValueError):
 
 def is_secret(name: str, annotation: Any) -> bool:
     """A field whose value must never be shown."""
-    if _SECRET_NAME.search(name):
+    if SECRET_NAME.search(name) or is_secret_url(annotation):
         return True
     stack = [annotation]
     while stack:
@@ -59,11 +52,6 @@ def is_secret(name: str, annotation: Any) -> bool:
             return True
         stack.extend(get_args(t))
     return False
-
-
-def mask_url(text: str) -> str:
-    """``postgresql://user:pw@host`` -> ``postgresql://user:***@host``."""
-    return _URL_PASSWORD.sub(r"\g<head>***@", text)
 
 
 def model_of(annotation: Any) -> type[BaseModel] | None:
@@ -160,7 +148,7 @@ def _problems(
         and isinstance(value, str | int | float)
         and not isinstance(value, bool)
     ):
-        message += f" (found {mask_url(str(value))!r})"
+        message += f" (found {scrub(str(value))!r})"
     return [Problem(variable_name(prefix, path), message)]
 
 

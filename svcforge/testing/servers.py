@@ -239,7 +239,9 @@ class RedisServer(_Server):
         return f"redis://{HOST}:{self.port}/0"
 
 
-def start_redis(timeout: float = 15.0) -> RedisServer:
+def start_redis(timeout: float = 15.0, port: int | None = None) -> RedisServer:
+    """redis-server without persistence, on ``port`` (a free one by
+    default: a test that restarts a server passes the old one's)."""
     binary = os.environ.get("SVCFORGE_REDIS_SERVER") or shutil.which("redis-server")
     if not binary:
         raise ServerError(
@@ -248,8 +250,9 @@ def start_redis(timeout: float = 15.0) -> RedisServer:
         )
     workdir = Path(tempfile.mkdtemp(prefix="svcforge-redis-"))
     log = workdir / "log"
+    fixed = port
     for attempt in range(2):
-        port = free_port()
+        port = fixed or free_port()
         with open(log, "ab") as fh:
             proc = subprocess.Popen(
                 [
