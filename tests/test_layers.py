@@ -45,7 +45,17 @@ def _imports(name: str, path: Path) -> Iterator[str]:
     including imports inside functions."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    # Imports for type checkers only (``if TYPE_CHECKING:``) never run, so
+    # they make no cycle at run time (the generator has none of them).
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)
+    }
     for node in ast.walk(tree):
+        if id(node) in typing_only and not name.startswith("generator"):
+            continue
         if isinstance(node, ast.Import):
             yield from (a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom):
