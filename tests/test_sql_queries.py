@@ -145,37 +145,50 @@ def test_market_data_queries_against_real_rows(postgres_dsn: str) -> None:
                 for i in range(10)
             ]
             await trades.TradeRepository(db).insert_many(rows)
-            recent = await q_trades.recent_trades(db, "AAPL", 3)
+            recent = await q_trades.recent_trades(db, symbol="AAPL", limit=3)
             assert [r.sequence for r in recent] == [9, 8, 7]
             assert isinstance(recent[0], trades.TradeRow)
-            last = await q_trades.last_trade(db, "AAPL")
+            last = await q_trades.last_trade(db, symbol="AAPL")
             assert last is not None and last.sequence == 9
-            assert await q_trades.last_trade(db, "SPY") is None
-            by_venue = await q_trades.volume_by_venue(db, "AAPL", t0)
+            assert await q_trades.last_trade(db, symbol="SPY") is None
+            by_venue = await q_trades.volume_by_venue(db, symbol="AAPL", since=t0)
             assert [(v.venue, v.trades, v.volume) for v in by_venue] == [
                 (enums.Venue.XNAS, 5, Decimal(50)),
                 (enums.Venue.BATS, 5, Decimal(50)),
             ]
-            assert await q_trades.trade_count(db, ["AAPL", "SPY"]) == 10
+            assert await q_trades.trade_count(db, symbols=["AAPL", "SPY"]) == 10
             times = await q_instr.last_trade_times(db)
             assert [(t.symbol, t.last_trade_at) for t in times] == [
                 ("AAPL", t0 + dt.timedelta(seconds=9)),
                 ("BTC", None),
                 ("SPY", None),
             ]
-            assert await q_instr.delist(db, "SPY") == 1
+            assert await q_instr.delist(db, symbol="SPY") == 1
             kinds = [enums.InstrumentKind.ETF, enums.InstrumentKind.EQUITY]
-            listed = await q_instr.instruments_of_kinds(db, kinds)
+            listed = await q_instr.instruments_of_kinds(db, kinds=kinds)
             assert [i.symbol for i in listed] == ["AAPL"]
             for high, low, vol in (
                 (Decimal(2), Decimal(1), Decimal(5)),
                 (Decimal(3), Decimal("0.5"), Decimal(1)),
             ):
                 await q_candles.merge_candle(
-                    db, "AAPL", 60, t0, Decimal(1), high, low, Decimal(2), vol, 1
+                    db,
+                    symbol="AAPL",
+                    interval_seconds=60,
+                    start_at=t0,
+                    open=Decimal(1),
+                    high=high,
+                    low=low,
+                    close=Decimal(2),
+                    volume=vol,
+                    trade_count=1,
                 )
             (candle,) = await q_candles.candles_between(
-                db, "AAPL", 60, t0, t0 + dt.timedelta(minutes=1)
+                db,
+                symbol="AAPL",
+                interval_seconds=60,
+                since=t0,
+                until=t0 + dt.timedelta(minutes=1),
             )
             assert (candle.high, candle.low, candle.volume, candle.trade_count) == (
                 Decimal(3),
@@ -184,7 +197,7 @@ def test_market_data_queries_against_real_rows(postgres_dsn: str) -> None:
                 2,
             )
             cutoff = t0 + dt.timedelta(seconds=5)
-            assert await q_trades.delete_trades_before(db, cutoff) == 5
+            assert await q_trades.delete_trades_before(db, cutoff=cutoff) == 5
 
     asyncio.run(main())
 
