@@ -348,6 +348,124 @@ def _mypy(cases: list[Case], work: Path) -> None:
             c.detail = (result.stdout + result.stderr).strip()[-300:]
 
 
+# --- the types against PostgreSQL's own ----------------------------------------
+
+
+def _pg_name(t: Any) -> str:
+    return ("_" if t.dims else "") + t.name
+
+
+def _described(name: str) -> str:
+    """asyncpg names arrays of user types ``mood[]``, of built-ins ``_int4``."""
+    return "_" + name[:-2] if name.endswith("[]") else name
+
+
+async def _compare_case(dsn: str, case: Case, root: Path) -> list[str]:
+    """Where the derived types differ from what PostgreSQL prepares (the
+    case's migrations applied to a database of its own)."""
+    import asyncpg
+
+    from generator.pipeline import load_service
+
+    _, service = load_service(root)
+    admin = await asyncpg.connect(dsn)
+    db = case.package
+    await admin.execute(f"CREATE DATABASE {db}")
+    conn = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/" + db)
+    out = []
+    try:
+        try:
+            for m in service.migrations:
+                if m.sql.strip():
+                    await conn.execute(m.sql)
+        except Exception as exc:  # the migrations need something this server lacks
+            return [f"(migrations not applied: {str(exc).splitlines()[0]})"]
+        for q in service.queries:
+            try:
+                stmt = await conn.prepare(q.sql)
+            except Exception as exc:
+                out.append(f"{q.name}: PostgreSQL refuses: {str(exc).splitlines()[0]}")
+                continue
+            params = [_described(p.name) for p in stmt.get_parameters()]
+            ours = [_pg_name(p.type) for p in q.params]
+            if params != ours:
+                out.append(f"{q.name}: params {ours} != {params}")
+            if q.columns:
+                cols = [(a.name, _described(a.type.name)) for a in stmt.get_attributes()]
+                mine = [(c.name, _pg_name(c.type)) for c in q.columns]
+                if cols != mine:
+                    out.append(f"{q.name}: columns {mine} != {cols}")
+    finally:
+        await conn.close()
+        await admin.execute(f"DROP DATABASE {db}")
+        await admin.close()
+    return out
+
+
+async def _postgres_refuses(dsn: str, case: Case, root: Path) -> str:
+    """Why PostgreSQL itself refuses the case (its schema, or one of its
+    queries once sqlc's syntax is rewritten), or "" when it takes it all."""
+    import asyncpg
+
+    from generator.frontends.sql.queries.sqlc_syntax import rewrite
+    from generator.frontends.sql.source import SqlSource
+
+    admin = await asyncpg.connect(dsn)
+    db = case.package
+    await admin.execute(f"CREATE DATABASE {db}")
+    conn = await asyncpg.connect(dsn.rsplit("/", 1)[0] + "/" + db)
+    try:
+        for path in sorted((root / "schemas" / "tables").glob("*.sql")):
+            try:
+                if path.read_text().strip():
+                    await conn.execute(path.read_text())
+            except Exception as exc:
+                return f"schema: {str(exc).splitlines()[0]}"
+        for path in sorted((root / "schemas" / "queries").glob("*.sql")):
+            source = SqlSource(path.name, path.read_text())
+            try:
+                statements = source.statements()
+            except Exception as exc:
+                return f"syntax: {exc}"
+            for stmt in statements:
+                text = rewrite(source.slice(stmt.start, stmt.end), stmt.start).text
+                try:
+                    await conn.prepare(text)
+                except Exception as exc:
+                    line = source.span(stmt.start).line
+                    return f"{path.name}:{line}: {str(exc).splitlines()[0]}"
+        return ""
+    finally:
+        await conn.close()
+        await admin.execute(f"DROP DATABASE {db}")
+        await admin.close()
+
+
+def compare_types(cases: list[Case], work: Path) -> list[tuple[str, str]]:
+    """Start a PostgreSQL; compare every generated case's types with what it
+    prepares, and mark the refused cases that PostgreSQL refuses too."""
+    import asyncio
+
+    from svcforge.testing import start_postgres
+
+    server = start_postgres()
+    found: list[tuple[str, str]] = []
+    try:
+        for c in cases:
+            root = work / c.package
+            if c.outcome == "refused" and not c.expects_error:
+                why = asyncio.run(_postgres_refuses(server.dsn(), c, root))
+                if why:
+                    c.outcome, c.detail = "pg_refuses", f"{why} (ours: {c.detail})"
+            if c.outcome != "ok":
+                continue
+            for line in asyncio.run(_compare_case(server.dsn(), c, root)):
+                found.append((c.name, line))
+    finally:
+        server.stop()
+    return found
+
+
 # --- the report -------------------------------------------------------------------
 
 
@@ -370,12 +488,18 @@ def report(cases: list[Case], skipped: Counter[str], top: int, verbose: bool) ->
         f"{len(expected)} where sqlc expects an error)",
         f"  accepted, generated + imported + mypy --strict: {len(ok)}/{len(accepted)}",
     ]
-    for outcome in ("refused", "import", "mypy", "traceback"):
+    for outcome in ("refused", "pg_refuses", "import", "mypy", "traceback"):
         n = sum(1 for c in accepted if c.outcome == outcome)
         lines.append(f"    {outcome:<10}{n}")
     lines.append(f"  expected errors refused too: {len(refused)}/{len(expected)}")
     lines.append(f"  tracebacks: {len(tracebacks)}")
     lines.append("left out: " + ", ".join(f"{k} {v}" for k, v in skipped.items()))
+    pg = [c for c in accepted if c.outcome == "pg_refuses"]
+    if pg:
+        lines.append(
+            f"  of the accepted, PostgreSQL 15 itself refuses {len(pg)}: "
+            f"{len(ok)}/{len(accepted) - len(pg)} of those it takes"
+        )
     failing = [c for c in accepted if c.outcome != "ok"]
     groups = Counter(f"{c.outcome}: {_shape(c.detail)}" for c in failing)
     lines.append("")
@@ -404,6 +528,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", default="", help="build the services here")
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="also compare the derived types with what PostgreSQL prepares",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="svcforge-sqlc-") as tmp:
         work = Path(args.keep or tmp)
@@ -422,7 +551,12 @@ def main(argv: list[str] | None = None) -> int:
         for c in cases:
             if c.expects_error and c.outcome in ("ok", "import", "mypy"):
                 c.outcome = "generated"
+        mismatches = compare_types(cases, work) if args.postgres else []
         print(report(cases, skipped, args.top, args.verbose))
+        if args.postgres:
+            print(f"\ntypes against PostgreSQL: {len(mismatches)} differences")
+            for name, line in mismatches:
+                print(f"  {name}: {line[:300]}")
     accepted = [c for c in cases if not c.expects_error]
     expected = [c for c in cases if c.expects_error]
     ok = sum(1 for c in accepted if c.outcome == "ok")

@@ -297,10 +297,18 @@ _SQL_RESERVED_FIELDS = frozenset(
         "dict",
     }
 )
-# A query function's parameters sit beside ``db`` and the annotations.
+# A query function's parameters sit beside ``db``, the annotations and the
+# function's own local names.
 _SQL_RESERVED_PARAMS = frozenset(
     {
         "db",
+        "value",
+        "row",
+        "rows",
+        "status",
+        "record",
+        "out",
+        "item",
         "self",
         "date",
         "time",

@@ -26,6 +26,7 @@ from generator.frontends.avro import parse_avro
 from generator.frontends.config import parse_config
 from generator.frontends.jsonschema import parse_jsonschema
 from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.queries.extensions import extensions_used
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
 from generator.jsonsource import JsonDocument, load_json
@@ -158,9 +159,13 @@ def _load_sql(root: Path, folder: str) -> list[SqlSource]:
 
 def _with_database(root: Path, service: ir.Service) -> ir.Service:
     """Tables (migrations replayed) and named queries."""
-    sql_enums, tables, migrations = parse_migrations(_load_sql(root, TABLES_DIR))
+    migration_files = _load_sql(root, TABLES_DIR)
+    sql_enums, tables, migrations = parse_migrations(migration_files)
     query_files = _load_sql(root, QUERIES_DIR)
-    queries = parse_queries(query_files, sql_enums, tables)
+    extensions = extensions_used(migration_files, tables) if query_files else None
+    queries = parse_queries(
+        query_files, sql_enums, tables, extensions=extensions or frozenset()
+    )
     sources = {*service.sources, *(m.path for m in migrations)}
     sources |= {q.path for q in query_files}
     return replace(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -43,11 +44,38 @@ _INTERNAL = (
     "pg_brin_minmax_multi_summary",
 )
 
+# Contrib extensions whose functions, operators, types and casts queries may
+# use once the migrations create them (or a column has one of their types).
+EXTENSIONS = (
+    "citext",
+    "cube",
+    "earthdistance",
+    "fuzzystrmatch",
+    "hstore",
+    "intarray",
+    "ltree",
+    "pg_trgm",
+    "pgcrypto",
+    "tablefunc",
+    "unaccent",
+    "uuid-ossp",
+)
+
+BASE = """
+SELECT coalesce(array_agg(oid), '{}') FROM %s
+WHERE %s = 'pg_catalog'::regnamespace
+  AND oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e')
+"""
+MEMBERS = """
+SELECT coalesce(array_agg(objid), '{}') FROM pg_depend
+WHERE deptype = 'e' AND classid = $2::regclass
+  AND refobjid = (SELECT oid FROM pg_extension WHERE extname = $1)
+"""
 TYPES = """
 SELECT t.typname, t.typcategory, t.typispreferred, t.typtype,
        coalesce(e.typname, '-')
 FROM pg_type t LEFT JOIN pg_type e ON e.oid = t.typelem AND t.typcategory = 'A'
-WHERE t.typnamespace = 'pg_catalog'::regnamespace
+WHERE (t.oid = ANY($2::oid[]) OR t.typelem = ANY($2::oid[]) AND t.typname LIKE '\\_%')
   AND t.typtype IN ('b', 'p', 'r', 'm') AND t.typname <> ALL($1::text[])
   AND (t.typcategory <> 'A' OR e.typtype IN ('b', 'r', 'm', 'p'))
 ORDER BY 1
@@ -56,10 +84,15 @@ CASTS = """
 SELECT s.typname, t.typname, c.castcontext
 FROM pg_cast c JOIN pg_type s ON s.oid = c.castsource
 JOIN pg_type t ON t.oid = c.casttarget
-WHERE c.castcontext IN ('i', 'a')
-  AND s.typnamespace = 'pg_catalog'::regnamespace
-  AND t.typnamespace = 'pg_catalog'::regnamespace
+WHERE c.castcontext IN ('i', 'a') AND c.oid = ANY($1::oid[])
 ORDER BY 1, 2
+"""
+BASE_CASTS = """
+SELECT coalesce(array_agg(c.oid), '{}') FROM pg_cast c
+JOIN pg_type s ON s.oid = c.castsource JOIN pg_type t ON t.oid = c.casttarget
+WHERE s.typnamespace = 'pg_catalog'::regnamespace
+  AND t.typnamespace = 'pg_catalog'::regnamespace
+  AND c.oid NOT IN (SELECT objid FROM pg_depend WHERE deptype = 'e')
 """
 FUNCTIONS = """
 SELECT p.proname, p.prokind, p.proretset, p.proisstrict,
@@ -67,7 +100,8 @@ SELECT p.proname, p.prokind, p.proretset, p.proisstrict,
        coalesce((SELECT string_agg(a.typname, ',' ORDER BY i)
                  FROM unnest(p.proargtypes::oid[]) WITH ORDINALITY x(oid, i)
                  JOIN pg_type a ON a.oid = x.oid), '-'),
-       coalesce((SELECT string_agg(coalesce(nullif(n, ''), '?') || ':' || a.typname, ',' ORDER BY i)
+       coalesce((SELECT string_agg(coalesce(nullif(n, ''), '?') || ':' || a.typname,
+                                   ',' ORDER BY i)
                  FROM unnest(p.proallargtypes, p.proargmodes, p.proargnames)
                       WITH ORDINALITY x(oid, m, n, i)
                  JOIN pg_type a ON a.oid = x.oid
@@ -78,7 +112,7 @@ SELECT p.proname, p.prokind, p.proretset, p.proisstrict,
        p.oid
 FROM pg_proc p JOIN pg_type r ON r.oid = p.prorettype
 LEFT JOIN pg_type v ON v.oid = p.provariadic
-WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.prokind <> 'p'
+WHERE p.oid = ANY($2::oid[]) AND p.prokind <> 'p'
   AND coalesce(obj_description(p.oid, 'pg_proc'), '') NOT LIKE 'implementation of %'
   AND r.typname <> ALL($1::text[])
   AND NOT EXISTS (SELECT FROM unnest(p.proargtypes::oid[]) x(oid)
@@ -89,6 +123,7 @@ RANGES = """
 SELECT r.typname, s.typname, m.typname
 FROM pg_range g JOIN pg_type r ON r.oid = g.rngtypid
 JOIN pg_type s ON s.oid = g.rngsubtype JOIN pg_type m ON m.oid = g.rngmultitypid
+WHERE r.oid = ANY($1::oid[])
 ORDER BY 1
 """
 OPERATORS = """
@@ -97,7 +132,7 @@ FROM pg_operator o JOIN pg_type r ON r.oid = o.oprright
 LEFT JOIN pg_type l ON l.oid = o.oprleft
 JOIN pg_type res ON res.oid = o.oprresult
 JOIN pg_proc p ON p.oid = o.oprcode
-WHERE o.oprnamespace = 'pg_catalog'::regnamespace
+WHERE o.oid = ANY($2::oid[])
   AND res.typname <> ALL($1::text[]) AND r.typname <> ALL($1::text[])
 ORDER BY 1, 2, 3
 """
@@ -107,14 +142,37 @@ def _flag(value: bool) -> str:
     return "1" if value else "0"
 
 
+async def _section(
+    conn: Any, oids: dict[str, list[int]], internal: list[str]
+) -> list[str]:
+    lines = []
+    for r in await conn.fetch(TYPES, internal, oids["pg_type"]):
+        lines.append(f"T {r[0]} {r[1].decode()} {_flag(r[2])} {r[3].decode()} {r[4]}")
+    for r in await conn.fetch(CASTS, oids["pg_cast"]):
+        lines.append(f"C {r[0]} {r[1]} {r[2].decode()}")
+    for r in await conn.fetch(RANGES, oids["pg_type"]):
+        lines.append(f"R {r[0]} {r[1]} {r[2]}")
+    for r in await conn.fetch(FUNCTIONS, internal, oids["pg_proc"]):
+        lines.append(
+            f"F {r[0]} {r[1].decode()} {_flag(r[2])} {_flag(r[3])} {r[4]} "
+            f"{r[5]} {r[6]} {r[7]} {r[8]} {r[9]}"
+        )
+    for r in await conn.fetch(OPERATORS, internal, oids["pg_operator"]):
+        lines.append(f"O {r[0]} {r[1]} {r[2]} {r[3]} {_flag(r[4])}")
+    return lines
+
+
 async def dump(dsn: str) -> str:
     conn = await asyncpg.connect(dsn)
     try:
+        for ext in EXTENSIONS:
+            await conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{ext}" CASCADE')
         version = await conn.fetchval("SHOW server_version_num")
         internal = list(_INTERNAL)
         lines = [
             "# PostgreSQL's built-in types, implicit and assignment casts, functions",
-            f"# and operators (server_version_num {version}), for static query typing.",
+            f"# and operators (server_version_num {version}), for static query typing,",
+            "# then those of contrib extensions (each after its X line).",
             "# Written by tests/pg_catalog_dump.py; do not edit.",
             "# T name category preferred kind element",
             "# C source target context",
@@ -122,21 +180,22 @@ async def dump(dsn: str) -> str:
             "# F name kind retset strict variadic ndefaults result args outs argnames",
             "# O name left right result strict",
         ]
-        for r in await conn.fetch(TYPES, internal):
-            lines.append(
-                f"T {r[0]} {r[1].decode()} {_flag(r[2])} {r[3].decode()} {r[4]}"
-            )
-        for r in await conn.fetch(CASTS):
-            lines.append(f"C {r[0]} {r[1]} {r[2].decode()}")
-        for r in await conn.fetch(RANGES):
-            lines.append(f"R {r[0]} {r[1]} {r[2]}")
-        for r in await conn.fetch(FUNCTIONS, internal):
-            lines.append(
-                f"F {r[0]} {r[1].decode()} {_flag(r[2])} {_flag(r[3])} {r[4]} "
-                f"{r[5]} {r[6]} {r[7]} {r[8]} {r[9]}"
-            )
-        for r in await conn.fetch(OPERATORS, internal):
-            lines.append(f"O {r[0]} {r[1]} {r[2]} {r[3]} {_flag(r[4])}")
+        base = {
+            "pg_type": await conn.fetchval(BASE % ("pg_type", "typnamespace")),
+            "pg_proc": await conn.fetchval(BASE % ("pg_proc", "pronamespace")),
+            "pg_operator": await conn.fetchval(
+                BASE % ("pg_operator", "oprnamespace")
+            ),
+            "pg_cast": await conn.fetchval(BASE_CASTS),
+        }
+        lines += await _section(conn, base, internal)
+        for ext in EXTENSIONS:
+            members = {
+                c: await conn.fetchval(MEMBERS, ext, c)
+                for c in ("pg_type", "pg_proc", "pg_operator", "pg_cast")
+            }
+            lines.append(f"X {ext}")
+            lines += await _section(conn, members, internal)
         return "\n".join(lines) + "\n"
     finally:
         await conn.close()

@@ -79,7 +79,7 @@ class _Query:
 
     def _result_type(self) -> str:
         q = self.q
-        if not q.columns:
+        if q.command not in _ROW_COMMANDS:
             return ""
         if q.table:
             table = self.service.table(q.table)
@@ -94,7 +94,7 @@ class _Query:
 
     def classes(self) -> list[str]:
         out = []
-        if self.q.columns and not self.q.table and not self.scalar:
+        if self.result and not self.q.table and not self.scalar:
             out.append(self._row_class())
         if self.q.params_class:
             out.append(self._params_class())
@@ -155,7 +155,8 @@ class _Query:
                 continue
             table = self.service.table(embed.table)
             end = i + len(table.columns)
-            args.append(f"{table.row_class}(*{record}[{i}:{end}])")
+            values = ", ".join(f"{record}[{k}]" for k in range(i, end))
+            args.append(f"{table.row_class}({values})")
             i = end
         return f"{self.result}({', '.join(args)})"
 
@@ -197,7 +198,7 @@ class _Query:
     def _one(self) -> tuple[str, list[str]]:
         q, result = self.q, self.result
         if self.scalar:
-            optional = not q.row_guaranteed and not result.endswith(" | None")
+            optional = not q.row_guaranteed and not _optional(result)
             returns = f"{result} | None" if optional else result
             call = spread(
                 f"value: {returns} = await db.fetchval(", self._args(), ")", I1
@@ -276,7 +277,7 @@ class _Query:
         else:
             each = (
                 self.result
-                if self.scalar and self.result.endswith(" | None")
+                if self.scalar and _optional(self.result)
                 else f"{self.result} | None"
             )
             if self.scalar:
@@ -304,6 +305,11 @@ class _Query:
         return self._one()
 
 
+def _optional(annotation: str) -> bool:
+    return annotation == "None" or annotation.endswith(" | None")
+
+
+_ROW_COMMANDS = ("one", "many", "batchone", "batchmany", "execlastid")
 _BODIES = {
     "one": _Query._one,
     "many": _Query._many,

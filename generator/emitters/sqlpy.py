@@ -28,6 +28,7 @@ _BUILTIN_TYPES = {
     "varchar": "str",
     "bpchar": "str",
     "bytea": "bytes",
+    "void": "None",
 }
 _RUNTIME_TYPES = {
     "json": "JsonValue",
@@ -67,7 +68,7 @@ def py_type(
         base = _BUILTIN_TYPES[t.name]
     for _ in range(t.dims):
         base = f"list[{base}]"
-    if nullable and base != "JsonValue":
+    if nullable and base not in ("JsonValue", "None"):
         base += " | None"
     return base
 

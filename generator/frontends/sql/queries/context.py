@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from generator import ir
+from generator.frontends.sql.queries.overloads import Resolver
 from generator.frontends.sql.queries.pg_catalog import PgFunction
 from generator.frontends.sql.source import SqlError
 from generator.frontends.sql.type_names import EnumLookup
@@ -118,6 +119,8 @@ class Context:
     subquery: Subquery
     statement: Subquery
     """Types a data-modifying statement in a CTE (``WITH x AS (INSERT ...)``)."""
+    resolver: Resolver
+    """PostgreSQL's rules over the built-in catalog and the extensions used."""
     text: str = ""
     """The statement's text (after sqlc's syntax), which locations index."""
     functions: dict[str, list[PgFunction]] = field(default_factory=dict)

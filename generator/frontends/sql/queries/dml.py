@@ -1,7 +1,7 @@
 """Typing a named query's statement: SELECT (see ``statements``), INSERT,
 UPDATE, DELETE, and the statements that return nothing (``CALL``, ``DO``,
 ``TRUNCATE``, ``NOTIFY``, ``LISTEN``, ``SET``, ``LOCK``, ``REFRESH
-MATERIALIZED VIEW``), which are ``:exec`` queries.  A value stored in a
+MATERIALIZED VIEW``, DDL), which are ``:exec`` queries.  A value stored in a
 column is checked as PostgreSQL checks an assignment, and a parameter there
 takes the column's type and name (``None`` allowed where the column is
 nullable)."""
@@ -24,8 +24,8 @@ from generator.frontends.sql.queries.context import (
 from generator.frontends.sql.queries.expressions import expect_bool, expr
 from generator.frontends.sql.queries.functions import resolve
 from generator.frontends.sql.queries.operators import key_of
-from generator.frontends.sql.queries.overloads import can_coerce
-from generator.frontends.sql.queries.pg_catalog import PgFunction, type_key
+from generator.frontends.sql.queries.overloads import Resolver
+from generator.frontends.sql.queries.pg_catalog import PgFunction, catalog, type_key
 from generator.frontends.sql.queries.relations import (
     StarItem,
     from_clause,
@@ -57,6 +57,7 @@ def new_context(
     text: str,
     embeds: dict[int, str],
     functions: dict[str, list[PgFunction]],
+    extensions: frozenset[str],
 ) -> Context:
     """A context for typing one statement (``text``, after sqlc's syntax)."""
     return Context(
@@ -64,6 +65,7 @@ def new_context(
         enum_lookup,
         subquery=subselect,
         statement=statement_in,
+        resolver=Resolver(catalog(extensions)),
         text=text,
         functions=functions,
         embeds=embeds,
@@ -100,13 +102,27 @@ def statement_in(
             for rv in node.relations or ():
                 range_var(ctx, rv, Scope())
             return []
-        case _ if isinstance(node, _NO_RESULT):
-            return []
+        case _ if isinstance(node, _NO_RESULT) or not _has_params(node):
+            return []  # a command (DDL too): run as it is, for :exec
     raise SqlError(
         location_of(node),
-        f"unsupported query statement {type(node).__name__.removesuffix('Stmt')}",
-        "named queries are SELECT, INSERT, UPDATE, DELETE, CALL or a command",
+        f"parameters in a {type(node).__name__.removesuffix('Stmt')} statement",
+        "PostgreSQL takes parameters in SELECT, INSERT, UPDATE, DELETE and CALL",
     )
+
+
+def _has_params(node: Any) -> bool:
+    if isinstance(node, ast.ParamRef):
+        return True
+    if not isinstance(node, ast.Node):
+        return False
+    for attr in node:
+        value = getattr(node, attr)
+        if any(
+            _has_params(v) for v in (value if isinstance(value, tuple) else (value,))
+        ):
+            return True
+    return False
 
 
 def _target_table(ctx: Context, rv: Any) -> tuple[Rel, ir.Table]:
@@ -238,7 +254,9 @@ def _store(ctx: Context, ty: Ty, c: ir.Column, loc: int | None) -> None:
     """A parameter takes the column's type and name, and may be None where
     the column is nullable; a typed value must convert to the column's type
     as an assignment does."""
-    if ty.type is not None and not can_coerce(key_of(ty), type_key(c.type), "a"):
+    if ty.type is not None and not ctx.resolver.can_coerce(
+        key_of(ty), type_key(c.type), "a"
+    ):
         raise SqlError(
             loc,
             f'column "{c.name}" is of type {c.type.sql} but expression is of type '

@@ -26,6 +26,7 @@ from generator.frontends.sql.queries.resolution import (
     BOOL,
     JSONB,
     SQL_VALUE_FUNCTIONS,
+    TEXT,
     common,
     const_type,
 )
@@ -64,7 +65,7 @@ def expect_bool(ctx: Context, node: Any, scope: Scope, what: str = "WHERE") -> N
 def _typed_list(ctx: Context, nodes: Any, scope: Scope, loc: int, what: str) -> Ty:
     """Expressions that resolve to one type (COALESCE, CASE, ARRAY[], ...)."""
     tys = [expr(ctx, n, scope) for n in nodes]
-    t = common(tys, loc, what)
+    t = common(ctx.resolver, tys, loc, what)
     for ty, n in zip(tys, nodes, strict=True):
         if ty.type is None:
             ctx.bind(ty, t, location_of(n))
@@ -189,7 +190,7 @@ def _test(ctx: Context, node: Any, scope: Scope) -> Ty:
 
 def _coalesce(ctx: Context, node: Any, scope: Scope) -> Ty:
     tys = [expr(ctx, a, scope) for a in node.args]
-    t = common(tys, node.location, "COALESCE")
+    t = common(ctx.resolver, tys, node.location, "COALESCE")
     for ty, a in zip(tys, node.args, strict=True):
         if ty.type is None:
             ctx.bind(ty, t, location_of(a), nullable=True)
@@ -211,6 +212,9 @@ def _sql_value_function(ctx: Context, node: Any, scope: Scope) -> Ty:
 def _case(ctx: Context, node: Any, scope: Scope) -> Ty:
     if node.arg is not None:
         base = expr(ctx, node.arg, scope)
+        if base.type is None:  # PostgreSQL takes an unknown CASE operand as text
+            ctx.bind(base, TEXT, location_of(node.arg))
+            base = Ty(TEXT, base.nullable, base.param)
         for w in node.args:
             other = expr(ctx, w.expr, scope)
             compare(ctx, base, other, "=", w.location)

@@ -21,12 +21,10 @@ from generator.frontends.sql.queries.context import Context, Scope, Ty, location
 from generator.frontends.sql.queries.operators import key_of
 from generator.frontends.sql.queries.overloads import (
     NoMatch,
-    resolve_function,
     type_label,
 )
 from generator.frontends.sql.queries.pg_catalog import (
     PgFunction,
-    builtins,
     sql_type,
     type_key,
 )
@@ -159,10 +157,10 @@ def function_name(node: Any) -> tuple[str, str]:
 
 def candidates(ctx: Context, schema: str, name: str) -> list[PgFunction]:
     if schema == "pg_catalog":
-        return builtins().functions.get(name, [])
+        return ctx.resolver.cat.functions.get(name, [])
     if schema:
         return ctx.functions.get(f"{schema}.{name}", [])
-    return [*builtins().functions.get(name, []), *ctx.functions.get(name, [])]
+    return [*ctx.resolver.cat.functions.get(name, []), *ctx.functions.get(name, [])]
 
 
 def resolve(
@@ -190,7 +188,7 @@ def resolve(
             "create it in a migration, or use a built-in function",
         )
     try:
-        r = resolve_function(found, [key_of(t) for t in tys], names)
+        r = ctx.resolver.resolve_function(found, [key_of(t) for t in tys], names)
     except NoMatch as exc:
         message = exc.message.replace(
             f"function {found[0].name}(", f"function {name}(", 1

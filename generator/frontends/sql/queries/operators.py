@@ -12,11 +12,7 @@ from pglast import ast
 from pglast.enums import A_Expr_Kind
 
 from generator.frontends.sql.queries.context import Context, Scope, Ty, location_of
-from generator.frontends.sql.queries.overloads import (
-    NoMatch,
-    Resolved,
-    resolve_operator,
-)
+from generator.frontends.sql.queries.overloads import NoMatch, Resolved
 from generator.frontends.sql.queries.pg_catalog import sql_type, type_key
 from generator.frontends.sql.queries.resolution import BOOL
 from generator.frontends.sql.source import SqlError
@@ -42,7 +38,7 @@ def binary(
 ) -> Ty:
     """``left op right``: the operator PostgreSQL picks, its operands bound."""
     try:
-        r = resolve_operator(op, key_of(left), key_of(right))
+        r = ctx.resolver.resolve_operator(op, key_of(left), key_of(right))
     except NoMatch as exc:
         raise SqlError(loc, exc.message, exc.hint) from None
     ctx.bind(left, sql_type(r.args[0], left.type), loc, name=names[0] or right.column)
@@ -84,7 +80,7 @@ def _operator(ctx: Context, node: Any, scope: Scope, expr: Expr) -> Ty:
     if node.lexpr is None:  # prefix: -x, +x, ~x
         arg = expr(ctx, node.rexpr, scope)
         try:
-            r = resolve_operator(op, False, key_of(arg))
+            r = ctx.resolver.resolve_operator(op, False, key_of(arg))
         except NoMatch as exc:
             raise SqlError(node.location, exc.message, exc.hint) from None
         ctx.bind(arg, sql_type(r.args[0], arg.type), node.location)
@@ -139,7 +135,7 @@ def _any_all(ctx: Context, node: Any, scope: Scope, expr: Expr) -> Ty:
         element = Ty(right.type.element, right.nullable)
     op = _op_name(node)
     try:
-        r = resolve_operator(op, key_of(left), key_of(element))
+        r = ctx.resolver.resolve_operator(op, key_of(left), key_of(element))
     except NoMatch as exc:
         raise SqlError(node.location, exc.message, exc.hint) from None
     if r.result != "bool":

@@ -18,7 +18,7 @@ again (``SELECT *`` over a join) gets ``_2``, ``_3``, ... on the field.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pglast import parse_sql
@@ -52,11 +52,13 @@ def parse_queries(
     enums: tuple[ir.SqlEnum, ...],
     tables: tuple[ir.Table, ...],
     functions: Sequence[SqlFunctionLike] = (),
+    extensions: frozenset[str] = frozenset(),
 ) -> tuple[ir.Query, ...]:
     """Every named query, by file then position; ``SchemaError`` with every
     problem found (queries are independent, so all are checked).
     ``functions``: those the migrations create, callable beside the
-    built-in ones."""
+    built-in ones; ``extensions``: those whose functions, operators and
+    casts queries may use (see ``extensions.extensions_used``)."""
     by_name = {t.qualname: t for t in tables}
     user = user_functions(functions)
     enum_names = {e.qualname for e in enums}
@@ -73,18 +75,28 @@ def parse_queries(
         except SchemaError as exc:
             errors += exc.diagnostics
             continue
-        out += _file(source, statements, by_name, enum_lookup, user, errors)
+        out += _file(
+            source, statements, _Schema(by_name, enum_lookup, user, extensions), errors
+        )
     if errors:
         raise SchemaError(errors)
     return tuple(out)
 
 
+@dataclass(frozen=True, slots=True)
+class _Schema:
+    """What queries are typed over."""
+
+    tables: dict[str, ir.Table]
+    enum_lookup: EnumLookup
+    functions: dict[str, list[PgFunction]]
+    extensions: frozenset[str]
+
+
 def _file(
     source: SqlSource,
     statements: list[Statement],
-    tables: dict[str, ir.Table],
-    enum_lookup: EnumLookup,
-    functions: dict[str, list[PgFunction]],
+    schema: _Schema,
     errors: list[Diagnostic],
 ) -> list[ir.Query]:
     """The queries of one file; the problems of each go to ``errors``."""
@@ -92,7 +104,7 @@ def _file(
     seen: dict[str, int] = {}
     for stmt in statements:
         try:
-            query = _query(source, stmt, tables, enum_lookup, functions)
+            query = _query(source, stmt, schema)
         except SqlError as exc:
             errors.append(source.diagnostic(exc))
             continue
@@ -107,7 +119,7 @@ def _file(
             continue
         seen[query.py_name] = query.span.line
         out.append(query)
-    return _distinct_row_classes(out, tables)
+    return _distinct_row_classes(out, schema.tables)
 
 
 def _distinct_row_classes(
@@ -122,27 +134,21 @@ def _distinct_row_classes(
     ]
 
 
-def _query(
-    source: SqlSource,
-    stmt: Statement,
-    tables: dict[str, ir.Table],
-    enum_lookup: EnumLookup,
-    functions: dict[str, list[PgFunction]],
-) -> ir.Query:
+def _query(source: SqlSource, stmt: Statement, schema: _Schema) -> ir.Query:
     note = annotation(source, stmt)
     rw = rewrite(source.slice(stmt.start, stmt.end), stmt.start)
     try:
-        node, ctx, results = _typed(rw, tables, enum_lookup, functions)
+        node, ctx, results = _typed(rw, schema)
         params = _params(ctx, rw, note.params)
-        columns = _columns(ctx, results)
+        columns = _columns(ctx, results, note.command in _ROW_COMMANDS)
     except SqlError as exc:
         raise SqlError(rw.origin(exc.offset), exc.message, exc.hint) from None
     check_command(note, node, results, params)
     names = sql_query_names([note.name])[0]
-    returns_rows = note.command in ("one", "many", "batchone", "batchmany")
+    returns_rows = note.command in _ROW_COMMANDS
     copy: tuple[str, tuple[str, ...]] = ("", ())
     if note.command == "copyfrom":
-        copy = copy_target(note, node, tables)
+        copy = copy_target(note, node, schema.tables)
     return ir.Query(
         name=note.name,
         py_name=names.py_name,
@@ -150,13 +156,13 @@ def _query(
         command=note.command,
         sql=ctx.expanded(rw.text).strip(),
         params=params,
-        columns=columns if returns_rows or note.command == "execlastid" else (),
+        columns=columns if returns_rows else (),
         source=source.path,
         module=sql_query_module(source.path),
         row_class=names.row_class,
         span=source.span(note.offset),
         doc=note.doc,
-        table="" if ctx.embeds_found else _same_table(columns, tables),
+        table="" if ctx.embeds_found else _same_table(columns, schema.tables),
         embeds=tuple(ctx.embeds_found) if returns_rows else (),
         row_guaranteed=row_guaranteed(node),
         params_class=names.params_class
@@ -167,12 +173,7 @@ def _query(
     )
 
 
-def _typed(
-    rw: Rewritten,
-    tables: dict[str, ir.Table],
-    enum_lookup: EnumLookup,
-    functions: dict[str, list[PgFunction]],
-) -> tuple[Any, Context, list[Output]]:
+def _typed(rw: Rewritten, schema: _Schema) -> tuple[Any, Context, list[Output]]:
     """The statement's node, its typing and its result columns;
     ``SqlError`` offsets are in ``rw.text``."""
     try:
@@ -180,7 +181,14 @@ def _typed(
     except ParseError as exc:
         offset = exc.args[1] if len(exc.args) > 1 else None
         raise SqlError(offset, f"SQL syntax error: {exc.args[0]}") from None
-    ctx = new_context(tables, enum_lookup, rw.text, rw.embeds, functions)
+    ctx = new_context(
+        schema.tables,
+        schema.enum_lookup,
+        rw.text,
+        rw.embeds,
+        schema.functions,
+        schema.extensions,
+    )
     for n, named in rw.params.items():
         ctx.names[n] = named.name
     results = statement(ctx, raw.stmt)
@@ -192,7 +200,12 @@ def _takes_sets(note: Annotation) -> bool:
     return note.command == "copyfrom" or note.command.startswith("batch")
 
 
-def _columns(ctx: Context, results: list[Output]) -> tuple[ir.QueryColumn, ...]:
+_ROW_COMMANDS = ("one", "many", "batchone", "batchmany", "execlastid")
+
+
+def _columns(
+    ctx: Context, results: list[Output], returned: bool
+) -> tuple[ir.QueryColumn, ...]:
     """Result columns with their Python names (see the module's docstring);
     the columns of an embedded row are one field, named after its table."""
     wanted = [
@@ -220,7 +233,7 @@ def _columns(ctx: Context, results: list[Output]) -> tuple[ir.QueryColumn, ...]:
         ctx.embeds_found[ctx.embeds_found.index(embed)] = replace(embed, py_name=name)
         py_names += [c.py_name for c in table.columns]
         i += len(table.columns)
-    for r in results:
+    for r in results if returned else ():
         if r.ty.type is not None and not supported(r.ty.type):
             raise SqlError(
                 r.location,
@@ -268,9 +281,13 @@ def _params(
     )
 
 
+_VOID = ir.SqlType("void")
+
+
 def supported(t: ir.SqlType) -> bool:
-    """Whether svcforge maps the type to Python (a base type or an enum)."""
-    return bool(t.enum) or t.name in ir.SQL_BASE_TYPES
+    """Whether svcforge maps the type to Python (a base type, an enum, or
+    ``void``, the result of functions run for their effect: ``None``)."""
+    return bool(t.enum) or t.name in ir.SQL_BASE_TYPES or t == _VOID
 
 
 def _same_table(cols: tuple[ir.QueryColumn, ...], tables: dict[str, ir.Table]) -> str:

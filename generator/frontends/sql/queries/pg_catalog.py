@@ -63,7 +63,10 @@ class PgFunction:
 
 
 @dataclass
-class Builtins:
+class Catalog:
+    """Types, casts, functions and operators: the built-in ones, with those
+    of some extensions."""
+
     types: dict[str, PgType] = field(default_factory=dict)
     casts: dict[tuple[str, str], str] = field(default_factory=dict)
     """(source, target) -> ``i`` (implicit) or ``a`` (assignment)."""
@@ -73,11 +76,40 @@ class Builtins:
     operators: dict[str, list[PgFunction]] = field(default_factory=dict)
     """Binary operators take two args, prefix operators one."""
 
+    def add(self, other: Catalog) -> None:
+        self.types.update(other.types)
+        self.casts.update(other.casts)
+        self.ranges.update(other.ranges)
+        for name, fs in other.functions.items():
+            self.functions.setdefault(name, []).extend(fs)
+        for name, ops in other.operators.items():
+            self.operators.setdefault(name, []).extend(ops)
+
+    def type_info(self, key: str) -> PgType:
+        """What resolution needs to know of a type: built-in ones from the
+        catalog; an array of any type is an array; an enum is an enum; any
+        other type (an extension's not in the catalog) is user-defined."""
+        known = self.types.get(key)
+        if known is not None:
+            return known
+        if key.endswith("[]"):
+            return PgType(key, "A", element=key[:-2])
+        if "." in key:
+            return PgType(key, "E")
+        return PgType(key, "U")
+
+
+EXTENSIONS_OF_TYPES = {"citext": "citext", "hstore": "hstore", "ltree": "ltree"}
+"""Extension types a column may have -> the extension that defines them."""
+
 
 @cache
-def builtins() -> Builtins:
+def _sections() -> tuple[Catalog, dict[str, Catalog]]:
+    """The built-in catalog, and each extension's."""
     text = (resources.files(__package__) / "pg_catalog.txt").read_text("utf-8")
-    out = Builtins()
+    base = Catalog()
+    extensions: dict[str, Catalog] = {}
+    section = base
     rows = [line.split(" ") for line in text.splitlines() if line[:1] != "#"]
     # Array types are named _<element> (int2vector and oidvector are
     # category A too, but types of their own).
@@ -88,21 +120,39 @@ def builtins() -> Builtins:
 
     for r in rows:
         match r[0]:
+            case "X":
+                section = extensions.setdefault(r[1], Catalog())
             case "T":
                 element = key(r[5]) if r[1] in arrays else ""
                 t = PgType(key(r[1]), r[2], r[3] == "1", element)
-                out.types[t.key] = t
+                section.types[t.key] = t
             case "C":
-                out.casts[(key(r[1]), key(r[2]))] = r[3]
+                section.casts[(key(r[1]), key(r[2]))] = r[3]
             case "R":
-                out.ranges[r[1]] = out.ranges[r[3]] = r[2]
+                section.ranges[r[1]] = section.ranges[r[3]] = r[2]
             case "F":
-                out.functions.setdefault(r[1], []).append(_function(r, key))
+                section.functions.setdefault(r[1], []).append(_function(r, key))
             case "O":
                 args = (key(r[3]),) if r[2] == "-" else (key(r[2]), key(r[3]))
                 op = PgFunction(r[1], args, key(r[4]), "o", strict=r[5] == "1")
-                out.operators.setdefault(r[1], []).append(op)
+                section.operators.setdefault(r[1], []).append(op)
+    return base, extensions
+
+
+@cache
+def catalog(extensions: frozenset[str] = frozenset()) -> Catalog:
+    """The built-in catalog with these extensions' (those svcforge knows)."""
+    base, known = _sections()
+    out = Catalog()
+    out.add(base)
+    for name in sorted(extensions):
+        if name in known:
+            out.add(known[name])
     return out
+
+
+def builtins() -> Catalog:
+    return catalog()
 
 
 def _function(r: list[str], key: Callable[[str], str]) -> PgFunction:
@@ -132,20 +182,6 @@ def _out(text: str, key: Callable[[str], str]) -> tuple[str, str]:
 def type_key(t: ir.SqlType) -> str:
     base = t.enum or t.name
     return f"{base}[]" if t.dims else base
-
-
-def type_info(key: str) -> PgType:
-    """What resolution needs to know of a type: built-in ones from the
-    catalog; an array of any type is an array; an enum is an enum; any other
-    type (an extension's) is of the user-defined category."""
-    known = builtins().types.get(key)
-    if known is not None:
-        return known
-    if key.endswith("[]"):
-        return PgType(key, "A", element=key[:-2])
-    if "." in key:
-        return PgType(key, "E")
-    return PgType(key, "U")
 
 
 def sql_type(key: str, like: ir.SqlType | None = None) -> ir.SqlType:

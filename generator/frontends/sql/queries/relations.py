@@ -29,7 +29,7 @@ from generator.frontends.sql.queries.context import (
 from generator.frontends.sql.queries.expressions import expect_bool, expr
 from generator.frontends.sql.queries.functions import resolve
 from generator.frontends.sql.queries.pg_catalog import sql_type
-from generator.frontends.sql.queries.resolution import common
+from generator.frontends.sql.queries.resolution import TEXT, common, figure_name
 from generator.frontends.sql.source import SqlError
 from generator.frontends.sql.type_names import sql_type as declared_type
 from generator.naming import sql_embed_field
@@ -155,6 +155,10 @@ def _function(ctx: Context, item: Any, scope: Scope, into: list[Rel]) -> Rel:
     columns: list[Column] = []
     for pair in item.functions:
         call, coldefs = pair[0], pair[1] if len(pair) > 1 else None
+        if isinstance(call, ast.SQLValueFunction):  # FROM current_date
+            name = figure_name(call)
+            columns.append((name, expr(ctx, call, inner).type or TEXT, False))
+            continue
         if not isinstance(call, ast.FuncCall):
             raise SqlError(location_of(call), "unsupported function in FROM")
         columns += _function_columns(
@@ -214,7 +218,7 @@ def _join(
         for r in left:
             r.outer = True
     names = _using(join, left_star, right_star)
-    merged = [_merged(name, left_star, right_star, kind, join) for name in names]
+    merged = [_merged(ctx, name, left_star, right_star, join) for name in names]
     into += left + right
     scope.merged += merged
     if join.quals is not None:
@@ -241,9 +245,9 @@ def _using(join: Any, left: list[StarItem], right: list[StarItem]) -> list[str]:
 
 
 def _merged(
-    name: str, left: list[StarItem], right: list[StarItem], kind: Any, join: Any
+    ctx: Context, name: str, left: list[StarItem], right: list[StarItem], join: Any
 ) -> Column:
-    loc = location_of(join)
+    loc, kind = location_of(join), join.jointype
     sides = []
     for star, side in ((left, "left"), (right, "right")):
         found = [(r, c) for r, c in star if c[0] == name]
@@ -252,7 +256,7 @@ def _merged(
             raise SqlError(loc, f'column "{name}" {word} in {side} table of join')
         r, (_, t, nullable) = found[0]
         sides.append(Ty(t, nullable or (r is not None and r.outer)))
-    t = common(sides, loc, "JOIN/USING")
+    t = common(ctx.resolver, sides, loc, "JOIN/USING")
     if kind == JoinType.JOIN_LEFT:
         nullable = sides[0].nullable
     elif kind == JoinType.JOIN_RIGHT:

@@ -11,7 +11,7 @@ from pglast.enums import MinMaxOp, SQLValueFunctionOp, SubLinkType
 
 from generator import ir
 from generator.frontends.sql.queries.context import Ty
-from generator.frontends.sql.queries.overloads import NoMatch, common_type
+from generator.frontends.sql.queries.overloads import NoMatch, Resolver
 from generator.frontends.sql.queries.pg_catalog import sql_type, type_key
 from generator.frontends.sql.source import SqlError
 
@@ -104,7 +104,7 @@ def figure_name(node: Any) -> str:
     return "?column?"
 
 
-def common(tys: list[Ty], loc: int | None, what: str) -> ir.SqlType:
+def common(resolver: Resolver, tys: list[Ty], loc: int | None, what: str) -> ir.SqlType:
     """The type several expressions resolve to (UNION, CASE, COALESCE,
     ARRAY[], VALUES): the one they all have (length and precision kept),
     else PostgreSQL's common type."""
@@ -112,7 +112,7 @@ def common(tys: list[Ty], loc: int | None, what: str) -> ir.SqlType:
     if known and all(k == known[0] for k in known):
         return known[0]
     try:
-        key = common_type(
+        key = resolver.common_type(
             [None if t.type is None else type_key(t.type) for t in tys], what
         )
     except NoMatch as exc:

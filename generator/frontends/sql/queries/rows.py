@@ -117,7 +117,11 @@ def check_command(
 ) -> None:
     """The statement fits the annotation's command."""
     command = note.command
-    if command in _RETURNS_ROWS and not results:
+    if (
+        command in _RETURNS_ROWS
+        and not results
+        and not isinstance(node, ast.SelectStmt)
+    ):
         raise SqlError(
             note.offset,
             f"query {note.name!r} is :{command} but returns no columns",

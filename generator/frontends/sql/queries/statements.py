@@ -93,7 +93,7 @@ def _set_operation(ctx: Context, node: Any, scope: Scope, top: bool) -> list[Out
         )
     out = []
     for (name, lt, loc), (_, rt, rloc) in zip(left, right, strict=True):
-        t = common([lt, rt], loc, node.op.name.removeprefix("SETOP_"))
+        t = common(ctx.resolver, [lt, rt], loc, node.op.name.removeprefix("SETOP_"))
         ctx.bind(lt, t, loc)
         ctx.bind(rt, t, rloc)
         out.append(Output(name, Ty(t, lt.nullable or rt.nullable), loc))
@@ -118,7 +118,7 @@ def _values(ctx: Context, node: Any, scope: Scope, leaf: bool) -> list[Output]:
         if leaf and all(t.type is None for t in column):
             out.append(Output(f"column{i + 1}", column[0], loc))
             continue
-        t = common(column, loc, "VALUES")
+        t = common(ctx.resolver, column, loc, "VALUES")
         for ty, row in zip(column, node.valuesLists, strict=True):
             ctx.bind(ty, t, location_of(row[i]))
         out.append(
