@@ -171,7 +171,7 @@ CASES = [
         "query_untyped_parameter",
         "queries",
         "items.sql",
-        "-- name: echo :one\nSELECT $1 AS value;\n",
+        "-- name: echo :one\nSELECT $1 IS NULL AS missing;\n",
         "schemas/queries/items.sql:2:8:",
         "could not determine data type of parameter $1",
     ),
@@ -311,7 +311,7 @@ def test_every_bad_query_is_reported_at_once(
 ) -> None:
     """Queries are independent: all their errors come in one run, sorted."""
     (service / "schemas/queries/a.sql").write_text(
-        "-- name: x :many\nSELECT nope FROM items;\n\n-- name: y :one\nSELECT $1 AS v;\n"
+        "-- name: x :many\nSELECT nope FROM items;\n\n-- name: y :one\nSELECT $1 IS NULL;\n"
     )
     (service / "schemas/queries/b.sql").write_text("SELECT 1;\n")
     capsys.readouterr()

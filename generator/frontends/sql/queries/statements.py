@@ -257,13 +257,9 @@ def targets(
         ty = expr(ctx, val, scope)
         name = t.name or figure_name(val)
         if ty.type is None and not leaf:
-            if ty.param:
-                raise SqlError(
-                    location_of(val),
-                    f"could not determine data type of parameter ${ty.param}",
-                    f"add a cast, for example ${ty.param}::text",
-                )
-            ty = Ty(TEXT, ty.nullable)  # SELECT 'literal', SELECT NULL: text
+            # SELECT 'literal', SELECT NULL, SELECT $1: text, as PostgreSQL has it
+            ctx.bind(ty, TEXT, location_of(val))
+            ty = Ty(TEXT, ty.nullable, ty.param)
         out.append(Output(name, ty, t.location))
     return out
 
