@@ -247,20 +247,18 @@ class _Query:
 
     def _copyfrom(self) -> tuple[str, list[str]]:
         table = self.service.table(self.q.copy_table)
-        values = ", ".join(self._item_values("r"))
-        records = f"[({values},) for r in rows]"
-        columns = ", ".join(py_str(c) for c in self.q.copy_columns)
+        records = f"[{_tuple(self._item_values('r'))} for r in rows]"
+        columns = _tuple([py_str(c) for c in self.q.copy_columns])
         args = [
             py_str(table.name),
             records,
-            f"columns=({columns},)",
+            f"columns={columns}",
             f"schema={py_str(table.schema)}",
         ]
         return "int", [spread("return await db.copy_records(", args, ")", I1)]
 
     def _batchexec(self) -> tuple[str, list[str]]:
-        values = ", ".join(self._item_values("item"))
-        records = f"[({values},) for item in batch]"
+        records = f"[{_tuple(self._item_values('item'))} for item in batch]"
         call = spread("await db.executemany(", [self.q.constant, records], ")", I1)
         return "None", [call]
 
@@ -303,6 +301,10 @@ class _Query:
 
     def _execlastid(self) -> tuple[str, list[str]]:
         return self._one()
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
 def _optional(annotation: str) -> bool:
