@@ -10,8 +10,13 @@ records into row objects costs each way (pydantic validation,
     python bench/repository.py            # full run
     python bench/repository.py --quick    # tiny sizes, checks the output format
 
-Ends with ``bench: get_vs_raw=… copy_vs_raw=… list_vs_raw=… get_vs_orm=…``
-(generated throughput divided by the other's, same run).
+Also one-row inserts into a table with server defaults, every value given
+and the defaulted ones left ``UNSET`` (the generated INSERT then says
+``DEFAULT`` there), against raw asyncpg's INSERT naming only given columns.
+
+Ends with ``bench: get_vs_raw=… copy_vs_raw=… list_vs_raw=… get_vs_orm=…
+insert_vs_raw=… insert_default_vs_raw=…`` (generated throughput divided by the
+other's, same run).
 """
 
 from __future__ import annotations
@@ -53,6 +58,17 @@ CREATE TABLE trades (
 );
 """
 COLUMNS = ["id", "symbol", "price", "quantity", "executed_at", "sequence", "is_block"]
+# One-row inserts into a table with server defaults: given (the INSERT as
+# generated) or left UNSET (the statement then says DEFAULT there).
+FILLS_SQL = """
+CREATE TABLE fills (
+    id bigint PRIMARY KEY,
+    symbol text NOT NULL,
+    quantity numeric(18, 8) NOT NULL,
+    note text DEFAULT 'none',
+    filled_at timestamptz NOT NULL DEFAULT now()
+);
+"""
 T0 = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)
 
 
@@ -164,11 +180,11 @@ def generated_repository(workdir: Path) -> Any:
     (root / "pyproject.toml").write_text(
         '[project]\nname = "bench_svc"\n\n[tool.svcforge]\npackage = "bench_svc"\n'
     )
-    (root / "schemas" / "tables" / "001_trades.sql").write_text(TABLE_SQL)
+    (root / "schemas" / "tables" / "001_trades.sql").write_text(TABLE_SQL + FILLS_SQL)
     manifest, files = generate(root)
     write_tree(root, manifest, files)
     sys.path.insert(0, str(root / "src"))
-    return importlib.import_module("bench_svc.generated.db.trades")
+    return importlib.import_module("bench_svc.generated.db")
 
 
 @dataclass
@@ -180,7 +196,9 @@ class Sizes:
 
 
 async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
-    gen = generated_repository(workdir)
+    generated_repository(workdir)
+    gen = importlib.import_module("bench_svc.generated.db.trades")
+    fills = importlib.import_module("bench_svc.generated.db.fills")
     rows = [values(i) for i in range(max(sizes.copy_rows, sizes.list_rows))]
     inserts = [
         gen.TradeInsert(**dict(zip(COLUMNS, r, strict=True)))
@@ -196,8 +214,9 @@ async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
         dsn.replace("postgresql://", "postgresql+asyncpg://"), pool_size=4
     )
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    await raw.execute(TABLE_SQL)
+    await raw.execute(TABLE_SQL + FILLS_SQL)
     repo = gen.TradeRepository(db)
+    fill_repo = fills.FillRepository(db)
     results: dict[str, float] = {}
 
     async def empty() -> None:
@@ -265,6 +284,51 @@ async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
         await fn()
     results.update(await race(sizes.runs, lists))
 
+    # One-row inserts: every value given, or the defaulted ones left UNSET.
+    inserts_n = sizes.gets // 4
+    at = T0
+
+    async def no_fills() -> None:
+        await raw.execute("TRUNCATE fills")
+
+    async def raw_insert() -> None:
+        sql = (
+            "INSERT INTO fills (id, symbol, quantity, note, filled_at) "
+            "VALUES ($1, $2, $3, $4, $5) RETURNING *"
+        )
+        for i in range(inserts_n):
+            await raw.fetchrow(sql, i, "AAPL", Decimal(1), "n", at)
+
+    async def gen_insert() -> None:
+        for i in range(inserts_n):
+            await fill_repo.insert(
+                fills.FillInsert(
+                    id=i, symbol="AAPL", quantity=Decimal(1), note="n", filled_at=at
+                )
+            )
+
+    async def raw_insert_defaults() -> None:
+        sql = "INSERT INTO fills (id, symbol, quantity) VALUES ($1, $2, $3) RETURNING *"
+        for i in range(inserts_n):
+            await raw.fetchrow(sql, i, "AAPL", Decimal(1))
+
+    async def gen_insert_defaults() -> None:
+        for i in range(inserts_n):
+            await fill_repo.insert(
+                fills.FillInsert(id=i, symbol="AAPL", quantity=Decimal(1))
+            )
+
+    one = {
+        "insert_raw": raw_insert,
+        "insert_gen": gen_insert,
+        "insert_default_raw": raw_insert_defaults,
+        "insert_default_gen": gen_insert_defaults,
+    }
+    for fn in one.values():
+        await no_fills()
+        await fn()
+    results.update(await race(sizes.runs, one, no_fills))
+
     # What each row-object choice costs on the same fetched records.
     records = await raw.fetch(list_sql, sizes.list_rows)
     names = COLUMNS
@@ -319,6 +383,15 @@ def report(results: dict[str, float], sizes: Sizes) -> str:
         lines.append(
             f"{label:<28}{rate(n, g):>14}{rate(n, r):>14}{rate(n, o):>16}{r / g:>9.2f}{o / g:>9.2f}"
         )
+    n = sizes.gets // 4
+    for key, label in (
+        ("insert", f"insert one row x{n:,}"),
+        ("insert_default", f"  defaults left UNSET x{n:,}"),
+    ):
+        g, r = results[f"{key}_gen"], results[f"{key}_raw"]
+        lines.append(
+            f"{label:<28}{rate(n, g):>14}{rate(n, r):>14}{'':>16}{r / g:>9.2f}"
+        )
     lines.append("")
     lines.append(
         f"row objects for {sizes.list_rows:,} fetched records (conversion time; lower is better):"
@@ -348,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
         "copy_vs_raw": results["copy_raw"] / results["copy_gen"],
         "list_vs_raw": results["list_raw"] / results["list_gen"],
         "get_vs_orm": results["get_orm"] / results["get_gen"],
+        "insert_vs_raw": results["insert_raw"] / results["insert_gen"],
+        "insert_default_vs_raw": results["insert_default_raw"]
+        / results["insert_default_gen"],
     }
     print("bench: " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
     return 0

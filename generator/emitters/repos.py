@@ -17,7 +17,6 @@ from generator.emitters.pysrc import INDENT, docstring, header, py_str
 from generator.emitters.pysrc import imports as imports_text
 from generator.emitters.sqlpy import (
     Imports,
-    cast,
     py_type,
     qualified,
     quote,
@@ -30,6 +29,11 @@ from generator.emitters.sqlpy import (
 )
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
+
+
+def _with_unset(annotation: str) -> str:
+    """``T | Unset``, ``T | None | Unset`` (UNSET: the server's default)."""
+    return f"{annotation} | Unset"
 
 
 def emit_repos(service: ir.Service, env: Environment) -> dict[str, str]:
@@ -141,16 +145,20 @@ class TableModule:
         lines = ["@dataclass(slots=True, kw_only=True)", f"class {self.new}:"]
         doc = (
             f"Values of a new row of ``{t.qualname}``.\n\n"
-            "``None`` in a column with a server default lets the server fill it in."
+            "A column with a server default left ``UNSET`` gets that default;\n"
+            "``None`` stores NULL."
         )
         lines += docstring(doc, INDENT)
         lines.append("")
         for c in self.insertable:
-            optional = c.nullable or c.has_default
-            ann = self.annotation(c, optional)
-            lines.append(
-                f"{INDENT}{c.py_name}: {ann}" + (" = None" if optional else "")
-            )
+            ann = self.annotation(c)
+            if c.has_default:
+                self.imports.add_from("svcforge.db", "UNSET", "Unset")
+                default = " = UNSET"
+                ann = _with_unset(ann)
+            else:
+                default = " = None" if c.nullable else ""
+            lines.append(f"{INDENT}{c.py_name}: {ann}{default}")
             if c.doc:
                 lines += docstring(c.doc, INDENT)
         return "\n".join(lines)
@@ -158,12 +166,9 @@ class TableModule:
     # --- statements ----------------------------------------------------------------
 
     def values_sql(self) -> str:
-        parts = []
-        for i, c in enumerate(self.insertable, 1):
-            if not c.has_default:
-                parts.append(f"${i}")
-            else:
-                parts.append(f"COALESCE(${i}::{cast(c.type)}, {self._default(c)})")
+        """``VALUES ($1, ..., $n)``: ``insert_row`` puts DEFAULT in place of
+        the values left unset (see ``svcforge.db``)."""
+        parts = [f"${i}" for i in range(1, len(self.insertable) + 1)]
         cols = [quote(c.name) for c in self.insertable]
         return (
             wrap_sql(f"INSERT INTO {qualified(self.table)} (", cols, glue="")
@@ -171,14 +176,6 @@ class TableModule:
             + wrap_sql("VALUES (", parts, glue="")
             + ")"
         )
-
-    def _default(self, c: ir.Column) -> str:
-        if c.identity or (c.default or "").startswith("nextval("):
-            # The sequence behind a serial or identity column, found at run
-            # time so that renaming the table does not break the statement.
-            table = qualified(self.table).replace("'", "''")
-            return f"nextval(pg_get_serial_sequence('{table}', '{c.name.replace(chr(39), chr(39) * 2)}'))"
-        return f"({c.default})"
 
     def statements(self) -> list[str]:
         t = self.table
@@ -326,8 +323,13 @@ class TableModule:
         return lines + self._fetch_row(self._key_const(key), [c.py_name for c in cols])
 
     def _returned(self, const: str) -> list[str]:
-        self.imports.add_from("svcforge.db", "returned")
         values = [f"row.{c.py_name}" for c in self.insertable]
+        if any(c.has_default for c in self.insertable):
+            self.imports.add_from("svcforge.db", "insert_row")
+            args = ["self.db", const, spread_tuple("", values)]
+            call = spread("record = await insert_row(", args, ")", I2)
+            return [call, f"{I2}return {self.row}(*record)"]
+        self.imports.add_from("svcforge.db", "returned")
         call = spread("record = await self.db.fetchrow(", [const, *values], ")", I2)
         return [call, f"{I2}return {self.row}(*returned(record))"]
 
@@ -354,15 +356,7 @@ class TableModule:
         else:
             records = f"[(r.{self.insertable[0].py_name},) for r in rows]"
         schema, name = py_str(self.table.schema), py_str(self.table.name)
-        args = [
-            "self.db",
-            schema,
-            name,
-            "INSERT_COLUMNS",
-            records,
-            "DEFAULTED",
-            "INSERT",
-        ]
+        args = ["self.db", schema, name, "INSERT_COLUMNS", records, "DEFAULTED"]
         return [*lines, spread("return await copy_rows(", args, ")", I2)]
 
     def update_method(self) -> list[str]:

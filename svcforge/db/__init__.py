@@ -18,7 +18,7 @@ from svcforge.db._migrate import (
     apply_migrations,
     load_migrations,
 )
-from svcforge.db._repository import NoRowReturned, copy_rows, returned
+from svcforge.db._repository import NoRowReturned, copy_rows, insert_row, returned
 from svcforge.db._types import (
     UNSET,
     Cidr,
@@ -51,6 +51,7 @@ __all__ = [
     "apply_migrations",
     "changed",
     "copy_rows",
+    "insert_row",
     "load_migrations",
     "register_codecs",
     "returned",

@@ -10,7 +10,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 GET = """
 SELECT "author_id", "name", "bio"
@@ -20,15 +20,13 @@ WHERE "author_id" = $1
 
 INSERT = """
 INSERT INTO "public"."authors" ("author_id", "name", "bio")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."authors"',
-    'author_id'))), COALESCE($2::text, ('')), $3)
+VALUES ($1, $2, $3)
 RETURNING "author_id", "name", "bio"
 """
 
 UPSERT = """
 INSERT INTO "public"."authors" ("author_id", "name", "bio")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."authors"',
-    'author_id'))), COALESCE($2::text, ('')), $3)
+VALUES ($1, $2, $3)
 ON CONFLICT ("author_id") DO UPDATE SET
     "name" = EXCLUDED."name",
     "bio" = EXCLUDED."bio"
@@ -87,11 +85,12 @@ class AuthorRow:
 class AuthorInsert:
     """Values of a new row of ``public.authors``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    author_id: int | None = None
-    name: str | None = None
+    author_id: int | Unset = UNSET
+    name: str | Unset = UNSET
     bio: str | None = None
 
 
@@ -111,8 +110,8 @@ class AuthorRepository:
 
     async def insert(self, row: AuthorInsert) -> AuthorRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(INSERT, row.author_id, row.name, row.bio)
-        return AuthorRow(*returned(record))
+        record = await insert_row(self.db, INSERT, (row.author_id, row.name, row.bio))
+        return AuthorRow(*record)
 
     async def insert_many(self, rows: Iterable[AuthorInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -123,15 +122,14 @@ class AuthorRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: AuthorInsert) -> AuthorRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(UPSERT, row.author_id, row.name, row.bio)
-        return AuthorRow(*returned(record))
+        record = await insert_row(self.db, UPSERT, (row.author_id, row.name, row.bio))
+        return AuthorRow(*record)
 
     async def update(
         self,

@@ -10,7 +10,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 from .enums import BookType
 
@@ -29,18 +29,14 @@ WHERE "isbn" = $1
 INSERT = """
 INSERT INTO "public"."books" ("book_id", "author_id", "isbn", "book_type", "title",
     "tags")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."books"',
-    'book_id'))), $2, COALESCE($3::text, ('')), COALESCE($4::"public"."book_type",
-    ('FICTION')), $5, COALESCE($6::varchar[], ('{}')))
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING "book_id", "author_id", "isbn", "book_type", "title", "tags"
 """
 
 UPSERT = """
 INSERT INTO "public"."books" ("book_id", "author_id", "isbn", "book_type", "title",
     "tags")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."books"',
-    'book_id'))), $2, COALESCE($3::text, ('')), COALESCE($4::"public"."book_type",
-    ('FICTION')), $5, COALESCE($6::varchar[], ('{}')))
+VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT ("book_id") DO UPDATE SET
     "author_id" = EXCLUDED."author_id",
     "isbn" = EXCLUDED."isbn",
@@ -108,15 +104,16 @@ class BookRow:
 class BookInsert:
     """Values of a new row of ``public.books``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    book_id: int | None = None
+    book_id: int | Unset = UNSET
     author_id: int
-    isbn: str | None = None
-    book_type: BookType | None = None
+    isbn: str | Unset = UNSET
+    book_type: BookType | Unset = UNSET
     title: str
-    tags: list[str] | None = None
+    tags: list[str] | Unset = UNSET
 
 
 class BookRepository:
@@ -142,16 +139,12 @@ class BookRepository:
 
     async def insert(self, row: BookInsert) -> BookRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.book_id,
-            row.author_id,
-            row.isbn,
-            row.book_type,
-            row.title,
-            row.tags,
+            (row.book_id, row.author_id, row.isbn, row.book_type, row.title, row.tags),
         )
-        return BookRow(*returned(record))
+        return BookRow(*record)
 
     async def insert_many(self, rows: Iterable[BookInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -162,23 +155,18 @@ class BookRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: BookInsert) -> BookRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.book_id,
-            row.author_id,
-            row.isbn,
-            row.book_type,
-            row.title,
-            row.tags,
+            (row.book_id, row.author_id, row.isbn, row.book_type, row.title, row.tags),
         )
-        return BookRow(*returned(record))
+        return BookRow(*record)
 
     async def update(
         self,

@@ -86,7 +86,8 @@ class AssignmentRow:
 class AssignmentInsert:
     """Values of a new row of ``ops.assignments``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     task_id: int
@@ -129,7 +130,6 @@ class AssignmentRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: AssignmentInsert) -> AssignmentRow:
