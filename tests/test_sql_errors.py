@@ -217,6 +217,14 @@ CASES = [
         "each UNION query must have the same number of columns",
     ),
     (
+        "query_missing_semicolon_at_end_of_file",
+        "queries",
+        "items.sql",
+        "-- name: a :many\nSELECT id FROM items;\n\n-- name: b :many\nSELECT id FROM items\n",
+        "schemas/queries/items.sql:5:1:",
+        "missing semicolon at end of file",
+    ),
+    (
         "query_abs_operator_on_a_name",
         "queries",
         "items.sql",

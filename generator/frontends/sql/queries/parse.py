@@ -102,6 +102,18 @@ def _file(
     """The queries of one file; the problems of each go to ``errors``."""
     out: list[ir.Query] = []
     seen: dict[str, int] = {}
+    if statements and not source.text[statements[-1].end :].lstrip().startswith(";"):
+        # sqlc requires it too: a file cut short does not pass for a query.
+        errors.append(
+            source.diagnostic(
+                SqlError(
+                    statements[-1].start,
+                    "missing semicolon at end of file",
+                    "end every query with ;",
+                )
+            )
+        )
+        statements = statements[:-1]
     for stmt in statements:
         try:
             query = _query(source, stmt, schema)
