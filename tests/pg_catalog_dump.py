@@ -183,9 +183,7 @@ async def dump(dsn: str) -> str:
         base = {
             "pg_type": await conn.fetchval(BASE % ("pg_type", "typnamespace")),
             "pg_proc": await conn.fetchval(BASE % ("pg_proc", "pronamespace")),
-            "pg_operator": await conn.fetchval(
-                BASE % ("pg_operator", "oprnamespace")
-            ),
+            "pg_operator": await conn.fetchval(BASE % ("pg_operator", "oprnamespace")),
             "pg_cast": await conn.fetchval(BASE_CASTS),
         }
         lines += await _section(conn, base, internal)

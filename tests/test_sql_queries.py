@@ -409,8 +409,14 @@ UPDATE authors SET tags = array_append(tags, @tag::varchar) WHERE id = @id;
 -- name: AuthorNames :batchone
 SELECT name FROM authors WHERE id = $1;
 
+-- name: CreateAuthors :batchone
+INSERT INTO authors (name) VALUES ($1) RETURNING id, name;
+
 -- name: BooksOf :batchmany
 SELECT * FROM books WHERE author_id = $1 ORDER BY id;
+
+-- name: DeleteAuthor :execrows
+DELETE FROM authors WHERE id = $1;
 
 -- name: DeleteBooksOf :execresult
 DELETE FROM books WHERE author_id = $1;
@@ -502,13 +508,16 @@ def test_sqlc_queries_run_against_postgres(tmp_path: Path, postgres_dsn: str) ->
                 None,
                 "Ann",
             ]
+            created = await q.create_authors(db, batch=["Cy", "Di"])
+            assert [c.name for c in created] == ["Cy", "Di"]
+            assert await q.delete_author(db, id=created[0].id) == 1
             books = await q.books_of(db, batch=[ann.id, bob_id])
             assert [[b.title for b in bs] for bs in books] == [["A", "B"], []]
             assert [(s.g, s.span) for s in await q.series(db, n=2)] == [
                 (1, dt.timedelta(days=1)),
                 (2, dt.timedelta(days=2)),
             ]
-            assert await q.count_all(db) == 2
+            assert await q.count_all(db) == 3
             assert await q.delete_books_of(db, author_id=ann.id) == "DELETE 2"
             empty = await q.math_and_aggregates(db, qty=0)
             assert (empty.column_9, empty.column_10, empty.big) == (False, 1, 0)

@@ -8,9 +8,17 @@ Commands: ``:one`` returns the row, or ``None`` unless the statement always
 gives one; ``:many`` a list; ``:exec`` nothing; ``:execrows`` the rows
 affected; ``:execresult`` the command status; ``:execlastid`` the
 ``RETURNING`` value; ``:copyfrom`` copies rows in with COPY and returns how
-many; ``:batchexec`` runs once per set of parameters with ``executemany``
-(pipelined); ``:batchone`` and ``:batchmany`` run once per set of parameters
-and return a result per set."""
+many; ``:batchexec`` runs once per set of parameters with ``executemany``;
+``:batchone`` and ``:batchmany`` return a result per set.
+
+Batches, measured on PostgreSQL 15 over loopback, 2,000 sets of parameters:
+asyncpg's pipelined ``executemany`` ran 77k statements/s against 7k/s one
+awaited ``execute`` at a time, and ``fetchmany`` 85k/s against 8k/s for a
+``fetchrow`` loop.  So ``:batchexec`` uses ``executemany``, and ``:batchone``
+uses ``fetchmany`` when every run gives exactly one row (``INSERT ... VALUES
+... RETURNING``; its rows come back flat, so a run without a row could not be
+told apart); otherwise ``:batchone`` and ``:batchmany`` run one statement at a
+time."""
 
 from __future__ import annotations
 
@@ -294,7 +302,18 @@ class _Query:
         return f"list[{each}]", body
 
     def _batchone(self) -> tuple[str, list[str]]:
-        return self._batch_rows(many=False)
+        if not self.q.row_guaranteed:
+            return self._batch_rows(many=False)
+        self.imports.add_from("svcforge.db", "fetch_one_each")
+        records = f"[{_tuple(self._item_values('item'))} for item in batch]"
+        args = ["db", self.q.constant, records]
+        call = spread("rows = await fetch_one_each(", args, ")", I1)
+        keep = (
+            "[r[0] for r in rows]"
+            if self.scalar
+            else f"[{self._build('r')} for r in rows]"
+        )
+        return f"list[{self.result}]", [call, f"{I1}return {keep}"]
 
     def _batchmany(self) -> tuple[str, list[str]]:
         return self._batch_rows(many=True)

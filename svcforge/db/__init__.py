@@ -18,7 +18,13 @@ from svcforge.db._migrate import (
     apply_migrations,
     load_migrations,
 )
-from svcforge.db._repository import NoRowReturned, copy_rows, insert_row, returned
+from svcforge.db._repository import (
+    NoRowReturned,
+    copy_rows,
+    fetch_one_each,
+    insert_row,
+    returned,
+)
 from svcforge.db._types import (
     UNSET,
     Cidr,
@@ -51,6 +57,7 @@ __all__ = [
     "apply_migrations",
     "changed",
     "copy_rows",
+    "fetch_one_each",
     "insert_row",
     "load_migrations",
     "register_codecs",

@@ -14,7 +14,7 @@ from operator import itemgetter
 
 from svcforge.db._types import UNSET, Executor, Record
 
-__all__ = ["NoRowReturned", "copy_rows", "insert_row", "returned"]
+__all__ = ["NoRowReturned", "copy_rows", "fetch_one_each", "insert_row", "returned"]
 
 # The VALUES list of a repository's INSERT: $1, $2, ... in order.
 _VALUES = re.compile(r"VALUES \(\s*\$1(?:,\s*\$\d+)*\s*\)")
@@ -38,6 +38,16 @@ async def insert_row(db: Executor, insert: str, values: tuple[object, ...]) -> R
         insert = with_defaults(insert, unset)
         values = tuple(v for v in values if v is not UNSET)
     return returned(await db.fetchrow(insert, *values))
+
+
+async def fetch_one_each(
+    db: Executor, query: str, args: list[tuple[object, ...]]
+) -> list[Record]:
+    """``query`` once per set of ``args`` (pipelined); each run gives one row."""
+    rows = await db.fetchmany(query, args)
+    if len(rows) != len(args):
+        raise NoRowReturned(f"{len(args)} runs returned {len(rows)} rows")
+    return rows
 
 
 @lru_cache(maxsize=512)

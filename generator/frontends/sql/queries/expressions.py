@@ -6,6 +6,7 @@ cast, the parameter of an operator or function PostgreSQL's rules choose."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from typing import Any
 
@@ -99,8 +100,6 @@ def _column_ref(ctx: Context, node: Any, scope: Scope) -> Ty:
 
 
 def _did_you_mean(name: str, known: list[str]) -> str:
-    import difflib
-
     close = difflib.get_close_matches(name, known, n=1)
     if close:
         return f'did you mean "{close[0]}"?'

@@ -8,6 +8,7 @@ leaving it out is an error (PostgreSQL 16 allows it)."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -101,10 +102,13 @@ def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
     qual = f"{rv.schemaname or 'public'}.{rv.relname}"
     table = ctx.tables.get(qual)
     if table is None:
+        close = difflib.get_close_matches(qual, sorted(ctx.tables), n=1)
         raise SqlError(
             rv.location,
             f'table "{qual}" does not exist',
-            "tables: " + ", ".join(sorted(ctx.tables))
+            f'did you mean "{close[0]}"?'
+            if close
+            else "tables: " + ", ".join(sorted(ctx.tables))
             if ctx.tables
             else "no tables: add migrations to schemas/tables",
         )

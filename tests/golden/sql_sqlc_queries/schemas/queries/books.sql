@@ -42,3 +42,6 @@ DELETE FROM books WHERE book_id = $1;
 
 -- name: CountBooks :execrows
 UPDATE books SET tags = tags WHERE author_id = $1;
+
+-- name: CreateAuthors :batchone
+INSERT INTO authors (name) VALUES ($1) RETURNING author_id;

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import starmap
 
-from svcforge.db import Executor, returned
+from svcforge.db import Executor, fetch_one_each, returned
 
 from ..db.authors import AuthorRow
 from ..db.books import BookRow
@@ -66,6 +66,10 @@ DELETE FROM books WHERE book_id = $1
 
 COUNT_BOOKS = """
 UPDATE books SET tags = tags WHERE author_id = $1
+"""
+
+CREATE_AUTHORS = """
+INSERT INTO authors (name) VALUES ($1) RETURNING author_id
 """
 
 
@@ -193,3 +197,9 @@ async def count_books(db: Executor, *, author_id: int) -> int:
     """``CountBooks`` (:execrows)."""
     status = await db.execute(COUNT_BOOKS, author_id)
     return int(status.rpartition(" ")[2])
+
+
+async def create_authors(db: Executor, *, batch: Iterable[str]) -> list[int]:
+    """``CreateAuthors`` (:batchone)."""
+    rows = await fetch_one_each(db, CREATE_AUTHORS, [(item,) for item in batch])
+    return [r[0] for r in rows]
