@@ -126,6 +126,21 @@ JOIN pg_type s ON s.oid = g.rngsubtype JOIN pg_type m ON m.oid = g.rngmultitypid
 WHERE r.oid = ANY($1::oid[])
 ORDER BY 1
 """
+# information_schema's columns have domain types: their base types here.
+RELATIONS = """
+SELECT CASE WHEN n.nspname = 'pg_catalog' THEN '' ELSE n.nspname || '.' END
+       || c.relname,
+       string_agg(a.attname || ':' || coalesce(b.typname, t.typname) || ':'
+                  || a.attnotnull::int, ',' ORDER BY a.attnum)
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_type t ON t.oid = a.atttypid
+LEFT JOIN pg_type b ON b.oid = t.typbasetype AND t.typtype = 'd'
+WHERE n.nspname IN ('pg_catalog', 'information_schema')
+  AND c.relkind IN ('r', 'v', 'm')
+GROUP BY n.nspname, c.relname
+ORDER BY 1
+"""
 OPERATORS = """
 SELECT o.oprname, coalesce(l.typname, '-'), r.typname, res.typname, p.proisstrict
 FROM pg_operator o JOIN pg_type r ON r.oid = o.oprright
@@ -179,6 +194,7 @@ async def dump(dsn: str) -> str:
             "# R range subtype multirange",
             "# F name kind retset strict variadic ndefaults result args outs argnames",
             "# O name left right result strict",
+            "# V relation column:type:notnull,... (pg_catalog, information_schema)",
         ]
         base = {
             "pg_type": await conn.fetchval(BASE % ("pg_type", "typnamespace")),
@@ -187,6 +203,8 @@ async def dump(dsn: str) -> str:
             "pg_cast": await conn.fetchval(BASE_CASTS),
         }
         lines += await _section(conn, base, internal)
+        for r in await conn.fetch(RELATIONS):
+            lines.append(f"V {r[0]} {r[1]}")
         for ext in EXTENSIONS:
             members = {
                 c: await conn.fetchval(MEMBERS, ext, c)

@@ -391,6 +391,12 @@ SELECT CASE WHEN bio IS NULL THEN 'none' ELSE bio END AS b, name LIKE $1 AS l,
        current_date AS today
 FROM authors;
 
+-- name: TimeZones :many
+SELECT name, utc_offset, is_dst FROM pg_timezone_names WHERE abbrev = $1;
+
+-- name: TableNames :many
+SELECT table_name::text FROM information_schema.tables WHERE table_schema::text = $1;
+
 -- name: CountAll :one
 SELECT count(*) FROM authors;
 
@@ -433,7 +439,7 @@ def test_sqlc_constructs_match_postgres(tmp_path: Path, postgres_dsn: str) -> No
     """Named parameters, sqlc.* functions, functions in FROM, INSERT ... SELECT,
     recursive CTEs, multi-column SET, qualified columns, named arguments, math
     and aggregate built-ins, JSON operators, USING joins, VALUES, set
-    operations: every parameter and result type is PostgreSQL's."""
+    operations, system catalogs: every parameter and result type is PostgreSQL's."""
     _, service = _sqlc_service(tmp_path)
     described = asyncio.run(_describe(postgres_dsn, service))
     for q in service.queries:

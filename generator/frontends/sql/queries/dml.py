@@ -128,7 +128,11 @@ def _has_params(node: Any) -> bool:
 def _target_table(ctx: Context, rv: Any) -> tuple[Rel, ir.Table]:
     """The table INSERT, UPDATE or DELETE writes to (never a CTE)."""
     rel = range_var(ctx, rv, Scope())
-    assert rel.table is not None
+    if rel.table is None:
+        raise SqlError(
+            rv.location,
+            f'"{rv.relname}" is a system catalog: named queries write to tables only',
+        )
     return rel, rel.table
 
 

@@ -75,11 +75,17 @@ class Catalog:
     functions: dict[str, list[PgFunction]] = field(default_factory=dict)
     operators: dict[str, list[PgFunction]] = field(default_factory=dict)
     """Binary operators take two args, prefix operators one."""
+    relations: dict[str, tuple[tuple[str, str, bool], ...]] = field(
+        default_factory=dict
+    )
+    """The system catalogs and views (``pg_class``, ``pg_stat_activity``):
+    their columns as (name, type key, nullable)."""
 
     def add(self, other: Catalog) -> None:
         self.types.update(other.types)
         self.casts.update(other.casts)
         self.ranges.update(other.ranges)
+        self.relations.update(other.relations)
         for name, fs in other.functions.items():
             self.functions.setdefault(name, []).extend(fs)
         for name, ops in other.operators.items():
@@ -132,6 +138,11 @@ def _sections() -> tuple[Catalog, dict[str, Catalog]]:
                 section.ranges[r[1]] = section.ranges[r[3]] = r[2]
             case "F":
                 section.functions.setdefault(r[1], []).append(_function(r, key))
+            case "V":
+                section.relations[r[1]] = tuple(
+                    (name, key(typ), notnull != "1")
+                    for name, typ, notnull in (c.split(":") for c in r[2].split(","))
+                )
             case "O":
                 args = (key(r[3]),) if r[2] == "-" else (key(r[2]), key(r[3]))
                 op = PgFunction(r[1], args, key(r[4]), "o", strict=r[5] == "1")

@@ -92,13 +92,16 @@ def _first_location(node: Any) -> int | None:
 
 
 def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
-    """A table, view or CTE named in FROM (or as the target of INSERT,
-    UPDATE, DELETE)."""
+    """A table, view, CTE or system catalog named in FROM (or as the target
+    of INSERT, UPDATE, DELETE)."""
     alias = rv.alias.aliasname if rv.alias is not None else rv.relname
     if rv.schemaname is None:
         cte = scope.cte(rv.relname)
         if cte is not None:
             return _aliased(Rel(alias, list(cte.columns)), rv.alias)
+    system = _system_relation(ctx, rv)
+    if system is not None:
+        return _aliased(Rel(alias, system), rv.alias)
     qual = f"{rv.schemaname or 'public'}.{rv.relname}"
     table = ctx.tables.get(qual)
     if table is None:
@@ -114,6 +117,21 @@ def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
         )
     rel = Rel(alias, [(c.name, c.type, c.nullable) for c in table.columns], table)
     return _aliased(rel, rv.alias)
+
+
+def _system_relation(ctx: Context, rv: Any) -> list[Column] | None:
+    """A relation of pg_catalog (first on PostgreSQL's search path) or of
+    information_schema."""
+    if rv.schemaname in (None, "pg_catalog"):
+        key = rv.relname
+    elif rv.schemaname == "information_schema":
+        key = f"information_schema.{rv.relname}"
+    else:
+        return None
+    found = ctx.resolver.cat.relations.get(key)
+    if found is None:
+        return None
+    return [(n, sql_type(t), nullable) for n, t, nullable in found]
 
 
 def _aliased(rel: Rel, alias: Any) -> Rel:
