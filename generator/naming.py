@@ -302,13 +302,7 @@ _SQL_RESERVED_FIELDS = frozenset(
 _SQL_RESERVED_PARAMS = frozenset(
     {
         "db",
-        "value",
-        "row",
-        "rows",
-        "status",
-        "record",
-        "out",
-        "item",
+        *"value row rows status record out item".split(),
         "self",
         "date",
         "time",
@@ -426,20 +420,8 @@ def plural(name: str) -> str:
 
 # Names a module of named queries uses beside its functions: the annotations'
 # builtins and what it imports.
-_SQL_RESERVED_FUNCTIONS = frozenset(
-    {
-        *_SQL_RESERVED_FIELDS,
-        "tuple",
-        "object",
-        "type",
-        "dataclass",
-        "starmap",
-        "Executor",
-        "Iterable",
-        "returned",
-        "Inet",
-        "Cidr",
-    }
+_SQL_RESERVED_FUNCTIONS = _SQL_RESERVED_FIELDS | frozenset(
+    "tuple object type dataclass starmap Executor Iterable returned Inet Cidr".split()
 )
 
 
