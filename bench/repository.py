@@ -163,10 +163,13 @@ async def race(
 ) -> dict[str, float]:
     """The best wall time of each contender over ``runs`` rounds.  A round
     takes every contender in turn, so that a burst of load on a shared
-    machine hits them alike rather than one of them."""
+    machine hits them alike rather than one of them; every other round goes
+    in reverse order, so that none always runs first (after a reset) or
+    last."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
-    for _ in range(runs):
-        for name, fn in contenders.items():
+    for n in range(runs):
+        order = list(contenders.items())
+        for name, fn in order if n % 2 == 0 else reversed(order):
             if reset is not None:
                 await reset()
             times[name].append(await timed(fn))
@@ -408,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="tiny sizes (checks the output format)"
     )
     args = parser.parse_args(argv)
-    sizes = Sizes(500, 200, 500, 1) if args.quick else Sizes(50_000, 10_000, 10_000, 5)
+    sizes = Sizes(500, 200, 500, 1) if args.quick else Sizes(50_000, 10_000, 10_000, 7)
     server = start_postgres()
     try:
         with tempfile.TemporaryDirectory(prefix="svcforge-bench-") as tmp:

@@ -391,7 +391,9 @@ async def _compare_case(dsn: str, case: Case, root: Path) -> list[str]:
             if params != ours:
                 out.append(f"{q.name}: params {ours} != {params}")
             if q.columns:
-                cols = [(a.name, _described(a.type.name)) for a in stmt.get_attributes()]
+                cols = [
+                    (a.name, _described(a.type.name)) for a in stmt.get_attributes()
+                ]
                 mine = [(c.name, _pg_name(c.type)) for c in q.columns]
                 if cols != mine:
                     out.append(f"{q.name}: columns {mine} != {cols}")
