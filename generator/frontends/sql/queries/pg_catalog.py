@@ -11,7 +11,7 @@ parameter or a literal whose type its context decides.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
@@ -196,8 +196,12 @@ def type_key(t: ir.SqlType) -> str:
 
 
 def sql_type(key: str, like: ir.SqlType | None = None) -> ir.SqlType:
-    """The IR type of a key; ``like`` (an argument of that very type) keeps
-    its array dimensions."""
+    """The IR type of a key.  ``like``, an argument of that type, lends it
+    what a key does not say (array dimensions, and whatever else the IR
+    records of the type), without length or precision: PostgreSQL's
+    functions and operators return none."""
+    if like is not None and type_key(like) == key:
+        return replace(like, modifiers=())
     dims = 0
     if key.endswith("[]"):
         key = key[:-2]
