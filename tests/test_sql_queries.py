@@ -391,6 +391,33 @@ SELECT CASE WHEN bio IS NULL THEN 'none' ELSE bio END AS b, name LIKE $1 AS l,
        current_date AS today
 FROM authors;
 
+-- name: Search :many
+SELECT id, name FROM authors
+WHERE name ILIKE '%' || @q || '%'
+  AND (sqlc.narg(born)::date IS NULL OR born = sqlc.narg(born))
+ORDER BY CASE WHEN @sort::text = 'asc' THEN name END ASC, name DESC
+LIMIT sqlc.arg(lim) OFFSET @off;
+
+-- name: BulkInsert :execrows
+INSERT INTO authors (name, bio) SELECT * FROM unnest(@names::text[], @bios::text[]);
+
+-- name: LatestBooks :many
+SELECT a.id, b.title
+FROM authors a
+CROSS JOIN LATERAL (
+    SELECT title FROM books WHERE books.author_id = a.id ORDER BY id DESC LIMIT 1
+) b;
+
+-- name: ArrayOps :many
+SELECT id, tags[1] AS first_tag, array_length(tags, 1) AS n, cardinality(tags) AS c,
+       $2::varchar = ANY(tags) AS has
+FROM authors WHERE tags @> ARRAY[$1]::varchar[];
+
+-- name: Windows :many
+SELECT id, title, row_number() OVER w AS rn, lag(title) OVER w AS prev,
+       sum(price) OVER (PARTITION BY author_id) AS s
+FROM books WINDOW w AS (PARTITION BY author_id ORDER BY id);
+
 -- name: TimeZones :many
 SELECT name, utc_offset, is_dst FROM pg_timezone_names WHERE abbrev = $1;
 
@@ -524,6 +551,9 @@ def test_sqlc_queries_run_against_postgres(tmp_path: Path, postgres_dsn: str) ->
                 (2, dt.timedelta(days=2)),
             ]
             assert await q.count_all(db) == 3
+            assert await q.bulk_insert(db, names=["E", "F"], bios=["e", None]) == 2
+            found = await q.search(db, q="e", born=None, sort="asc", lim=5, off=0)
+            assert [a.name for a in found] == ["E"]
             assert await q.delete_books_of(db, author_id=ann.id) == "DELETE 2"
             empty = await q.math_and_aggregates(db, qty=0)
             assert (empty.column_9, empty.column_10, empty.big) == (False, 1, 0)

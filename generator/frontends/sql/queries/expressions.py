@@ -153,7 +153,11 @@ def _type_cast(ctx: Context, node: Any, scope: Scope) -> Ty:
     target, serial = sql_type(node.typeName, ctx.enum_lookup)
     if serial:
         raise SqlError(node.typeName.location, "cannot cast to a serial type")
-    inner = expr(ctx, node.arg, scope)
+    if isinstance(node.arg, ast.A_ArrayExpr) and target.dims:
+        # ARRAY[...]::t[] types its elements as t, as PostgreSQL does.
+        inner = _array(ctx, node.arg, scope, target.element.array(target.dims - 1))
+    else:
+        inner = expr(ctx, node.arg, scope)
     ctx.bind(inner, target, node.location)
     return Ty(target, inner.nullable, inner.param, inner.column)
 
@@ -252,14 +256,25 @@ def _sublink(ctx: Context, node: Any, scope: Scope) -> Ty:
     raise SqlError(node.location, "unsupported subquery")
 
 
-def _array(ctx: Context, node: Any, scope: Scope) -> Ty:
+def _array(
+    ctx: Context, node: Any, scope: Scope, element: ir.SqlType | None = None
+) -> Ty:
+    """``ARRAY[...]``; ``element``: the element type a cast asks for."""
     elements = node.elements or ()
+    if not elements and element is not None:
+        return Ty(element.array(element.dims + 1))
     if not elements:
         raise SqlError(
             node.location,
             "cannot determine type of empty array",
             "add a cast: ARRAY[]::text[]",
         )
+    if element is not None:
+        tys = [expr(ctx, e, scope) for e in elements]
+        for ty, e in zip(tys, elements, strict=True):
+            if ty.type is None:
+                ctx.bind(ty, element, location_of(e))
+        return Ty(element.array(element.dims + 1), any(t.nullable for t in tys))
     el = _typed_list(ctx, elements, scope, node.location, "ARRAY")
     assert el.type is not None
     return Ty(el.type.array(el.type.dims + 1))

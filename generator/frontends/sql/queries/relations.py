@@ -158,10 +158,39 @@ def _subselect(
             "subquery in FROM must have an alias",
             "for example FROM (SELECT ...) AS s (PostgreSQL 15; 16 allows none)",
         )
-    inner = Scope(list(into), scope.parent, scope.ctes) if item.lateral else scope
+    inner = _lateral(scope, into) if item.lateral else scope
     cols = select(ctx, item.subquery, inner)
     rel = Rel(item.alias.aliasname, rel_columns(cols))
     return _aliased(rel, item.alias)
+
+
+def _lateral(scope: Scope, into: list[Rel]) -> Scope:
+    """What a LATERAL item (a function in FROM is one) sees: the relations
+    before it in FROM, as an enclosing query's."""
+    rels = [*scope.rels, *(r for r in into if r not in scope.rels)]
+    return Scope(rels, scope.parent, scope.ctes, scope.merged)
+
+
+def _calls(functions: Any) -> list[tuple[Any, Any]]:
+    """The (call, column definitions) of a FROM function item; PostgreSQL
+    reads ``unnest(a, b)`` there as ``ROWS FROM (unnest(a), unnest(b))``."""
+    out = []
+    for pair in functions:
+        call, coldefs = pair[0], pair[1] if len(pair) > 1 else None
+        args: Any = getattr(call, "args", None) or ()
+        names = [n.sval for n in getattr(call, "funcname", None) or ()]
+        if names in (["unnest"], ["pg_catalog", "unnest"]) and len(args) > 1:
+            location = call.location
+            out += [
+                (
+                    ast.FuncCall(funcname=call.funcname, args=(a,), location=location),
+                    None,
+                )
+                for a in args
+            ]
+        else:
+            out.append((call, coldefs))
+    return out
 
 
 def rel_columns(cols: list[Output]) -> list[Column]:
@@ -173,10 +202,10 @@ def _function(ctx: Context, item: Any, scope: Scope, into: list[Rel]) -> Rel:
     """``FROM f(...) [WITH ORDINALITY] [AS alias(columns)]``: a scalar
     result is one column (named after the alias, else the function), a
     record result has its OUT columns or the column definitions given."""
-    inner = Scope(list(into), scope.parent, scope.ctes)
+    inner = _lateral(scope, into)
     columns: list[Column] = []
-    for pair in item.functions:
-        call, coldefs = pair[0], pair[1] if len(pair) > 1 else None
+    for pair in _calls(item.functions):
+        call, coldefs = pair
         if isinstance(call, ast.SQLValueFunction):  # FROM current_date
             name = figure_name(call)
             columns.append((name, expr(ctx, call, inner).type or TEXT, False))
