@@ -229,7 +229,7 @@ CASES = [
         "queries",
         "items.sql",
         "-- name: x :many\nSELECT id FROM items WHERE id = @id AND kind = @kind::text;\n",
-        "schemas/queries/items.sql:2:",
+        "schemas/queries/items.sql:2:46:",
         "operator does not exist: kind = text",
     ),
     (
