@@ -302,7 +302,6 @@ _SQL_RESERVED_FIELDS = frozenset(
 _SQL_RESERVED_PARAMS = frozenset(
     {
         "db",
-        *"value row rows status record out item".split(),
         "self",
         "date",
         "time",
@@ -318,7 +317,7 @@ _SQL_RESERVED_PARAMS = frozenset(
         "float",
         "dict",
     }
-)
+) | {"value", "row", "rows", "status", "record", "out", "item"}
 # Modules ``generated/db/`` holds beside one module per table.
 _SQL_RESERVED_MODULES = frozenset({"enums", "migrations", "__init__"})
 
@@ -420,8 +419,10 @@ def plural(name: str) -> str:
 
 # Names a module of named queries uses beside its functions: the annotations'
 # builtins and what it imports.
-_SQL_RESERVED_FUNCTIONS = _SQL_RESERVED_FIELDS | frozenset(
-    "tuple object type dataclass starmap Executor Iterable returned Inet Cidr".split()
+_SQL_RESERVED_FUNCTIONS = (
+    _SQL_RESERVED_FIELDS
+    | {"tuple", "object", "type", "dataclass", "starmap"}
+    | {"Executor", "Iterable", "returned", "Inet", "Cidr"}
 )
 
 
