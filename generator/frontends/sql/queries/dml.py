@@ -8,6 +8,7 @@ nullable)."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from pglast import ast
@@ -180,14 +181,7 @@ def _insert_columns(table: ir.Table, targets: Any) -> list[ir.Column]:
     """The columns an INSERT gives values for: those listed, else all."""
     if not targets:
         return list(table.columns)
-    names = {c.name for c in table.columns}
-    for target in targets:
-        if target.name not in names:
-            raise SqlError(
-                target.location,
-                f'column "{target.name}" of relation "{table.name}" does not exist',
-            )
-    return [table.column(t.name) for t in targets]
+    return [_target_column(table, t.name, t.location) for t in targets]
 
 
 def _on_conflict(
@@ -215,7 +209,12 @@ def _target_column(table: ir.Table, name: str, loc: int | None) -> ir.Column:
     for c in table.columns:
         if c.name == name:
             return c
-    raise SqlError(loc, f'column "{name}" of relation "{table.name}" does not exist')
+    close = difflib.get_close_matches(name, [c.name for c in table.columns], n=1)
+    raise SqlError(
+        loc,
+        f'column "{name}" of relation "{table.name}" does not exist',
+        f'did you mean "{close[0]}"?' if close else "",
+    )
 
 
 def _assignments(ctx: Context, items: Any, table: ir.Table, scope: Scope) -> None:
