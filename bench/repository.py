@@ -10,8 +10,16 @@ records into row objects costs each way (pydantic validation,
     python bench/repository.py            # full run
     python bench/repository.py --quick    # tiny sizes, checks the output format
 
-Ends with ``bench: get_vs_raw=… copy_vs_raw=… list_vs_raw=… get_vs_orm=…``
-(generated throughput divided by the other's, same run).
+Also one-row inserts into a table with server defaults, every value given
+and the defaulted ones left ``UNSET`` (the generated INSERT then says
+``DEFAULT`` there), against raw asyncpg's INSERT naming only given columns.
+
+Ends with ``bench: get_vs_raw=… copy_vs_raw=… list_vs_raw=… get_vs_orm=…
+insert_vs_raw=… insert_default_vs_raw=…``: how many times faster the
+generated code ran than the other, the median over rounds of the two times
+measured side by side in one round (the table shows each one's best time).
+Contenders take turns within a round, gets in chunks of 500, so that load
+from elsewhere on a shared machine hits them alike.
 """
 
 from __future__ import annotations
@@ -21,10 +29,11 @@ import asyncio
 import datetime as dt
 import gc
 import importlib
+import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -53,6 +62,17 @@ CREATE TABLE trades (
 );
 """
 COLUMNS = ["id", "symbol", "price", "quantity", "executed_at", "sequence", "is_block"]
+# One-row inserts into a table with server defaults: given (the INSERT as
+# generated) or left UNSET (the statement then says DEFAULT there).
+FILLS_SQL = """
+CREATE TABLE fills (
+    id bigint PRIMARY KEY,
+    symbol text NOT NULL,
+    quantity numeric(18, 8) NOT NULL,
+    note text DEFAULT 'none',
+    filled_at timestamptz NOT NULL DEFAULT now()
+);
+"""
 T0 = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)
 
 
@@ -140,21 +160,35 @@ async def timed(fn: Callable[[], Awaitable[None]]) -> float:
     return elapsed
 
 
+Contender = Callable[[Any], Awaitable[None]]
+"""Runs one chunk of the work (``None`` when the work is not split)."""
+
+
 async def race(
     runs: int,
-    contenders: Mapping[str, Callable[[], Awaitable[None]]],
+    contenders: Mapping[str, Contender],
     reset: Callable[[], Awaitable[None]] | None = None,
-) -> dict[str, float]:
-    """The best wall time of each contender over ``runs`` rounds.  A round
-    takes every contender in turn, so that a burst of load on a shared
-    machine hits them alike rather than one of them."""
+    chunks: Sequence[Any] = (None,),
+) -> dict[str, list[float]]:
+    """The wall time of each contender in each of ``runs`` rounds.  Within a
+    round every chunk of the work runs for each contender in turn, so that a
+    burst of load on a shared machine hits them alike rather than one of
+    them; every other turn goes in reverse order, so that none always runs
+    first (after a reset) or last."""
     times: dict[str, list[float]] = {name: [] for name in contenders}
+    turn = 0
     for _ in range(runs):
-        for name, fn in contenders.items():
-            if reset is not None:
-                await reset()
-            times[name].append(await timed(fn))
-    return {name: min(t) for name, t in times.items()}
+        total = dict.fromkeys(contenders, 0.0)
+        for chunk in chunks:
+            order = list(contenders.items())
+            for name, fn in order if turn % 2 == 0 else reversed(order):
+                if reset is not None:
+                    await reset()
+                total[name] += await timed(lambda fn=fn, chunk=chunk: fn(chunk))
+            turn += 1
+        for name, seconds in total.items():
+            times[name].append(seconds)
+    return times
 
 
 def generated_repository(workdir: Path) -> Any:
@@ -164,11 +198,11 @@ def generated_repository(workdir: Path) -> Any:
     (root / "pyproject.toml").write_text(
         '[project]\nname = "bench_svc"\n\n[tool.svcforge]\npackage = "bench_svc"\n'
     )
-    (root / "schemas" / "tables" / "001_trades.sql").write_text(TABLE_SQL)
+    (root / "schemas" / "tables" / "001_trades.sql").write_text(TABLE_SQL + FILLS_SQL)
     manifest, files = generate(root)
     write_tree(root, manifest, files)
     sys.path.insert(0, str(root / "src"))
-    return importlib.import_module("bench_svc.generated.db.trades")
+    return importlib.import_module("bench_svc.generated.db")
 
 
 @dataclass
@@ -179,8 +213,13 @@ class Sizes:
     runs: int
 
 
-async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
-    gen = generated_repository(workdir)
+async def run(
+    dsn: str, sizes: Sizes, workdir: Path
+) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """The best time of each contender, and its time in every round."""
+    generated_repository(workdir)
+    gen = importlib.import_module("bench_svc.generated.db.trades")
+    fills = importlib.import_module("bench_svc.generated.db.fills")
     rows = [values(i) for i in range(max(sizes.copy_rows, sizes.list_rows))]
     inserts = [
         gen.TradeInsert(**dict(zip(COLUMNS, r, strict=True)))
@@ -196,29 +235,32 @@ async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
         dsn.replace("postgresql://", "postgresql+asyncpg://"), pool_size=4
     )
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    await raw.execute(TABLE_SQL)
+    await raw.execute(TABLE_SQL + FILLS_SQL)
     repo = gen.TradeRepository(db)
+    fill_repo = fills.FillRepository(db)
     results: dict[str, float] = {}
+    rounds: dict[str, list[float]] = {}
 
     async def empty() -> None:
         await raw.execute("TRUNCATE trades")
 
-    # insert_many of copy_rows rows
-    async def raw_copy() -> None:
+    # insert_many of copy_rows rows (the ORM, 12 times slower, runs fewer rounds)
+    async def raw_copy(_: None) -> None:
         await raw.copy_records_to_table(
             "trades", records=rows[: sizes.copy_rows], columns=COLUMNS
         )
 
-    async def gen_copy() -> None:
+    async def gen_copy(_: None) -> None:
         await repo.insert_many(inserts)
 
-    async def orm_copy() -> None:
+    async def orm_copy(_: None) -> None:
         async with sessions() as session:
             session.add_all(OrmTrade(**r) for r in orm_rows)
             await session.commit()
 
-    copy = {"copy_raw": raw_copy, "copy_gen": gen_copy, "copy_orm": orm_copy}
-    results.update(await race(sizes.runs, copy, empty))
+    copy = {"copy_raw": raw_copy, "copy_gen": gen_copy}
+    rounds.update(await race(sizes.runs * 2, copy, empty))
+    rounds.update(await race(max(1, sizes.runs // 3), {"copy_orm": orm_copy}, empty))
 
     # data for the reads: list_rows rows
     await empty()
@@ -229,31 +271,33 @@ async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
     get_sql = "SELECT id, symbol, price, quantity, executed_at, sequence, is_block FROM trades WHERE id = $1"
     list_sql = "SELECT id, symbol, price, quantity, executed_at, sequence, is_block FROM trades ORDER BY id LIMIT $1"
 
-    async def raw_get() -> None:
-        for i in ids:
+    # Gets one at a time, in chunks of 500 that the contenders take in turn.
+    async def raw_get(chunk: list[int]) -> None:
+        for i in chunk:
             await raw.fetchrow(get_sql, i)
 
-    async def gen_get() -> None:
-        for i in ids:
+    async def gen_get(chunk: list[int]) -> None:
+        for i in chunk:
             await repo.get(i)
 
-    async def orm_get() -> None:
+    async def orm_get(chunk: list[int]) -> None:
         async with sessions() as session:
-            for i in ids:
+            for i in chunk:
                 await session.get(OrmTrade, i)
 
     gets = {"get_raw": raw_get, "get_gen": gen_get, "get_orm": orm_get}
     for fn in gets.values():
-        await fn()  # warm up: prepared statements, connections
-    results.update(await race(sizes.runs, gets))
+        await fn(ids)  # warm up: prepared statements, connections
+    chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]
+    rounds.update(await race(sizes.runs, gets, chunks=chunks))
 
-    async def raw_list() -> None:
+    async def raw_list(_: None) -> None:
         await raw.fetch(list_sql, sizes.list_rows)
 
-    async def gen_list() -> None:
+    async def gen_list(_: None) -> None:
         await repo.page(limit=sizes.list_rows)
 
-    async def orm_list() -> None:
+    async def orm_list(_: None) -> None:
         async with sessions() as session:
             result = await session.execute(
                 select(OrmTrade).order_by(OrmTrade.id).limit(sizes.list_rows)
@@ -262,8 +306,55 @@ async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
 
     lists = {"list_raw": raw_list, "list_gen": gen_list, "list_orm": orm_list}
     for fn in lists.values():
-        await fn()
-    results.update(await race(sizes.runs, lists))
+        await fn(None)
+    rounds.update(await race(sizes.runs * 6, lists))
+
+    # One-row inserts: every value given, or the defaulted ones left UNSET.
+    inserts_n = sizes.gets // 4
+    at = T0
+
+    async def no_fills() -> None:
+        await raw.execute("TRUNCATE fills")
+
+    async def raw_insert(chunk: range) -> None:
+        sql = (
+            "INSERT INTO fills (id, symbol, quantity, note, filled_at) "
+            "VALUES ($1, $2, $3, $4, $5) RETURNING *"
+        )
+        for i in chunk:
+            await raw.fetchrow(sql, i, "AAPL", Decimal(1), "n", at)
+
+    async def gen_insert(chunk: range) -> None:
+        for i in chunk:
+            await fill_repo.insert(
+                fills.FillInsert(
+                    id=i, symbol="AAPL", quantity=Decimal(1), note="n", filled_at=at
+                )
+            )
+
+    async def raw_insert_defaults(chunk: range) -> None:
+        sql = "INSERT INTO fills (id, symbol, quantity) VALUES ($1, $2, $3) RETURNING *"
+        for i in chunk:
+            await raw.fetchrow(sql, i, "AAPL", Decimal(1))
+
+    async def gen_insert_defaults(chunk: range) -> None:
+        for i in chunk:
+            await fill_repo.insert(
+                fills.FillInsert(id=i, symbol="AAPL", quantity=Decimal(1))
+            )
+
+    one = {
+        "insert_raw": raw_insert,
+        "insert_gen": gen_insert,
+        "insert_default_raw": raw_insert_defaults,
+        "insert_default_gen": gen_insert_defaults,
+    }
+    for fn in one.values():
+        await no_fills()
+        await fn(range(inserts_n))
+    # Chunks of 250 taken in turn; each contender's chunk into an empty table.
+    parts = [range(i, min(i + 250, inserts_n)) for i in range(0, inserts_n, 250)]
+    rounds.update(await race(sizes.runs, one, no_fills, chunks=parts))
 
     # What each row-object choice costs on the same fetched records.
     records = await raw.fetch(list_sql, sizes.list_rows)
@@ -288,19 +379,22 @@ async def run(dsn: str, sizes: Sizes, workdir: Path) -> dict[str, float]:
             times.append(time.perf_counter() - start)
         results[f"rows:{label}"] = min(times)
 
-    async def with_record_class() -> None:
+    async def with_record_class(_: None) -> None:
         await raw.fetch(list_sql, sizes.list_rows, record_class=RecordRow)
 
     fetches = {
         "rows:asyncpg Record (fetch incl.)": raw_list,
         "rows:record_class subclass (fetch incl.)": with_record_class,
     }
-    results.update(await race(max(3, sizes.runs), fetches))
+    results.update(
+        {k: min(v) for k, v in (await race(max(3, sizes.runs), fetches)).items()}
+    )
 
     await db.close()
     await raw.close()
     await engine.dispose()
-    return results
+    results.update({k: min(v) for k, v in rounds.items()})
+    return results, rounds
 
 
 def report(results: dict[str, float], sizes: Sizes) -> str:
@@ -319,6 +413,15 @@ def report(results: dict[str, float], sizes: Sizes) -> str:
         lines.append(
             f"{label:<28}{rate(n, g):>14}{rate(n, r):>14}{rate(n, o):>16}{r / g:>9.2f}{o / g:>9.2f}"
         )
+    n = sizes.gets // 4
+    for key, label in (
+        ("insert", f"insert one row x{n:,}"),
+        ("insert_default", f"  defaults left UNSET x{n:,}"),
+    ):
+        g, r = results[f"{key}_gen"], results[f"{key}_raw"]
+        lines.append(
+            f"{label:<28}{rate(n, g):>14}{rate(n, r):>14}{'':>16}{r / g:>9.2f}"
+        )
     lines.append("")
     lines.append(
         f"row objects for {sizes.list_rows:,} fetched records (conversion time; lower is better):"
@@ -327,6 +430,15 @@ def report(results: dict[str, float], sizes: Sizes) -> str:
         if key.startswith("rows:"):
             lines.append(f"  {key[5:]:<34}{seconds * 1e3:>9.2f} ms")
     return "\n".join(lines)
+
+
+def paired(rounds: dict[str, list[float]], other: str, generated: str) -> float:
+    """How many times faster the generated code ran: the median over rounds
+    of the two times measured side by side in the same round (a burst of
+    load on a shared machine then moves neither)."""
+    return statistics.median(
+        o / g for o, g in zip(rounds[other], rounds[generated], strict=True)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,15 +451,19 @@ def main(argv: list[str] | None = None) -> int:
     server = start_postgres()
     try:
         with tempfile.TemporaryDirectory(prefix="svcforge-bench-") as tmp:
-            results = asyncio.run(run(server.dsn(), sizes, Path(tmp)))
+            results, rounds = asyncio.run(run(server.dsn(), sizes, Path(tmp)))
     finally:
         server.stop()
     print(report(results, sizes))
     ratios = {
-        "get_vs_raw": results["get_raw"] / results["get_gen"],
-        "copy_vs_raw": results["copy_raw"] / results["copy_gen"],
-        "list_vs_raw": results["list_raw"] / results["list_gen"],
-        "get_vs_orm": results["get_orm"] / results["get_gen"],
+        "get_vs_raw": paired(rounds, "get_raw", "get_gen"),
+        "copy_vs_raw": paired(rounds, "copy_raw", "copy_gen"),
+        "list_vs_raw": paired(rounds, "list_raw", "list_gen"),
+        "get_vs_orm": paired(rounds, "get_orm", "get_gen"),
+        "insert_vs_raw": paired(rounds, "insert_raw", "insert_gen"),
+        "insert_default_vs_raw": paired(
+            rounds, "insert_default_raw", "insert_default_gen"
+        ),
     }
     print("bench: " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
     return 0

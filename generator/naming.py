@@ -316,7 +316,8 @@ _SQL_RESERVED_FIELDS = frozenset(
         "dict",
     }
 )
-# A query function's parameters sit beside ``db`` and the annotations.
+# A query function's parameters sit beside ``db``, the annotations and the
+# function's own local names.
 _SQL_RESERVED_PARAMS = frozenset(
     {
         "db",
@@ -335,7 +336,7 @@ _SQL_RESERVED_PARAMS = frozenset(
         "float",
         "dict",
     }
-)
+) | {"value", "row", "rows", "status", "record", "out", "item"}
 # Modules ``generated/db/`` holds beside one module per table.
 _SQL_RESERVED_MODULES = frozenset({"enums", "migrations", "__init__"})
 
@@ -486,9 +487,48 @@ def plural(name: str) -> str:
     return name + ("es" if name.endswith(("s", "x", "z", "ch", "sh")) else "s")
 
 
-def sql_query_row_class(query: str) -> str:
-    """The class of a result row that is no table's row."""
-    return pascal_case(query) + "Row"
+# Names a module of named queries uses beside its functions: the annotations'
+# builtins and what it imports.
+_SQL_RESERVED_FUNCTIONS = (
+    _SQL_RESERVED_FIELDS
+    | {"tuple", "object", "type", "dataclass", "starmap"}
+    | {"Executor", "Iterable", "returned", "Inet", "Cidr"}
+)
+
+
+class QueryNames(NamedTuple):
+    py_name: str
+    """The function: ``GetAuthor`` and ``get_author`` -> ``get_author``."""
+    constant: str
+    row_class: str
+    params_class: str
+
+
+def sql_query_names(
+    queries: Iterable[str], taken_classes: Iterable[str] = ()
+) -> list[QueryNames]:
+    """Names for the queries of one file, in order (sqlc's CamelCase names
+    become snake_case functions).  Two queries whose functions would share a
+    name get the same names: the front-end reports that as a duplicate.
+    ``taken_classes`` are the classes the module imports (tables' rows)."""
+    taken = set(taken_classes)
+    out = []
+    for query in queries:
+        base = _ident(snake_case(query), "query", squeeze=True)
+        if keyword.iskeyword(base) or base in _SQL_RESERVED_FUNCTIONS:
+            base += "_"
+        stem = pascal_case(base) or "Query"
+        row, params = f"{stem}Row", f"{stem}Params"
+        if row in taken:
+            row = f"{stem}Result"
+        out.append(QueryNames(base, base.upper(), row, params))
+    return out
+
+
+def sql_embed_field(row_class: str) -> str:
+    """The field of a result row holding a table's row (``sqlc.embed``):
+    ``AuthorRow`` -> ``author``."""
+    return _ident(snake_case(row_class.removesuffix("Row")), "row", squeeze=True)
 
 
 def _sql_module(name: str) -> str:

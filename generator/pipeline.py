@@ -27,6 +27,7 @@ from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
 from generator.frontends.jsonschema import parse_config, parse_jsonschema
 from generator.frontends.sql.migrations.parse import parse_schema
+from generator.frontends.sql.queries.extensions import extensions_used
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
 from generator.frontends.sql.type_overrides import apply_type_overrides
@@ -161,10 +162,20 @@ def _load_sql(root: Path, folder: str) -> list[SqlSource]:
 
 def _with_database(root: Path, service: ir.Service, manifest: Manifest) -> ir.Service:
     """Tables (migrations replayed) and named queries."""
-    schema = parse_schema(_load_sql(root, TABLES_DIR))
+    migration_files = _load_sql(root, TABLES_DIR)
+    schema = parse_schema(migration_files)
     schema = apply_type_overrides(schema, manifest.sql_types)
     query_files = _load_sql(root, QUERIES_DIR)
-    queries = parse_queries(query_files, schema.enums, schema.tables)
+    extensions = (
+        extensions_used(migration_files, schema.tables) if query_files else None
+    )
+    queries = parse_queries(
+        query_files,
+        schema.enums,
+        schema.tables,
+        functions=schema.functions,
+        extensions=extensions or frozenset(),
+    )
     sources = {*service.sources, *(m.path for m in schema.migrations)}
     sources |= {q.path for q in query_files}
     return replace(

@@ -70,6 +70,13 @@ def test_bench_quick_mode_prints_the_table_and_the_bench_line() -> None:
     last = lines[-1]
     assert last.startswith("bench: ")
     keys = [kv.split("=")[0] for kv in last.removeprefix("bench: ").split()]
-    assert keys == ["get_vs_raw", "copy_vs_raw", "list_vs_raw", "get_vs_orm"]
+    assert keys == [
+        "get_vs_raw",
+        "copy_vs_raw",
+        "list_vs_raw",
+        "get_vs_orm",
+        "insert_vs_raw",
+        "insert_default_vs_raw",
+    ]
     for kv in last.removeprefix("bench: ").split():
         float(kv.split("=")[1])

@@ -141,7 +141,7 @@ CASES = [
         "items.sql",
         "-- name: all_items :all\nSELECT * FROM items;\n",
         "schemas/queries/items.sql:1:",
-        "no valid command (found :all)",
+        "unknown command :all",
     ),
     (
         "query_unknown_column",
@@ -163,17 +163,66 @@ CASES = [
         "query_untyped_parameter",
         "queries",
         "items.sql",
-        "-- name: echo :one\nSELECT $1 AS value;\n",
-        "schemas/queries/items.sql:2:",
-        "cannot tell the type",
+        "-- name: echo :one\nSELECT $1 IS NULL AS missing;\n",
+        "schemas/queries/items.sql:2:8:",
+        "could not determine data type of parameter $1",
     ),
     (
-        "query_unnamed_column",
+        "query_subquery_without_alias",
         "queries",
         "items.sql",
-        "-- name: doubled :many\nSELECT id * 2 FROM items;\n",
-        "schemas/queries/items.sql:2:8:",
-        "result column has no name",
+        "-- name: ids :many\nSELECT *\nFROM items,\n  (SELECT 1 AS one);\n",
+        "schemas/queries/items.sql:4:3:",
+        "subquery in FROM must have an alias",
+    ),
+    (
+        "query_unsupported_from_item",
+        "queries",
+        "items.sql",
+        "-- name: x :many\nSELECT *\nFROM items,\n"
+        "  XMLTABLE('/r' PASSING '<r/>' COLUMNS a int);\n",
+        "schemas/queries/items.sql:4:",
+        "unsupported FROM item RangeTableFunc",
+    ),
+    (
+        "query_function_without_arguments",
+        "queries",
+        "items.sql",
+        "-- name: x :many\nSELECT id,\n  date_trunc() AS d FROM items;\n",
+        "schemas/queries/items.sql:3:3:",
+        "function date_trunc() does not exist",
+    ),
+    (
+        "query_insert_into_cte",
+        "queries",
+        "items.sql",
+        "-- name: x :exec\nWITH c AS (SELECT 1 AS id)\nINSERT INTO c VALUES (1);\n",
+        "schemas/queries/items.sql:3:13:",
+        'table "public.c" does not exist',
+    ),
+    (
+        "query_union_of_different_widths",
+        "queries",
+        "items.sql",
+        "-- name: x :many\nSELECT id FROM items\nUNION\nSELECT id, name FROM items;\n",
+        "schemas/queries/items.sql:4:8:",
+        "each UNION query must have the same number of columns",
+    ),
+    (
+        "query_missing_semicolon_at_end_of_file",
+        "queries",
+        "items.sql",
+        "-- name: a :many\nSELECT id FROM items;\n\n-- name: b :many\nSELECT id FROM items\n",
+        "schemas/queries/items.sql:5:1:",
+        "missing semicolon at end of file",
+    ),
+    (
+        "query_abs_operator_on_a_name",
+        "queries",
+        "items.sql",
+        "-- name: x :many\nSELECT id FROM items WHERE id = @id AND kind = @kind::text;\n",
+        "schemas/queries/items.sql:2:46:",
+        "operator does not exist: kind = text",
     ),
     (
         "query_unknown_function",
@@ -181,7 +230,7 @@ CASES = [
         "items.sql",
         "-- name: f :many\nSELECT mystery(name) AS m FROM items;\n",
         "schemas/queries/items.sql:2:8:",
-        "cannot tell the result type of mystery()",
+        "function mystery(text) does not exist",
     ),
     (
         "query_name_twice",
@@ -262,7 +311,7 @@ def test_every_bad_query_is_reported_at_once(
 ) -> None:
     """Queries are independent: all their errors come in one run, sorted."""
     (service / "schemas/queries/a.sql").write_text(
-        "-- name: x :many\nSELECT nope FROM items;\n\n-- name: y :one\nSELECT $1 AS v;\n"
+        "-- name: x :many\nSELECT nope FROM items;\n\n-- name: y :one\nSELECT $1 IS NULL;\n"
     )
     (service / "schemas/queries/b.sql").write_text("SELECT 1;\n")
     capsys.readouterr()

@@ -68,7 +68,7 @@ def _table_test(service: ir.Service, table: ir.Table, env: Environment) -> str:
     needed.add_from("dataclasses", "fields")
     if table.key_columns:
         needed.add("import pytest")  # pytest.raises around the rolled-back delete
-    needed.add_from("svcforge.db", "Database")
+    needed.add_from("svcforge.db", "UNSET", "Database")
     needed.add_from(f"{package}.generated.db", "ENUM_TYPES", "MIGRATIONS")
     needed.add_from(
         f"{package}.generated.db.{t.module}",

@@ -54,6 +54,7 @@ _BUILTIN_TYPES = {
     "varchar": "str",
     "bpchar": "str",
     "bytea": "bytes",
+    "void": "None",
 }
 _RUNTIME_TYPES = {
     "json": "JsonValue",
@@ -100,7 +101,7 @@ def py_type(
         base = _extra_type(t.name, imports)
     for _ in range(t.dims):
         base = f"list[{base}]"
-    if nullable and base != "JsonValue":
+    if nullable and base not in ("JsonValue", "None"):
         base += " | None"
     return base
 

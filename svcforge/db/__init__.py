@@ -19,7 +19,14 @@ from svcforge.db._migrate import (
     apply_migrations,
     load_migrations,
 )
-from svcforge.db._repository import NoRowReturned, copy_rows, returned
+from svcforge.db._repository import (
+    NoRowReturned,
+    copy_rows,
+    fetch_one_each,
+    insert_row,
+    insert_rows,
+    returned,
+)
 from svcforge.db._types import (
     UNSET,
     Cidr,
@@ -54,6 +61,9 @@ __all__ = [
     "apply_migrations",
     "changed",
     "copy_rows",
+    "fetch_one_each",
+    "insert_row",
+    "insert_rows",
     "load_migrations",
     "missing_extensions",
     "register_codecs",

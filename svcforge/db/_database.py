@@ -106,6 +106,14 @@ class _Runs:
     async def executemany(self, query: str, args: Iterable[Sequence[object]]) -> None:
         await self._run("executemany", query, args)
 
+    async def fetchmany(
+        self, query: str, args: Iterable[Sequence[object]]
+    ) -> list[Record]:
+        """The statement run once per set of ``args``, pipelined (as
+        ``executemany``); the rows of every run, in order."""
+        rows: list[Record] = await self._run("fetchmany", query, args)
+        return rows
+
     async def copy_records(
         self,
         table: str,

@@ -81,6 +81,9 @@ class Executor(Protocol):
     async def executemany(
         self, query: str, args: Iterable[Sequence[object]]
     ) -> None: ...
+    async def fetchmany(
+        self, query: str, args: Iterable[Sequence[object]]
+    ) -> list[Record]: ...
     async def copy_records(
         self,
         table: str,

@@ -35,6 +35,9 @@ class Statement:
     end: int
     comments: tuple[tuple[int, str], ...]
     """``--`` comment lines right before it: (offset, text after ``--``)."""
+    gap: int = 0
+    """Where the text between the previous statement and this one starts
+    (comments of any form live there)."""
 
     def at(self, offset: int | None) -> int:
         """A node location when pglast gave one (``-1`` means none), else the
@@ -83,7 +86,7 @@ class SqlSource:
             start = int(r.stmt_location or 0)
             end = start + r.stmt_len if r.stmt_len else len(self.text)
             comments = tuple(self._comments_before(prev_end, start))
-            out.append(Statement(r.stmt, start, end, comments))
+            out.append(Statement(r.stmt, start, end, comments, prev_end))
             prev_end = end
         return out
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from accounts.generated.db import ENUM_TYPES, MIGRATIONS
 from accounts.generated.db.api_keys import ApiKeyInsert, ApiKeyRepository, ApiKeyRow
@@ -61,10 +61,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: ApiKeyRow, new: ApiKeyInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

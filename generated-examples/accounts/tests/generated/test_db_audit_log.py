@@ -17,7 +17,7 @@ from ipaddress import IPv4Address
 from uuid import UUID
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from accounts.generated.db import ENUM_TYPES, MIGRATIONS
 from accounts.generated.db.audit_log import (
@@ -59,10 +59,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: AuditLogRow, new: AuditLogInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

@@ -19,7 +19,7 @@ from ipaddress import IPv4Address, IPv4Network
 from uuid import UUID
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from iot_energy.generated.db import ENUM_TYPES, MIGRATIONS
 from iot_energy.generated.db.devices import DeviceInsert, DeviceRepository, DeviceRow
@@ -78,10 +78,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: DeviceRow, new: DeviceInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from iot_energy.generated.db import ENUM_TYPES, MIGRATIONS
 from iot_energy.generated.db.readings import (
@@ -65,10 +65,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: ReadingRow, new: ReadingInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

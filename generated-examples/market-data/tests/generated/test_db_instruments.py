@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from market_data.generated.db import ENUM_TYPES, MIGRATIONS
 from market_data.generated.db.enums import InstrumentKind
@@ -63,10 +63,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: InstrumentRow, new: InstrumentInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

@@ -17,7 +17,7 @@ from pglast.enums import ObjectType
 from generator import ir
 from generator.frontends.sql.catalog import Catalog, CatColumn, CatTable
 from generator.frontends.sql.migrations.step import Step, relation_name
-from generator.frontends.sql.queries.statements import new_context, statement
+from generator.frontends.sql.queries.dml import relation_outputs
 from generator.frontends.sql.source import SqlError
 
 TEXT = ir.SqlType("text")
@@ -72,7 +72,7 @@ def _define(
     table.kind = kind
     table.sources.add(step.source.path)
     catalog.tables[qual] = table
-    columns = query_columns(catalog, query, exclude=qual)
+    columns = query_columns(catalog, query, step.source.text, exclude=qual)
     if columns is None:
         table.columns, table.typed = [], False
         return
@@ -88,13 +88,13 @@ def _define(
 
 
 def query_columns(
-    catalog: Catalog, query: Any, exclude: str = ""
+    catalog: Catalog, query: Any, text: str, exclude: str = ""
 ) -> list[CatColumn] | None:
-    """The result columns of a SELECT over the catalog, or None when the typer
-    cannot follow it."""
+    """The result columns of a SELECT over the catalog (``text``: the file its
+    node's offsets refer to), or None when the typer cannot follow it."""
     tables = provisional_tables(catalog, exclude)
     try:
-        outputs = statement(new_context(tables, catalog.enum_lookup), query)
+        outputs = relation_outputs(tables, catalog.enum_lookup, query, text)
     except SqlError:
         return None
     span = ir.Span("")

@@ -1,21 +1,31 @@
-"""The sqlc-style comment above each named query: ``-- name: recent_trades
-:many`` (``:one``, ``:many``, ``:exec`` or ``:execrows``), then its docstring,
-where ``-- $2: since`` names a parameter."""
+"""The sqlc annotation above each named query: ``-- name: recent_trades
+:many`` or ``/* name: GetAuthor :one */``, then its docstring, where
+``-- $2: since`` names a parameter.  Comment lines that start with ``@``
+(``@sqlc-vet-disable``) are sqlc's flags, not documentation.
+
+Commands: ``:one`` (a row, or ``None``), ``:many`` (a list), ``:exec``
+(nothing), ``:execrows`` (rows affected), ``:execresult`` (the command status,
+``"UPDATE 3"``), ``:execlastid`` (the one ``RETURNING`` value: PostgreSQL has
+no last insert id), ``:copyfrom`` (rows in with COPY), and the batches
+``:batchexec``, ``:batchmany``, ``:batchone`` (one run per set of arguments).
+"""
 
 from __future__ import annotations
 
 import keyword
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import cast, get_args
 
 from generator import ir
-from generator.frontends.sql.source import SqlError, Statement
+from generator.frontends.sql.source import SqlError, SqlSource, Statement
 
-_NAME = re.compile(r"^\s*name:\s*(\S+)\s*(?::(\S*))?\s*$")
+_NAME = re.compile(r"^\s*name\s*:")
 _PARAM = re.compile(r"^\s*\$(\d+)\s*:\s*([A-Za-z_][A-Za-z0-9_]*)\s*(.*)$")
-_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
-COMMANDS = ("one", "many", "exec", "execrows")
+_IDENT = re.compile(r"^[^\W\d]\w*$")
+COMMANDS: tuple[str, ...] = get_args(ir.QueryCommand)
+_HINT = "put '-- name: <QueryName> :one|:many|:exec|...' on the line above it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,46 +39,95 @@ class Annotation:
     """Parameter names given by ``-- $n: name``."""
 
 
-def annotation(stmt: Statement) -> Annotation:
-    for i, (offset, text) in enumerate(stmt.comments):
-        m = _NAME.match(text)
-        if m is not None:
-            name, command = _name_and_command(m[1], m[2], offset)
-            doc, params = _doc_and_params(stmt.comments[i + 1 :])
+def annotation(source: SqlSource, stmt: Statement) -> Annotation:
+    lines = list(comment_lines(source.text, stmt.gap, stmt.start))
+    for i, (offset, text) in enumerate(lines):
+        if _NAME.match(text):
+            name, command = _name_and_command(text, offset)
+            doc, params = _doc_and_params(lines[i + 1 :])
             return Annotation(name, command, offset, doc, params)
-    raise SqlError(
-        stmt.start,
-        "statement without a name annotation",
-        "put '-- name: <query_name> :one|:many|:exec|:execrows' on the line above it",
-    )
+    raise SqlError(stmt.start, "statement without a name annotation", _HINT)
 
 
-def _name_and_command(
-    name: str, command: str | None, offset: int
-) -> tuple[str, ir.QueryCommand]:
+def comment_lines(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    """The comments in ``text[start:end]`` (whitespace and comments only), a
+    line at a time: (offset, text without ``--``, ``/*``, ``*/``)."""
+    i = start
+    while i < end:
+        if text.startswith("--", i):
+            stop = text.find("\n", i, end)
+            stop = end if stop < 0 else stop
+            yield i, text[i + 2 : stop]
+            i = stop
+        elif text.startswith("/*", i):
+            stop = _block_end(text, i, end)
+            yield from _block_lines(text, i, stop)
+            i = stop
+        else:
+            i += 1
+
+
+def _block_end(text: str, i: int, end: int) -> int:
+    """The offset after the ``*/`` closing the (nested) comment at ``i``."""
+    depth, j = 0, i
+    while j < end:
+        if text.startswith("/*", j):
+            depth, j = depth + 1, j + 2
+        elif text.startswith("*/", j):
+            depth, j = depth - 1, j + 2
+            if depth == 0:
+                return j
+        else:
+            j += 1
+    return end
+
+
+def _block_lines(text: str, start: int, stop: int) -> Iterator[tuple[int, str]]:
+    body = text[start + 2 : stop].removesuffix("*/")
+    pos = start + 2
+    for line in body.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("*") and not stripped.startswith("*/"):
+            stripped = stripped[1:]
+        yield pos, " " + stripped.strip() if stripped.strip() else ""
+        pos += len(line) + 1
+
+
+def _name_and_command(text: str, offset: int) -> tuple[str, ir.QueryCommand]:
+    words = text.split(":", 1)[1].split()
+    if len(words) == 1:
+        raise SqlError(
+            offset,
+            f"query {words[0]!r} has no command",
+            "end the annotation with one of " + ", ".join(f":{c}" for c in COMMANDS),
+        )
+    if len(words) != 2:
+        raise SqlError(offset, "invalid query annotation", _HINT)
+    name, command = words
     if not _IDENT.match(name) or keyword.iskeyword(name):
         raise SqlError(
             offset,
-            f"query name {name!r} is not a snake_case Python identifier",
-            "use lower case letters, digits and underscores: recent_trades",
+            f"query name {name!r} is not an identifier",
+            "use letters, digits and underscores: recent_trades or RecentTrades",
         )
-    if command not in COMMANDS:
+    if command.removeprefix(":") not in COMMANDS or not command.startswith(":"):
         raise SqlError(
             offset,
-            f"query {name!r} has no valid command"
-            + (f" (found :{command})" if command else ""),
-            "end the annotation with :one, :many, :exec or :execrows",
+            f"query {name!r} has an unknown command {command}",
+            "use one of " + ", ".join(f":{c}" for c in COMMANDS),
         )
-    return name, cast(ir.QueryCommand, command)
+    return name, cast(ir.QueryCommand, command[1:])
 
 
 def _doc_and_params(
-    comments: tuple[tuple[int, str], ...],
+    comments: list[tuple[int, str]],
 ) -> tuple[str, dict[int, str]]:
     """The docstring (with a line per described parameter) and the
     parameter names, from the comment lines after ``name:``."""
     doc_lines, params = [], {}
     for offset, line in comments:
+        if line.strip().startswith("@"):
+            continue  # sqlc's flags: @sqlc-vet-disable, @param
         pm = _PARAM.match(line)
         if pm is None:
             doc_lines.append(line[1:] if line.startswith(" ") else line)

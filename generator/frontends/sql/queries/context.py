@@ -1,6 +1,7 @@
 """What typing one named query works with: the type of an expression (``Ty``),
 the relations in scope, and the ``Context`` that collects the types and names
-of its ``$n`` parameters as the statement is walked."""
+of its ``$n`` parameters as the statement is walked, and the edits that turn
+its text into the SQL that runs (``*`` spelled out)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,29 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from generator import ir
+from generator.frontends.sql.queries.overloads import Resolver
+from generator.frontends.sql.queries.pg_catalog import PgFunction
 from generator.frontends.sql.source import SqlError
 from generator.frontends.sql.type_names import EnumLookup
 
 
 @dataclass(frozen=True, slots=True)
 class Ty:
-    """The type of an expression; ``type`` None is not known yet (a bare
-    ``$n``, NULL or an untyped string literal), to be fixed by its context."""
+    """The type of an expression; ``type`` None is PostgreSQL's ``unknown``
+    (a ``$n`` not typed yet, NULL or a string literal), which its context
+    decides."""
 
     type: ir.SqlType | None
     nullable: bool = False
     param: int = 0
-    """The ``$n`` this expression is, bare."""
+    """The ``$n`` this expression is (bare or cast)."""
     column: str = ""
     """The column this expression is, bare (names parameters compared to it)."""
+
+    @property
+    def unknown_literal(self) -> bool:
+        """A string literal or NULL, whose type its context decides."""
+        return self.type is None and not self.param
 
 
 class Output(NamedTuple):
@@ -34,15 +43,23 @@ class Output(NamedTuple):
     location: int
 
 
+Column = tuple[str, ir.SqlType, bool]
+"""A column of a relation in scope: name, type, nullable."""
+
+
 @dataclass
 class Rel:
-    """A relation in scope: a table, a subquery or a CTE."""
+    """A relation in scope: a table, a subquery, a CTE or a function."""
 
     alias: str
-    columns: list[tuple[str, ir.SqlType, bool]]
+    columns: list[Column]
     table: ir.Table | None = None
     outer: bool = False
     """On the nullable side of an outer join."""
+    hidden: frozenset[str] = frozenset()
+    """Columns merged by ``JOIN ... USING``: ``*`` gives them once, first."""
+    qualified: bool = True
+    """Whether ``alias.column`` reaches it (a subquery without an alias)."""
 
 
 @dataclass
@@ -50,6 +67,8 @@ class Scope:
     rels: list[Rel] = field(default_factory=list)
     parent: Scope | None = None
     ctes: dict[str, Rel] = field(default_factory=dict)
+    merged: list[Column] = field(default_factory=list)
+    """Columns of ``JOIN ... USING`` at this level (unqualified only)."""
 
     def cte(self, name: str) -> Rel | None:
         scope: Scope | None = self
@@ -59,42 +78,61 @@ class Scope:
             scope = scope.parent
         return None
 
-    def rel(self, alias: str, loc: int) -> Rel:
+    def rel(self, alias: str, loc: int | None, schema: str = "") -> Rel:
         """The relation an alias names, here or in an enclosing query."""
         scope: Scope | None = self
         while scope is not None:
             for r in scope.rels:
-                if r.alias == alias:
+                if r.alias == alias and r.qualified and _schema_ok(r, schema):
                     return r
             scope = scope.parent
-        raise SqlError(loc, f'missing FROM-clause entry for table "{alias}"')
+        name = f"{schema}.{alias}" if schema else alias
+        raise SqlError(loc, f'missing FROM-clause entry for table "{name}"')
+
+
+def _schema_ok(rel: Rel, schema: str) -> bool:
+    return not schema or (rel.table is not None and rel.table.schema == schema)
 
 
 @dataclass
 class Param:
     type: ir.SqlType
     nullable: bool
-    name: str
+    location: int | None
 
 
 Subquery = Callable[["Context", Any, Scope], list[Output]]
-"""Types a SELECT inside an expression.  Statements contain expressions and
-expressions contain subqueries: the statements module hands its ``select`` in
-here, so that the expressions module need not import it back."""
+"""Types a statement inside another.  Statements contain expressions and
+expressions contain subqueries: the statement modules hand their typing in
+here, so that the modules they import need not import them back."""
 
 
 @dataclass
 class Context:
-    """The typing of one statement over the tables: each ``$n`` takes its type
-    from what it meets first (a column, a cast, an operator's other side), as
-    PostgreSQL resolves an unknown parameter."""
+    """The typing of one statement over the tables: each ``$n`` takes the
+    type of what it meets first (a column, a cast, an operator's or
+    function's parameter), as PostgreSQL types an unknown parameter; later
+    uses see it typed."""
 
     tables: dict[str, ir.Table]
     enum_lookup: EnumLookup
     subquery: Subquery
+    statement: Subquery
+    """Types a data-modifying statement in a CTE (``WITH x AS (INSERT ...)``)."""
+    resolver: Resolver
+    """PostgreSQL's rules over the built-in catalog and the extensions used."""
+    text: str = ""
+    """The statement's text (after sqlc's syntax), which locations index."""
+    functions: dict[str, list[PgFunction]] = field(default_factory=dict)
+    """Functions the migrations create, by name."""
     params: dict[int, Param] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     """A name for ``$n`` from the column it is compared with or assigned to."""
+    embeds: dict[int, str] = field(default_factory=dict)
+    """Offsets of the ``t.*`` that were ``sqlc.embed(t)``."""
+    embeds_found: list[ir.QueryEmbed] = field(default_factory=list)
+    edits: list[tuple[int, int, str]] = field(default_factory=list)
+    """(start, end, text): ``*`` spelled out, applied to the statement text."""
 
     def bind(
         self,
@@ -105,44 +143,28 @@ class Context:
         nullable: bool = False,
         name: str = "",
     ) -> None:
-        """``ty``, if it is a bare parameter, has type ``want`` here."""
+        """``ty``, if it is a parameter, meets ``want`` here: an unknown one
+        takes that type; one typed already keeps its type.  It may be None
+        only where every use allows NULL."""
         if not ty.param:
             return
         old = self.params.get(ty.param)
-        if old is not None and old.type != want:
-            raise SqlError(
-                loc,
-                f"${ty.param} is used as {old.type.sql} and as {want.sql}",
-                f"add a cast where it is used: ${ty.param}::{old.type.sql}",
-            )
         if old is None:
-            self.params[ty.param] = Param(want, nullable, name)
+            self.params[ty.param] = Param(want, nullable, loc)
         else:
             old.nullable = old.nullable and nullable
-            old.name = old.name or name
         if name:
             self.names.setdefault(ty.param, name)
 
-    def pair(self, a: Ty, b: Ty, loc: int | None) -> None:
-        """Two sides that must have one type: a parameter takes the other's
-        (as PostgreSQL resolves it: varchar operators are text's)."""
-        if a.type is not None:
-            self.bind(b, operand_type(a.type), loc, name=a.column)
-        if b.type is not None:
-            self.bind(a, operand_type(b.type), loc, name=b.column)
-        if a.type is None and b.type is None and (a.param or b.param):
-            raise SqlError(
-                loc,
-                f"cannot tell the type of ${a.param or b.param}",
-                "add a cast, for example $1::bigint",
-            )
+    def name(self, ty: Ty, name: str) -> None:
+        if ty.param and name:
+            self.names.setdefault(ty.param, name)
 
-
-def operand_type(t: ir.SqlType) -> ir.SqlType:
-    """The type an unknown operand takes next to ``t``: no length or precision,
-    and text for varchar (which has no operators of its own)."""
-    name = "text" if t.name == "varchar" else t.name
-    return ir.SqlType(name, (), t.dims, t.enum)
+    def expanded(self, text: str) -> str:
+        """The statement text with the edits applied."""
+        for start, end, replacement in sorted(self.edits, reverse=True):
+            text = text[:start] + replacement + text[end:]
+        return text
 
 
 def known_type(ty: Ty, loc: int | None) -> ir.SqlType:

@@ -1,248 +1,248 @@
-"""Result types of the functions named queries may call, by name, from their
-typed arguments.  A function not listed here is an error that asks for a cast
-of its result: svcforge does not guess."""
+"""Function calls in named queries: the function PostgreSQL's rules choose
+among the built-in ones (``pg_catalog``) and those the migrations create,
+its parameters bound, and whether its result may be NULL.
+
+Nullability: an aggregate is NULL over no rows (but ``count``); a window
+function that reads another row (``lag``, ``first_value``, ...) may be NULL;
+functions that find something (``array_length``, ``regexp_match``, JSON
+paths) may give NULL for any input; every other function is NULL exactly
+when one of its arguments may be (``concat`` and the JSON builders never).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from pglast import ast
 
 from generator import ir
-from generator.frontends.sql.queries.context import Context, Ty
-from generator.frontends.sql.queries.resolution import (
-    BOOL,
-    FLOAT8,
-    INT4,
-    INT8,
-    NUMERIC,
-    TEXT,
-    TIMESTAMPTZ,
+from generator.frontends.sql.queries.context import Context, Scope, Ty, location_of
+from generator.frontends.sql.queries.operators import key_of
+from generator.frontends.sql.queries.overloads import (
+    NoMatch,
+    type_label,
 )
+from generator.frontends.sql.queries.pg_catalog import (
+    PgFunction,
+    sql_type,
+    type_key,
+)
+from generator.frontends.sql.queries.resolution import BOOL
 from generator.frontends.sql.source import SqlError
 
-_FIXED = {
-    "now": TIMESTAMPTZ,
-    "clock_timestamp": TIMESTAMPTZ,
-    "statement_timestamp": TIMESTAMPTZ,
-    "transaction_timestamp": TIMESTAMPTZ,
-    "gen_random_uuid": ir.SqlType("uuid"),
-    "random": FLOAT8,
-    "row_number": INT8,
-    "rank": INT8,
-    "dense_rank": INT8,
+Expr = Callable[[Context, Any, Scope], Ty]
+
+_NEVER_NULL = frozenset(
+    {
+        "count",
+        "regr_count",
+        "concat",
+        "concat_ws",
+        "json_build_object",
+        "json_build_array",
+        "jsonb_build_object",
+        "jsonb_build_array",
+        "num_nulls",
+        "num_nonnulls",
+        "row_number",
+        "rank",
+        "dense_rank",
+        "percent_rank",
+        "cume_dist",
+    }
+)
+_MAY_BE_NULL = frozenset(
+    {
+        "lag",
+        "lead",
+        "first_value",
+        "last_value",
+        "nth_value",
+        "array_length",
+        "array_lower",
+        "array_upper",
+        "array_ndims",
+        "array_position",
+        "regexp_match",
+        "regexp_substr",
+        "json_extract_path",
+        "json_extract_path_text",
+        "jsonb_extract_path",
+        "jsonb_extract_path_text",
+        "jsonb_path_query_first",
+        "current_setting",
+        "to_regclass",
+        "to_regtype",
+        "to_regproc",
+        "nullif",
+    }
+)
+# What an unnamed parameter of a built-in is called when a $n is passed.
+_PARAM_NAMES = {
+    ("date_trunc", 0): "unit",
+    ("date_part", 0): "field",
+    ("extract", 0): "field",
+    ("round", 1): "digits",
 }
-_SAME_NULLABLE = ("abs", "ceil", "ceiling", "floor", "sign", "trunc")
-_TEXT = (
-    "lower",
-    "upper",
-    "trim",
-    "btrim",
-    "ltrim",
-    "rtrim",
-    "initcap",
-    "concat",
-    "left",
-    "right",
-    "replace",
-    "substr",
-    "substring",
-    "md5",
-    "to_char",
-    "format",
-)
-_INT_LENGTH = (
-    "length",
-    "char_length",
-    "octet_length",
-    "cardinality",
-    "array_length",
-    "strpos",
-    "position",
-)
-_JSONB = (
-    "jsonb_build_object",
-    "jsonb_build_array",
-    "to_jsonb",
-    "jsonb_agg",
-    "jsonb_object_agg",
-    "jsonb_set",
-    "jsonb_strip_nulls",
-)
-_AGGREGATES = {
-    "sum": {"int2": INT8, "int4": INT8, "int8": NUMERIC},
-    "avg": {"float4": FLOAT8, "float8": FLOAT8, "interval": ir.SqlType("interval")},
-}
-"""The result type by argument type; otherwise sum keeps the argument's type
-and avg gives numeric."""
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A function call with its arguments typed."""
-
-    name: str
-    args: list[Ty]
-    location: int
+class SqlArgument(Protocol):
+    """A parameter or result column of a function the migrations create."""
 
     @property
-    def nullable(self) -> bool:
-        """NULL in, NULL out: what most functions do."""
-        return any(a.nullable for a in self.args)
-
-    def arg(self, i: int) -> ir.SqlType:
-        """The type of argument ``i``, which the result depends on."""
-        t = self.args[i].type if i < len(self.args) else None
-        if t is None:
-            raise SqlError(
-                self.location,
-                f"cannot tell the type of argument {i + 1} of {self.name}()",
-                "add a cast to it",
-            )
-        return t
+    def name(self) -> str: ...
+    @property
+    def type(self) -> ir.SqlType: ...
+    @property
+    def default(self) -> str | None: ...
 
 
-def function_name(node: Any) -> str:
-    """The name of a called function, refused when it is not a built-in."""
-    names = [n.sval for n in node.funcname]
-    if len(names) == 2 and names[0] != "pg_catalog":
+class SqlFunctionLike(Protocol):
+    """What typing needs of a function the migrations create (``ir.SqlFunction``)."""
+
+    @property
+    def schema(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def inputs(self) -> Sequence[SqlArgument]: ...
+    @property
+    def returns(self) -> ir.SqlType | None: ...
+    @property
+    def columns(self) -> Sequence[SqlArgument]: ...
+    @property
+    def returns_set(self) -> bool: ...
+
+
+def user_functions(functions: Sequence[SqlFunctionLike]) -> dict[str, list[PgFunction]]:
+    """Functions of the migrations as candidates beside the built-in ones,
+    keyed ``schema.name`` (and ``name`` for ``public``, on the search path)."""
+    out: dict[str, list[PgFunction]] = {}
+    for f in functions:
+        if f.returns is None and not f.columns:
+            result = "void"
+        elif f.columns and (f.returns is None or len(f.columns) > 1):
+            result = "record"
+        else:
+            result = type_key(f.returns) if f.returns else type_key(f.columns[0].type)
+        pg = PgFunction(
+            name=f.name,
+            args=tuple(type_key(a.type) for a in f.inputs),
+            result=result,
+            retset=f.returns_set,
+            strict=False,
+            defaults=sum(1 for a in f.inputs if a.default is not None),
+            outs=tuple((c.name, type_key(c.type)) for c in f.columns)
+            if result == "record"
+            else (),
+            argnames=tuple(a.name or "?" for a in f.inputs),
+        )
+        out.setdefault(f"{f.schema}.{f.name}", []).append(pg)
+        if f.schema == "public":
+            out.setdefault(f.name, []).append(pg)
+    return out
+
+
+def function_name(node: Any) -> tuple[str, str]:
+    """(schema or "", name) of a called function."""
+    names = [str(n.sval) for n in node.funcname]
+    if len(names) > 2:
         raise SqlError(
             node.location,
-            f"unsupported function {'.'.join(names)}()",
-            "add a cast to its result",
+            f"cross-database references are not implemented: {'.'.join(names)}",
         )
-    return str(names[-1]).lower()
+    return (names[0] if len(names) == 2 else ""), names[-1]
 
 
-def star_call(name: str, location: int) -> Ty:
-    """``count(*)``, the one function that takes ``*``."""
-    if name != "count":
-        raise SqlError(location, f"{name}(*) is not supported")
-    return Ty(INT8)
+def candidates(ctx: Context, schema: str, name: str) -> list[PgFunction]:
+    if schema == "pg_catalog":
+        return ctx.resolver.cat.functions.get(name, [])
+    if schema:
+        return ctx.functions.get(f"{schema}.{name}", [])
+    return [*ctx.resolver.cat.functions.get(name, []), *ctx.functions.get(name, [])]
 
 
-def result_type(ctx: Context, call: Call) -> Ty:
-    rule = _RULES.get(call.name)
-    if rule is None:
+def resolve(
+    ctx: Context, node: Any, scope: Scope, expr: Expr
+) -> tuple[PgFunction, str, tuple[tuple[str, str], ...], list[Ty]]:
+    """The function a call runs, its result key and OUT columns, and its
+    arguments' types; parameters passed to it are bound."""
+    schema, name = function_name(node)
+    arg_nodes = list(node.args or ())
+    if node.agg_within_group:
+        arg_nodes += [s.node for s in node.agg_order or ()]
+    elif node.agg_order:
+        for s in node.agg_order:
+            expr(ctx, s.node, scope)
+    if node.agg_star and name.lower() != "count":
+        raise SqlError(node.location, f"{name}(*) specified, but it is not count()")
+    tys = [expr(ctx, a, scope) for a in arg_nodes]
+    names = [a.name if isinstance(a, ast.NamedArgExpr) else None for a in arg_nodes]
+    found = candidates(ctx, schema, name) or candidates(ctx, schema, name.lower())
+    label = f"{'.'.join(filter(None, [schema, name]))}({', '.join(_arg_label(t) for t in tys)})"
+    if not found:
         raise SqlError(
-            call.location,
-            f"cannot tell the result type of {call.name}()",
-            f"add a cast: {call.name}(...)::<type>",
+            node.location,
+            f"function {label} does not exist",
+            "create it in a migration, or use a built-in function",
         )
-    return rule(ctx, call)
+    try:
+        r = ctx.resolver.resolve_function(found, [key_of(t) for t in tys], names)
+    except NoMatch as exc:
+        message = exc.message.replace(
+            f"function {found[0].name}(", f"function {name}(", 1
+        )
+        raise SqlError(node.location, message, exc.hint) from None
+    for i, (ty, key, a) in enumerate(zip(tys, r.args, arg_nodes, strict=True)):
+        ctx.bind(
+            ty,
+            sql_type(key, ty.type),
+            location_of(a) or node.location,
+            name=names[i] or _param_name(r.function, i),
+        )
+    _clauses(ctx, node, scope, expr)
+    return r.function, r.result, r.outs, tys
 
 
-# --- one rule per kind of function: (context, call) -> result type -----------
+def _arg_label(ty: Ty) -> str:
+    return type_label(key_of(ty))
 
 
-def _fixed(ctx: Context, call: Call) -> Ty:
-    return Ty(_FIXED[call.name])
+def _param_name(f: PgFunction, i: int) -> str:
+    if i < len(f.argnames) and f.argnames[i] != "?" and f.kind != "o":
+        return f.argnames[i]
+    return _PARAM_NAMES.get((f.name, i), "")
 
 
-def _count(ctx: Context, call: Call) -> Ty:
-    return Ty(INT8)
+def _clauses(ctx: Context, node: Any, scope: Scope, expr: Expr) -> None:
+    """FILTER (WHERE ...) and OVER (PARTITION BY ... ORDER BY ...)."""
+    if node.agg_filter is not None:
+        ty = expr(ctx, node.agg_filter, scope)
+        ctx.bind(ty, BOOL, location_of(node.agg_filter))
+    window = node.over
+    if window is not None:
+        for part in window.partitionClause or ():
+            expr(ctx, part, scope)
+        for s in window.orderClause or ():
+            expr(ctx, s.node, scope)
 
 
-def _sum_or_avg(ctx: Context, call: Call) -> Ty:
-    t = call.arg(0)
-    default = t if call.name == "sum" else NUMERIC
-    return Ty(_AGGREGATES[call.name].get(t.name, default), True)
+def call_type(ctx: Context, node: Any, scope: Scope, expr: Expr) -> Ty:
+    f, result, _, tys = resolve(ctx, node, scope, expr)
+    if f.kind == "w" and node.over is None:
+        raise SqlError(
+            node.location, f"window function {f.name} requires an OVER clause"
+        )
+    like = next((t.type for t in tys if t.type and type_key(t.type) == result), None)
+    return Ty(sql_type(result, like), _nullable(f, tys))
 
 
-def _first_argument_or_null(ctx: Context, call: Call) -> Ty:
-    """Aggregates and window functions that pick one of their inputs, and
-    give NULL over no rows."""
-    return Ty(call.arg(0), True)
-
-
-def _bool_aggregate(ctx: Context, call: Call) -> Ty:
-    return Ty(BOOL, True)
-
-
-def _array_agg(ctx: Context, call: Call) -> Ty:
-    t = call.arg(0)
-    return Ty(t.array(t.dims + 1), True)
-
-
-def _array_edit(ctx: Context, call: Call) -> Ty:
-    """array_append, array_remove, array_prepend, array_cat: the array's type,
-    which an untyped other argument takes (as an element or an array)."""
-    arr = 1 if call.name == "array_prepend" else 0
-    t = call.arg(arr)
-    other = call.args[1 - arr] if len(call.args) == 2 else None
-    if other is not None:
-        want = t if call.name == "array_cat" else t.element.array(t.dims - 1)
-        ctx.bind(other, want, call.location)
-    return Ty(ir.SqlType(t.name, (), t.dims, t.enum), call.nullable)
-
-
-def _string_agg(ctx: Context, call: Call) -> Ty:
-    for a in call.args:
-        ctx.bind(a, TEXT, call.location)
-    return Ty(TEXT, True)
-
-
-def _date_trunc(ctx: Context, call: Call) -> Ty:
-    ctx.bind(call.args[0], TEXT, call.location, name="unit")
-    return Ty(call.arg(1), call.nullable)
-
-
-def _date_part(ctx: Context, call: Call) -> Ty:
-    """extract (numeric) and date_part (double precision)."""
-    ctx.bind(call.args[0], TEXT, call.location, name="field")
-    return Ty(NUMERIC if call.name == "extract" else FLOAT8, call.nullable)
-
-
-def _round(ctx: Context, call: Call) -> Ty:
-    t = call.arg(0)
-    if len(call.args) == 2:
-        ctx.bind(call.args[1], INT4, call.location, name="digits")
-        return Ty(NUMERIC, call.nullable)
-    return Ty(t if t.name in ("numeric", "float8") else FLOAT8, call.nullable)
-
-
-def _same_type(ctx: Context, call: Call) -> Ty:
-    return Ty(call.arg(0), call.nullable)
-
-
-def _text(ctx: Context, call: Call) -> Ty:
-    for a in call.args:
-        if a.type is None:
-            ctx.bind(a, TEXT, call.location)
-    return Ty(TEXT, call.nullable)
-
-
-def _int_length(ctx: Context, call: Call) -> Ty:
-    """Lengths and positions; an array's length is NULL for an empty array."""
-    of_array = call.name in ("array_length", "cardinality")
-    return Ty(INT4, True if of_array else call.nullable)
-
-
-def _jsonb(ctx: Context, call: Call) -> Ty:
-    return Ty(ir.SqlType("jsonb"), call.nullable)
-
-
-Rule = Callable[[Context, Call], Ty]
-
-_RULES: dict[str, Rule] = {
-    **dict.fromkeys(_FIXED, _fixed),
-    "count": _count,
-    **dict.fromkeys(_AGGREGATES, _sum_or_avg),
-    **dict.fromkeys(
-        ("min", "max", "first_value", "last_value", "lag", "lead", "any_value"),
-        _first_argument_or_null,
-    ),
-    **dict.fromkeys(("bool_and", "bool_or", "every"), _bool_aggregate),
-    "array_agg": _array_agg,
-    **dict.fromkeys(
-        ("array_append", "array_remove", "array_prepend", "array_cat"), _array_edit
-    ),
-    "string_agg": _string_agg,
-    "date_trunc": _date_trunc,
-    **dict.fromkeys(("extract", "date_part"), _date_part),
-    "round": _round,
-    **dict.fromkeys(_SAME_NULLABLE, _same_type),
-    **dict.fromkeys(_TEXT, _text),
-    **dict.fromkeys(_INT_LENGTH, _int_length),
-    **dict.fromkeys(_JSONB, _jsonb),
-}
+def _nullable(f: PgFunction, args: list[Ty]) -> bool:
+    if f.name in _NEVER_NULL:
+        return False
+    if f.kind == "a" or f.name in _MAY_BE_NULL:
+        return True
+    if f.kind == "w":
+        return False
+    return any(a.nullable for a in args)

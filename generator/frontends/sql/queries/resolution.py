@@ -1,5 +1,5 @@
 """PostgreSQL's rules that static query typing follows: the types of
-literals, the common type of several expressions, arithmetic result types,
+literals and SQL value functions, the common type of several expressions,
 and the names PostgreSQL gives unnamed result columns."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from pglast.enums import MinMaxOp, SQLValueFunctionOp, SubLinkType
 
 from generator import ir
 from generator.frontends.sql.queries.context import Ty
+from generator.frontends.sql.queries.overloads import NoMatch, Resolver
+from generator.frontends.sql.queries.pg_catalog import sql_type, type_key
 from generator.frontends.sql.source import SqlError
 
 BOOL = ir.SqlType("bool")
@@ -24,45 +26,29 @@ TIMESTAMPTZ = ir.SqlType("timestamptz")
 DATE = ir.SqlType("date")
 INTERVAL = ir.SqlType("interval")
 
-NUMERIC_RANK = {
-    "int2": 0,
-    "int4": 1,
-    "int8": 2,
-    "numeric": 3,
-    "float4": 4,
-    "float8": 5,
-}
-COMPARISONS = frozenset({"=", "<>", "!=", "<", ">", "<=", ">="})
-STRINGS = frozenset({"text", "varchar", "bpchar"})
+JSONB = ir.SqlType("jsonb")
 
 SQL_VALUE_FUNCTIONS = {
     SQLValueFunctionOp.SVFOP_CURRENT_DATE: DATE,
+    SQLValueFunctionOp.SVFOP_CURRENT_TIME: ir.SqlType("timetz"),
+    SQLValueFunctionOp.SVFOP_CURRENT_TIME_N: ir.SqlType("timetz"),
     SQLValueFunctionOp.SVFOP_CURRENT_TIMESTAMP: TIMESTAMPTZ,
     SQLValueFunctionOp.SVFOP_CURRENT_TIMESTAMP_N: TIMESTAMPTZ,
+    SQLValueFunctionOp.SVFOP_LOCALTIME: ir.SqlType("time"),
+    SQLValueFunctionOp.SVFOP_LOCALTIME_N: ir.SqlType("time"),
     SQLValueFunctionOp.SVFOP_LOCALTIMESTAMP: TIMESTAMP,
     SQLValueFunctionOp.SVFOP_LOCALTIMESTAMP_N: TIMESTAMP,
-    SQLValueFunctionOp.SVFOP_CURRENT_USER: ir.SqlType("name"),
-}
-
-# Date and time arithmetic: (left, operator, right) -> result.
-_DATETIME_ARITHMETIC = {
-    ("timestamptz", "-", "timestamptz"): INTERVAL,
-    ("timestamp", "-", "timestamp"): INTERVAL,
-    ("timestamptz", "+", "interval"): TIMESTAMPTZ,
-    ("timestamptz", "-", "interval"): TIMESTAMPTZ,
-    ("interval", "+", "timestamptz"): TIMESTAMPTZ,
-    ("timestamp", "+", "interval"): TIMESTAMP,
-    ("timestamp", "-", "interval"): TIMESTAMP,
-    ("date", "+", "interval"): TIMESTAMP,
-    ("date", "-", "interval"): TIMESTAMP,
-    ("date", "-", "date"): INT4,
-    ("date", "+", "int4"): DATE,
-    ("date", "-", "int4"): DATE,
-    ("interval", "+", "interval"): INTERVAL,
-    ("interval", "-", "interval"): INTERVAL,
-    ("interval", "*", "float8"): INTERVAL,
-    ("interval", "*", "int4"): INTERVAL,
-    ("interval", "/", "float8"): INTERVAL,
+    **dict.fromkeys(
+        (
+            SQLValueFunctionOp.SVFOP_CURRENT_ROLE,
+            SQLValueFunctionOp.SVFOP_CURRENT_USER,
+            SQLValueFunctionOp.SVFOP_USER,
+            SQLValueFunctionOp.SVFOP_SESSION_USER,
+            SQLValueFunctionOp.SVFOP_CURRENT_CATALOG,
+            SQLValueFunctionOp.SVFOP_CURRENT_SCHEMA,
+        ),
+        ir.SqlType("name"),
+    ),
 }
 
 
@@ -118,33 +104,18 @@ def figure_name(node: Any) -> str:
     return "?column?"
 
 
-def unify(a: ir.SqlType, b: ir.SqlType, loc: int | None, what: str) -> ir.SqlType:
-    """The common type of two results (UNION, CASE, COALESCE, ARRAY)."""
-    if a == b:
-        return a
-    if a.dims == b.dims == 0:
-        if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK:
-            return a if NUMERIC_RANK[a.name] >= NUMERIC_RANK[b.name] else b
-        if a.name in STRINGS and b.name in STRINGS:
-            return TEXT if "text" in (a.name, b.name) else ir.SqlType(a.name)
-        if {a.name, b.name} == {"timestamp", "timestamptz"}:
-            return TIMESTAMPTZ
-    if a.name == b.name and a.enum == b.enum and a.dims == b.dims:
-        return ir.SqlType(a.name, (), a.dims, a.enum)
-    raise SqlError(
-        loc, f"{what} types {a.sql} and {b.sql} cannot be matched", "add casts"
-    )
-
-
-def arithmetic(a: ir.SqlType, b: ir.SqlType, op: str, loc: int | None) -> ir.SqlType:
-    if a.name in NUMERIC_RANK and b.name in NUMERIC_RANK and not a.dims and not b.dims:
-        if "float4" in (a.name, b.name) and a.name != b.name:
-            return FLOAT8  # real has operators only with real and double
-        r = max(NUMERIC_RANK[a.name], NUMERIC_RANK[b.name])
-        return ir.SqlType(next(n for n, k in NUMERIC_RANK.items() if k == r))
-    result = _DATETIME_ARITHMETIC.get((a.name, op, b.name))
-    if result is not None:
-        return result
-    raise SqlError(
-        loc, f"cannot tell the type of {a.sql} {op} {b.sql}", "add a cast to the result"
-    )
+def common(resolver: Resolver, tys: list[Ty], loc: int | None, what: str) -> ir.SqlType:
+    """The type several expressions resolve to (UNION, CASE, COALESCE,
+    ARRAY[], VALUES): the one they all have (length and precision kept),
+    else PostgreSQL's common type."""
+    known = [t.type for t in tys if t.type is not None]
+    if known and all(k == known[0] for k in known):
+        return known[0]
+    try:
+        key = resolver.common_type(
+            [None if t.type is None else type_key(t.type) for t in tys], what
+        )
+    except NoMatch as exc:
+        raise SqlError(loc, exc.message, "add casts") from None
+    like = next((k for k in known if type_key(k) == key), None)
+    return sql_type(key, like)

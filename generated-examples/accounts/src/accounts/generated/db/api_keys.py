@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Final
 from uuid import UUID
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 GET = """
 SELECT "id", "user_id", "name", "prefix", "secret_hash", "scopes",
@@ -31,8 +31,7 @@ WHERE "prefix" = $1
 INSERT = """
 INSERT INTO "public"."api_keys" ("id", "user_id", "name", "prefix", "secret_hash",
     "scopes", "rate_limit_per_minute", "created_at", "expires_at", "revoked_at")
-VALUES ($1, $2, $3, $4, $5, COALESCE($6::text[], ('{}')), COALESCE($7::int4, (600)),
-    COALESCE($8::timestamptz, (now())), $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING "id", "user_id", "name", "prefix", "secret_hash", "scopes",
     "rate_limit_per_minute", "created_at", "expires_at", "revoked_at"
 """
@@ -40,8 +39,7 @@ RETURNING "id", "user_id", "name", "prefix", "secret_hash", "scopes",
 UPSERT = """
 INSERT INTO "public"."api_keys" ("id", "user_id", "name", "prefix", "secret_hash",
     "scopes", "rate_limit_per_minute", "created_at", "expires_at", "revoked_at")
-VALUES ($1, $2, $3, $4, $5, COALESCE($6::text[], ('{}')), COALESCE($7::int4, (600)),
-    COALESCE($8::timestamptz, (now())), $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT ("id") DO UPDATE SET
     "user_id" = EXCLUDED."user_id",
     "name" = EXCLUDED."name",
@@ -147,7 +145,8 @@ class ApiKeyRow:
 class ApiKeyInsert:
     """Values of a new row of ``public.api_keys``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     id: UUID
@@ -155,9 +154,9 @@ class ApiKeyInsert:
     name: str
     prefix: str
     secret_hash: bytes
-    scopes: list[str] | None = None
-    rate_limit_per_minute: int | None = None
-    created_at: datetime | None = None
+    scopes: list[str] | Unset = UNSET
+    rate_limit_per_minute: int | Unset = UNSET
+    created_at: datetime | Unset = UNSET
     expires_at: datetime | None = None
     revoked_at: datetime | None = None
 
@@ -185,20 +184,23 @@ class ApiKeyRepository:
 
     async def insert(self, row: ApiKeyInsert) -> ApiKeyRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.id,
-            row.user_id,
-            row.name,
-            row.prefix,
-            row.secret_hash,
-            row.scopes,
-            row.rate_limit_per_minute,
-            row.created_at,
-            row.expires_at,
-            row.revoked_at,
+            (
+                row.id,
+                row.user_id,
+                row.name,
+                row.prefix,
+                row.secret_hash,
+                row.scopes,
+                row.rate_limit_per_minute,
+                row.created_at,
+                row.expires_at,
+                row.revoked_at,
+            ),
         )
-        return ApiKeyRow(*returned(record))
+        return ApiKeyRow(*record)
 
     async def insert_many(self, rows: Iterable[ApiKeyInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -209,27 +211,29 @@ class ApiKeyRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: ApiKeyInsert) -> ApiKeyRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.id,
-            row.user_id,
-            row.name,
-            row.prefix,
-            row.secret_hash,
-            row.scopes,
-            row.rate_limit_per_minute,
-            row.created_at,
-            row.expires_at,
-            row.revoked_at,
+            (
+                row.id,
+                row.user_id,
+                row.name,
+                row.prefix,
+                row.secret_hash,
+                row.scopes,
+                row.rate_limit_per_minute,
+                row.created_at,
+                row.expires_at,
+                row.revoked_at,
+            ),
         )
-        return ApiKeyRow(*returned(record))
+        return ApiKeyRow(*record)
 
     async def update(
         self,

@@ -20,7 +20,7 @@ from svcforge.db import (
     Unset,
     changed,
     copy_rows,
-    returned,
+    insert_row,
 )
 
 GET = """
@@ -40,7 +40,7 @@ WHERE "event_id" = $1
 INSERT = """
 INSERT INTO "public"."audit_log" ("event_id", "occurred_at", "actor_kind", "actor_id",
     "action", "details", "ip")
-VALUES ($1, $2, $3, $4, $5, COALESCE($6::jsonb, ('{}')), $7)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING "id", "event_id", "occurred_at", "actor_kind", "actor_id", "action",
     "details", "ip"
 """
@@ -126,7 +126,8 @@ class AuditLogRow:
 class AuditLogInsert:
     """Values of a new row of ``public.audit_log``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     event_id: UUID
@@ -134,7 +135,7 @@ class AuditLogInsert:
     actor_kind: str
     actor_id: str
     action: str
-    details: JsonValue = None
+    details: JsonValue | Unset = UNSET
     ip: Inet | None = None
 
 
@@ -161,17 +162,20 @@ class AuditLogRepository:
 
     async def insert(self, row: AuditLogInsert) -> AuditLogRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.event_id,
-            row.occurred_at,
-            row.actor_kind,
-            row.actor_id,
-            row.action,
-            row.details,
-            row.ip,
+            (
+                row.event_id,
+                row.occurred_at,
+                row.actor_kind,
+                row.actor_id,
+                row.action,
+                row.details,
+                row.ip,
+            ),
         )
-        return AuditLogRow(*returned(record))
+        return AuditLogRow(*record)
 
     async def insert_many(self, rows: Iterable[AuditLogInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -182,7 +186,6 @@ class AuditLogRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def update(

@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Final
 from uuid import UUID
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 from .enums import UserRole
 
@@ -33,8 +33,7 @@ WHERE "email" = $1
 INSERT = """
 INSERT INTO "public"."users" ("id", "email", "display_name", "role", "locale",
     "password_hash", "created_at", "deactivated_at")
-VALUES ($1, $2, $3, COALESCE($4::"public"."user_role", ('member')), COALESCE($5::text,
-    ('en')), $6, COALESCE($7::timestamptz, (now())), $8)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 RETURNING "id", "email", "display_name", "role", "locale", "password_hash",
     "created_at", "deactivated_at"
 """
@@ -42,8 +41,7 @@ RETURNING "id", "email", "display_name", "role", "locale", "password_hash",
 UPSERT = """
 INSERT INTO "public"."users" ("id", "email", "display_name", "role", "locale",
     "password_hash", "created_at", "deactivated_at")
-VALUES ($1, $2, $3, COALESCE($4::"public"."user_role", ('member')), COALESCE($5::text,
-    ('en')), $6, COALESCE($7::timestamptz, (now())), $8)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT ("id") DO UPDATE SET
     "email" = EXCLUDED."email",
     "display_name" = EXCLUDED."display_name",
@@ -139,16 +137,17 @@ class UserRow:
 class UserInsert:
     """Values of a new row of ``public.users``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     id: UUID
     email: str
     display_name: str
-    role: UserRole | None = None
-    locale: str | None = None
+    role: UserRole | Unset = UNSET
+    locale: str | Unset = UNSET
     password_hash: str
-    created_at: datetime | None = None
+    created_at: datetime | Unset = UNSET
     deactivated_at: datetime | None = None
 
 
@@ -175,18 +174,21 @@ class UserRepository:
 
     async def insert(self, row: UserInsert) -> UserRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.id,
-            row.email,
-            row.display_name,
-            row.role,
-            row.locale,
-            row.password_hash,
-            row.created_at,
-            row.deactivated_at,
+            (
+                row.id,
+                row.email,
+                row.display_name,
+                row.role,
+                row.locale,
+                row.password_hash,
+                row.created_at,
+                row.deactivated_at,
+            ),
         )
-        return UserRow(*returned(record))
+        return UserRow(*record)
 
     async def insert_many(self, rows: Iterable[UserInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -197,25 +199,27 @@ class UserRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: UserInsert) -> UserRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.id,
-            row.email,
-            row.display_name,
-            row.role,
-            row.locale,
-            row.password_hash,
-            row.created_at,
-            row.deactivated_at,
+            (
+                row.id,
+                row.email,
+                row.display_name,
+                row.role,
+                row.locale,
+                row.password_hash,
+                row.created_at,
+                row.deactivated_at,
+            ),
         )
-        return UserRow(*returned(record))
+        return UserRow(*record)
 
     async def update(
         self,

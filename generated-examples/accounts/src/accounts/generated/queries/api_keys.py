@@ -40,13 +40,17 @@ class ActiveKeysOfUserRow:
     expires_at: datetime | None
 
 
-async def active_keys_of_user(db: Executor, user_id: UUID) -> list[ActiveKeysOfUserRow]:
+async def active_keys_of_user(
+    db: Executor,
+    *,
+    user_id: UUID,
+) -> list[ActiveKeysOfUserRow]:
     """Keys of a user that are neither revoked nor expired, newest first."""
     rows = await db.fetch(ACTIVE_KEYS_OF_USER, user_id)
     return list(starmap(ActiveKeysOfUserRow, rows))
 
 
-async def revoke_key(db: Executor, id: UUID) -> int:
+async def revoke_key(db: Executor, *, id: UUID) -> int:
     """``revoke_key`` (:execrows)."""
     status = await db.execute(REVOKE_KEY, id)
     return int(status.rpartition(" ")[2])

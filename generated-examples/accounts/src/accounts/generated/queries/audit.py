@@ -14,7 +14,7 @@ from svcforge.db import Executor
 from ..db.audit_log import AuditLogRow
 
 RECENT_EVENTS_OF_ACTOR = """
-SELECT * FROM audit_log
+SELECT id, event_id, occurred_at, actor_kind, actor_id, action, details, ip FROM audit_log
 WHERE actor_kind = $1 AND actor_id = $2
 ORDER BY occurred_at DESC
 LIMIT $3
@@ -23,6 +23,7 @@ LIMIT $3
 
 async def recent_events_of_actor(
     db: Executor,
+    *,
     actor_kind: str,
     actor_id: str,
     limit: int,

@@ -14,7 +14,8 @@ from svcforge.db import Executor
 from ..db.users import UserRow
 
 USER_BY_EMAIL = """
-SELECT * FROM users WHERE email = $1
+SELECT id, email, display_name, role, locale, password_hash, created_at,
+       deactivated_at FROM users WHERE email = $1
 """
 
 DEACTIVATE_USER = """
@@ -22,13 +23,13 @@ UPDATE users SET deactivated_at = now() WHERE id = $1 AND deactivated_at IS NULL
 """
 
 
-async def user_by_email(db: Executor, email: str) -> UserRow | None:
+async def user_by_email(db: Executor, *, email: str) -> UserRow | None:
     """The user with this email address, if any."""
     row = await db.fetchrow(USER_BY_EMAIL, email)
     return None if row is None else UserRow(*row)
 
 
-async def deactivate_user(db: Executor, id: UUID) -> int:
+async def deactivate_user(db: Executor, *, id: UUID) -> int:
     """``deactivate_user`` (:execrows)."""
     status = await db.execute(DEACTIVATE_USER, id)
     return int(status.rpartition(" ")[2])

@@ -13,7 +13,15 @@ from operator import attrgetter
 from typing import Final
 from uuid import UUID
 
-from svcforge.db import UNSET, Executor, JsonValue, Unset, changed, copy_rows, returned
+from svcforge.db import (
+    UNSET,
+    Executor,
+    JsonValue,
+    Unset,
+    changed,
+    copy_rows,
+    insert_row,
+)
 
 from .enums import AlertSeverity
 
@@ -27,8 +35,7 @@ WHERE "id" = $1
 INSERT = """
 INSERT INTO "public"."alerts" ("id", "device_id", "severity", "code", "message",
     "raised_at", "cleared_at", "context", "acknowledged_by", "acknowledged_at")
-VALUES (COALESCE($1::int8, nextval(pg_get_serial_sequence('"public"."alerts"', 'id'))),
-    $2, $3, $4, $5, COALESCE($6::timestamptz, (now())), $7, $8, $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING "id", "device_id", "severity", "code", "message", "raised_at", "cleared_at",
     "open_for", "context", "acknowledged_by", "acknowledged_at"
 """
@@ -36,8 +43,7 @@ RETURNING "id", "device_id", "severity", "code", "message", "raised_at", "cleare
 UPSERT = """
 INSERT INTO "public"."alerts" ("id", "device_id", "severity", "code", "message",
     "raised_at", "cleared_at", "context", "acknowledged_by", "acknowledged_at")
-VALUES (COALESCE($1::int8, nextval(pg_get_serial_sequence('"public"."alerts"', 'id'))),
-    $2, $3, $4, $5, COALESCE($6::timestamptz, (now())), $7, $8, $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT ("id") DO UPDATE SET
     "device_id" = EXCLUDED."device_id",
     "severity" = EXCLUDED."severity",
@@ -144,15 +150,16 @@ class AlertRow:
 class AlertInsert:
     """Values of a new row of ``public.alerts``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    id: int | None = None
+    id: int | Unset = UNSET
     device_id: UUID
     severity: AlertSeverity
     code: str
     message: str
-    raised_at: datetime | None = None
+    raised_at: datetime | Unset = UNSET
     cleared_at: datetime | None = None
     context: JsonValue = None
     acknowledged_by: str | None = None
@@ -175,20 +182,23 @@ class AlertRepository:
 
     async def insert(self, row: AlertInsert) -> AlertRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.id,
-            row.device_id,
-            row.severity,
-            row.code,
-            row.message,
-            row.raised_at,
-            row.cleared_at,
-            row.context,
-            row.acknowledged_by,
-            row.acknowledged_at,
+            (
+                row.id,
+                row.device_id,
+                row.severity,
+                row.code,
+                row.message,
+                row.raised_at,
+                row.cleared_at,
+                row.context,
+                row.acknowledged_by,
+                row.acknowledged_at,
+            ),
         )
-        return AlertRow(*returned(record))
+        return AlertRow(*record)
 
     async def insert_many(self, rows: Iterable[AlertInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -199,27 +209,29 @@ class AlertRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: AlertInsert) -> AlertRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.id,
-            row.device_id,
-            row.severity,
-            row.code,
-            row.message,
-            row.raised_at,
-            row.cleared_at,
-            row.context,
-            row.acknowledged_by,
-            row.acknowledged_at,
+            (
+                row.id,
+                row.device_id,
+                row.severity,
+                row.code,
+                row.message,
+                row.raised_at,
+                row.cleared_at,
+                row.context,
+                row.acknowledged_by,
+                row.acknowledged_at,
+            ),
         )
-        return AlertRow(*returned(record))
+        return AlertRow(*record)
 
     async def update(
         self,

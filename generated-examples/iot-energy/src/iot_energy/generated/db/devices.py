@@ -23,7 +23,7 @@ from svcforge.db import (
     Unset,
     changed,
     copy_rows,
-    returned,
+    insert_row,
 )
 
 from .enums import DeviceKind
@@ -48,9 +48,7 @@ INSERT = """
 INSERT INTO "public"."devices" ("id", "serial_number", "kind", "site_code",
     "installed_on", "rated_power_kw", "ip_address", "network", "firmware", "active",
     "settings", "created_at", "maintenance_window_start", "region", "certificate")
-VALUES (COALESCE($1::uuid, (gen_random_uuid())), $2, $3, $4, $5, $6, $7, $8,
-    COALESCE($9::text, ('unknown')), COALESCE($10::bool, (TRUE)), COALESCE($11::jsonb,
-    ('{}')), COALESCE($12::timestamptz, (now())), $13, $14, $15)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 RETURNING "id", "serial_number", "kind", "site_code", "installed_on", "rated_power_kw",
     "ip_address", "network", "firmware", "active", "settings", "created_at",
     "maintenance_window_start", "region", "certificate"
@@ -60,9 +58,7 @@ UPSERT = """
 INSERT INTO "public"."devices" ("id", "serial_number", "kind", "site_code",
     "installed_on", "rated_power_kw", "ip_address", "network", "firmware", "active",
     "settings", "created_at", "maintenance_window_start", "region", "certificate")
-VALUES (COALESCE($1::uuid, (gen_random_uuid())), $2, $3, $4, $5, $6, $7, $8,
-    COALESCE($9::text, ('unknown')), COALESCE($10::bool, (TRUE)), COALESCE($11::jsonb,
-    ('{}')), COALESCE($12::timestamptz, (now())), $13, $14, $15)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT ("id") DO UPDATE SET
     "serial_number" = EXCLUDED."serial_number",
     "kind" = EXCLUDED."kind",
@@ -201,10 +197,11 @@ class DeviceRow:
 class DeviceInsert:
     """Values of a new row of ``public.devices``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    id: UUID | None = None
+    id: UUID | Unset = UNSET
     serial_number: str
     """Manufacturer serial, unique across vendors."""
     kind: DeviceKind
@@ -213,10 +210,10 @@ class DeviceInsert:
     rated_power_kw: Decimal | None = None
     ip_address: Inet | None = None
     network: Cidr | None = None
-    firmware: str | None = None
-    active: bool | None = None
-    settings: JsonValue = None
-    created_at: datetime | None = None
+    firmware: str | Unset = UNSET
+    active: bool | Unset = UNSET
+    settings: JsonValue | Unset = UNSET
+    created_at: datetime | Unset = UNSET
     maintenance_window_start: time | None = None
     region: str | None = None
     certificate: bytes | None = None
@@ -245,25 +242,28 @@ class DeviceRepository:
 
     async def insert(self, row: DeviceInsert) -> DeviceRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.id,
-            row.serial_number,
-            row.kind,
-            row.site_code,
-            row.installed_on,
-            row.rated_power_kw,
-            row.ip_address,
-            row.network,
-            row.firmware,
-            row.active,
-            row.settings,
-            row.created_at,
-            row.maintenance_window_start,
-            row.region,
-            row.certificate,
+            (
+                row.id,
+                row.serial_number,
+                row.kind,
+                row.site_code,
+                row.installed_on,
+                row.rated_power_kw,
+                row.ip_address,
+                row.network,
+                row.firmware,
+                row.active,
+                row.settings,
+                row.created_at,
+                row.maintenance_window_start,
+                row.region,
+                row.certificate,
+            ),
         )
-        return DeviceRow(*returned(record))
+        return DeviceRow(*record)
 
     async def insert_many(self, rows: Iterable[DeviceInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -274,32 +274,34 @@ class DeviceRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: DeviceInsert) -> DeviceRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.id,
-            row.serial_number,
-            row.kind,
-            row.site_code,
-            row.installed_on,
-            row.rated_power_kw,
-            row.ip_address,
-            row.network,
-            row.firmware,
-            row.active,
-            row.settings,
-            row.created_at,
-            row.maintenance_window_start,
-            row.region,
-            row.certificate,
+            (
+                row.id,
+                row.serial_number,
+                row.kind,
+                row.site_code,
+                row.installed_on,
+                row.rated_power_kw,
+                row.ip_address,
+                row.network,
+                row.firmware,
+                row.active,
+                row.settings,
+                row.created_at,
+                row.maintenance_window_start,
+                row.region,
+                row.certificate,
+            ),
         )
-        return DeviceRow(*returned(record))
+        return DeviceRow(*record)
 
     async def update(
         self,

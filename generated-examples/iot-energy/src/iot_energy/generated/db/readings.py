@@ -13,7 +13,7 @@ from operator import attrgetter
 from typing import Final
 from uuid import UUID
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 GET = """
 SELECT "device_id", "measured_at", "energy_wh", "power_w", "voltage_v", "current_a",
@@ -25,7 +25,7 @@ WHERE "device_id" = $1 AND "measured_at" = $2
 INSERT = """
 INSERT INTO "telemetry"."readings" ("device_id", "measured_at", "energy_wh", "power_w",
     "voltage_v", "current_a", "frequency_hz", "quality", "phase_power_w")
-VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::int2, (0)), $9)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING "device_id", "measured_at", "energy_wh", "power_w", "voltage_v", "current_a",
     "frequency_hz", "quality", "phase_power_w"
 """
@@ -33,7 +33,7 @@ RETURNING "device_id", "measured_at", "energy_wh", "power_w", "voltage_v", "curr
 UPSERT = """
 INSERT INTO "telemetry"."readings" ("device_id", "measured_at", "energy_wh", "power_w",
     "voltage_v", "current_a", "frequency_hz", "quality", "phase_power_w")
-VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::int2, (0)), $9)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT ("device_id", "measured_at") DO UPDATE SET
     "energy_wh" = EXCLUDED."energy_wh",
     "power_w" = EXCLUDED."power_w",
@@ -132,7 +132,8 @@ class ReadingRow:
 class ReadingInsert:
     """Values of a new row of ``telemetry.readings``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     device_id: UUID
@@ -142,7 +143,7 @@ class ReadingInsert:
     voltage_v: float | None = None
     current_a: float | None = None
     frequency_hz: float | None = None
-    quality: int | None = None
+    quality: int | Unset = UNSET
     phase_power_w: list[float] | None = None
 
 
@@ -162,19 +163,22 @@ class ReadingRepository:
 
     async def insert(self, row: ReadingInsert) -> ReadingRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.device_id,
-            row.measured_at,
-            row.energy_wh,
-            row.power_w,
-            row.voltage_v,
-            row.current_a,
-            row.frequency_hz,
-            row.quality,
-            row.phase_power_w,
+            (
+                row.device_id,
+                row.measured_at,
+                row.energy_wh,
+                row.power_w,
+                row.voltage_v,
+                row.current_a,
+                row.frequency_hz,
+                row.quality,
+                row.phase_power_w,
+            ),
         )
-        return ReadingRow(*returned(record))
+        return ReadingRow(*record)
 
     async def insert_many(self, rows: Iterable[ReadingInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -185,26 +189,28 @@ class ReadingRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: ReadingInsert) -> ReadingRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.device_id,
-            row.measured_at,
-            row.energy_wh,
-            row.power_w,
-            row.voltage_v,
-            row.current_a,
-            row.frequency_hz,
-            row.quality,
-            row.phase_power_w,
+            (
+                row.device_id,
+                row.measured_at,
+                row.energy_wh,
+                row.power_w,
+                row.voltage_v,
+                row.current_a,
+                row.frequency_hz,
+                row.quality,
+                row.phase_power_w,
+            ),
         )
-        return ReadingRow(*returned(record))
+        return ReadingRow(*record)
 
     async def update(
         self,

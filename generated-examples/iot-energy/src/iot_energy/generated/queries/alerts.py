@@ -13,7 +13,7 @@ from datetime import datetime
 from itertools import starmap
 from uuid import UUID
 
-from svcforge.db import Executor, JsonValue
+from svcforge.db import Executor, JsonValue, returned
 
 from ..db.alerts import AlertRow
 from ..db.enums import AlertSeverity
@@ -28,7 +28,8 @@ ORDER BY a.severity DESC, a.raised_at
 
 CLEAR_ALERT = """
 UPDATE alerts SET cleared_at = now() WHERE id = $1 AND cleared_at IS NULL
-RETURNING *
+RETURNING id, device_id, severity, code, message, raised_at, cleared_at,
+          open_for, context, acknowledged_by, acknowledged_at
 """
 
 RAISE_ALERT = """
@@ -52,6 +53,7 @@ class OpenAlertsRow:
 
 async def open_alerts(
     db: Executor,
+    *,
     severities: list[AlertSeverity],
 ) -> list[OpenAlertsRow]:
     """Alerts not cleared yet, most severe first."""
@@ -59,7 +61,7 @@ async def open_alerts(
     return list(starmap(OpenAlertsRow, rows))
 
 
-async def clear_alert(db: Executor, id: int) -> AlertRow | None:
+async def clear_alert(db: Executor, *, id: int) -> AlertRow | None:
     """Clear an open alert; returns it with how long it was open."""
     row = await db.fetchrow(CLEAR_ALERT, id)
     return None if row is None else AlertRow(*row)
@@ -75,12 +77,13 @@ class RaiseAlertRow:
 
 async def raise_alert(
     db: Executor,
+    *,
     device_id: UUID,
     severity: AlertSeverity,
     code: str,
     message: str,
     context: JsonValue,
-) -> RaiseAlertRow | None:
+) -> RaiseAlertRow:
     """``raise_alert`` (:one)."""
     row = await db.fetchrow(RAISE_ALERT, device_id, severity, code, message, context)
-    return None if row is None else RaiseAlertRow(*row)
+    return RaiseAlertRow(*returned(row))

@@ -19,7 +19,9 @@ from ..db.devices import DeviceRow
 from ..db.enums import DeviceKind
 
 ACTIVE_DEVICES_OF_KIND = """
-SELECT * FROM devices WHERE kind = $1 AND site_code = $2 AND active ORDER BY serial_number
+SELECT id, serial_number, kind, site_code, installed_on, rated_power_kw,
+       ip_address, network, firmware, active, settings, created_at,
+       maintenance_window_start, region, certificate FROM devices WHERE kind = $1 AND site_code = $2 AND active ORDER BY serial_number
 """
 
 DEVICES_WITHOUT_READINGS_SINCE = """
@@ -39,6 +41,7 @@ UPDATE devices SET active = false WHERE id = $1 AND active
 
 async def active_devices_of_kind(
     db: Executor,
+    *,
     kind: DeviceKind,
     site_code: str,
 ) -> list[DeviceRow]:
@@ -59,6 +62,7 @@ class DevicesWithoutReadingsSinceRow:
 
 async def devices_without_readings_since(
     db: Executor,
+    *,
     since: datetime,
 ) -> list[DevicesWithoutReadingsSinceRow]:
     """Devices that have not reported since a point in time (or never)."""
@@ -66,7 +70,7 @@ async def devices_without_readings_since(
     return list(starmap(DevicesWithoutReadingsSinceRow, rows))
 
 
-async def deactivate_device(db: Executor, id: UUID) -> int:
+async def deactivate_device(db: Executor, *, id: UUID) -> int:
     """``deactivate_device`` (:execrows)."""
     status = await db.execute(DEACTIVATE_DEVICE, id)
     return int(status.rpartition(" ")[2])

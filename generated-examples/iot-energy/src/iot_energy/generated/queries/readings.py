@@ -18,7 +18,8 @@ from svcforge.db import Executor
 from ..db.readings import ReadingRow
 
 LATEST_READING = """
-SELECT * FROM telemetry.readings
+SELECT device_id, measured_at, energy_wh, power_w, voltage_v, current_a,
+       frequency_hz, quality, phase_power_w FROM telemetry.readings
 WHERE device_id = $1
 ORDER BY measured_at DESC
 LIMIT 1
@@ -46,7 +47,7 @@ DELETE FROM telemetry.readings WHERE measured_at < $1
 """
 
 
-async def latest_reading(db: Executor, device_id: UUID) -> ReadingRow | None:
+async def latest_reading(db: Executor, *, device_id: UUID) -> ReadingRow | None:
     """The most recent reading of one device."""
     row = await db.fetchrow(LATEST_READING, device_id)
     return None if row is None else ReadingRow(*row)
@@ -64,6 +65,7 @@ class EnergyPerHourRow:
 
 async def energy_per_hour(
     db: Executor,
+    *,
     device_id: UUID,
     since: datetime,
     until: datetime,
@@ -75,6 +77,7 @@ async def energy_per_hour(
 
 async def record_reading(
     db: Executor,
+    *,
     device_id: UUID,
     measured_at: datetime,
     energy_wh: int,
@@ -98,7 +101,7 @@ async def record_reading(
     )
 
 
-async def purge_readings(db: Executor, cutoff: datetime) -> int:
+async def purge_readings(db: Executor, *, cutoff: datetime) -> int:
     """``purge_readings`` (:execrows)."""
     status = await db.execute(PURGE_READINGS, cutoff)
     return int(status.rpartition(" ")[2])

@@ -13,7 +13,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 GET = """
 SELECT "symbol", "interval_seconds", "start_at", "open", "high", "low", "close",
@@ -25,8 +25,7 @@ WHERE "symbol" = $1 AND "interval_seconds" = $2 AND "start_at" = $3
 INSERT = """
 INSERT INTO "public"."candles" ("symbol", "interval_seconds", "start_at", "open",
     "high", "low", "close", "volume", "trade_count", "vwap")
-VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::numeric, (0)), COALESCE($9::int4, (0)),
-    $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING "symbol", "interval_seconds", "start_at", "open", "high", "low", "close",
     "volume", "trade_count", "vwap"
 """
@@ -34,8 +33,7 @@ RETURNING "symbol", "interval_seconds", "start_at", "open", "high", "low", "clos
 UPSERT = """
 INSERT INTO "public"."candles" ("symbol", "interval_seconds", "start_at", "open",
     "high", "low", "close", "volume", "trade_count", "vwap")
-VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8::numeric, (0)), COALESCE($9::int4, (0)),
-    $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT ("symbol", "interval_seconds", "start_at") DO UPDATE SET
     "open" = EXCLUDED."open",
     "high" = EXCLUDED."high",
@@ -140,7 +138,8 @@ class CandleRow:
 class CandleInsert:
     """Values of a new row of ``public.candles``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     symbol: str
@@ -150,8 +149,8 @@ class CandleInsert:
     high: Decimal
     low: Decimal
     close: Decimal
-    volume: Decimal | None = None
-    trade_count: int | None = None
+    volume: Decimal | Unset = UNSET
+    trade_count: int | Unset = UNSET
     vwap: Decimal | None = None
 
 
@@ -176,20 +175,23 @@ class CandleRepository:
 
     async def insert(self, row: CandleInsert) -> CandleRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.symbol,
-            row.interval_seconds,
-            row.start_at,
-            row.open,
-            row.high,
-            row.low,
-            row.close,
-            row.volume,
-            row.trade_count,
-            row.vwap,
+            (
+                row.symbol,
+                row.interval_seconds,
+                row.start_at,
+                row.open,
+                row.high,
+                row.low,
+                row.close,
+                row.volume,
+                row.trade_count,
+                row.vwap,
+            ),
         )
-        return CandleRow(*returned(record))
+        return CandleRow(*record)
 
     async def insert_many(self, rows: Iterable[CandleInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -200,27 +202,29 @@ class CandleRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: CandleInsert) -> CandleRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.symbol,
-            row.interval_seconds,
-            row.start_at,
-            row.open,
-            row.high,
-            row.low,
-            row.close,
-            row.volume,
-            row.trade_count,
-            row.vwap,
+            (
+                row.symbol,
+                row.interval_seconds,
+                row.start_at,
+                row.open,
+                row.high,
+                row.low,
+                row.close,
+                row.volume,
+                row.trade_count,
+                row.vwap,
+            ),
         )
-        return CandleRow(*returned(record))
+        return CandleRow(*record)
 
     async def update(
         self,

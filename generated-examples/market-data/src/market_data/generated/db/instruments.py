@@ -13,7 +13,15 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, JsonValue, Unset, changed, copy_rows, returned
+from svcforge.db import (
+    UNSET,
+    Executor,
+    JsonValue,
+    Unset,
+    changed,
+    copy_rows,
+    insert_row,
+)
 
 from .enums import InstrumentKind
 
@@ -27,8 +35,7 @@ WHERE "symbol" = $1
 INSERT = """
 INSERT INTO "public"."instruments" ("symbol", "name", "kind", "currency", "tick_size",
     "listed_on", "tags", "attributes", "delisted_at")
-VALUES ($1, $2, $3, COALESCE($4::bpchar, ('USD')), COALESCE($5::numeric, (0.01)), $6,
-    COALESCE($7::text[], ('{}')), COALESCE($8::jsonb, ('{}')), $9)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING "symbol", "name", "kind", "currency", "tick_size", "listed_on", "tags",
     "attributes", "delisted_at"
 """
@@ -36,8 +43,7 @@ RETURNING "symbol", "name", "kind", "currency", "tick_size", "listed_on", "tags"
 UPSERT = """
 INSERT INTO "public"."instruments" ("symbol", "name", "kind", "currency", "tick_size",
     "listed_on", "tags", "attributes", "delisted_at")
-VALUES ($1, $2, $3, COALESCE($4::bpchar, ('USD')), COALESCE($5::numeric, (0.01)), $6,
-    COALESCE($7::text[], ('{}')), COALESCE($8::jsonb, ('{}')), $9)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT ("symbol") DO UPDATE SET
     "name" = EXCLUDED."name",
     "kind" = EXCLUDED."kind",
@@ -142,18 +148,19 @@ class InstrumentRow:
 class InstrumentInsert:
     """Values of a new row of ``public.instruments``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     symbol: str
     name: str | None = None
     kind: InstrumentKind
-    currency: str | None = None
-    tick_size: Decimal | None = None
+    currency: str | Unset = UNSET
+    tick_size: Decimal | Unset = UNSET
     """Smallest price increment."""
     listed_on: date | None = None
-    tags: list[str] | None = None
-    attributes: JsonValue = None
+    tags: list[str] | Unset = UNSET
+    attributes: JsonValue | Unset = UNSET
     delisted_at: datetime | None = None
 
 
@@ -173,19 +180,22 @@ class InstrumentRepository:
 
     async def insert(self, row: InstrumentInsert) -> InstrumentRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.symbol,
-            row.name,
-            row.kind,
-            row.currency,
-            row.tick_size,
-            row.listed_on,
-            row.tags,
-            row.attributes,
-            row.delisted_at,
+            (
+                row.symbol,
+                row.name,
+                row.kind,
+                row.currency,
+                row.tick_size,
+                row.listed_on,
+                row.tags,
+                row.attributes,
+                row.delisted_at,
+            ),
         )
-        return InstrumentRow(*returned(record))
+        return InstrumentRow(*record)
 
     async def insert_many(self, rows: Iterable[InstrumentInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -196,26 +206,28 @@ class InstrumentRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: InstrumentInsert) -> InstrumentRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.symbol,
-            row.name,
-            row.kind,
-            row.currency,
-            row.tick_size,
-            row.listed_on,
-            row.tags,
-            row.attributes,
-            row.delisted_at,
+            (
+                row.symbol,
+                row.name,
+                row.kind,
+                row.currency,
+                row.tick_size,
+                row.listed_on,
+                row.tags,
+                row.attributes,
+                row.delisted_at,
+            ),
         )
-        return InstrumentRow(*returned(record))
+        return InstrumentRow(*record)
 
     async def update(
         self,

@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Final
 from uuid import UUID
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, insert_row
 
 from .enums import Side, Venue
 
@@ -43,9 +43,7 @@ INSERT = """
 INSERT INTO "public"."trades" ("trade_id", "symbol", "venue", "side", "price",
     "quantity", "executed_at", "received_at", "sequence", "buyer_order", "conditions",
     "is_block", "venue_latency")
-VALUES ($1, $2, COALESCE($3::"public"."venue", ('OTHER')), $4, $5, $6, $7,
-    COALESCE($8::timestamptz, (now())), $9, $10, COALESCE($11::text[], ('{}')),
-    COALESCE($12::bool, (FALSE)), $13)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
 RETURNING "id", "trade_id", "symbol", "venue", "side", "price", "quantity",
     "executed_at", "received_at", "sequence", "buyer_order", "conditions", "is_block",
     "venue_latency"
@@ -160,21 +158,22 @@ class TradeRow:
 class TradeInsert:
     """Values of a new row of ``public.trades``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     trade_id: UUID
     symbol: str
-    venue: Venue | None = None
+    venue: Venue | Unset = UNSET
     side: Side
     price: Decimal
     quantity: Decimal
     executed_at: datetime
-    received_at: datetime | None = None
+    received_at: datetime | Unset = UNSET
     sequence: int
     buyer_order: str | None = None
-    conditions: list[str] | None = None
-    is_block: bool | None = None
+    conditions: list[str] | Unset = UNSET
+    is_block: bool | Unset = UNSET
     venue_latency: timedelta | None = None
 
 
@@ -212,23 +211,26 @@ class TradeRepository:
 
     async def insert(self, row: TradeInsert) -> TradeRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.trade_id,
-            row.symbol,
-            row.venue,
-            row.side,
-            row.price,
-            row.quantity,
-            row.executed_at,
-            row.received_at,
-            row.sequence,
-            row.buyer_order,
-            row.conditions,
-            row.is_block,
-            row.venue_latency,
+            (
+                row.trade_id,
+                row.symbol,
+                row.venue,
+                row.side,
+                row.price,
+                row.quantity,
+                row.executed_at,
+                row.received_at,
+                row.sequence,
+                row.buyer_order,
+                row.conditions,
+                row.is_block,
+                row.venue_latency,
+            ),
         )
-        return TradeRow(*returned(record))
+        return TradeRow(*record)
 
     async def insert_many(self, rows: Iterable[TradeInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -239,7 +241,6 @@ class TradeRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def update(

@@ -17,7 +17,8 @@ from svcforge.db import Executor
 from ..db.candles import CandleRow
 
 CANDLES_BETWEEN = """
-SELECT * FROM candles
+SELECT symbol, interval_seconds, start_at, open, high, low, close, volume,
+       trade_count, vwap FROM candles
 WHERE symbol = $1 AND interval_seconds = $2 AND start_at >= $3 AND start_at < $4
 ORDER BY start_at
 """
@@ -36,6 +37,7 @@ ON CONFLICT (symbol, interval_seconds, start_at) DO UPDATE SET
 
 async def candles_between(
     db: Executor,
+    *,
     symbol: str,
     interval_seconds: int,
     since: datetime,
@@ -48,6 +50,7 @@ async def candles_between(
 
 async def merge_candle(
     db: Executor,
+    *,
     symbol: str,
     interval_seconds: int,
     start_at: datetime,

@@ -47,6 +47,7 @@ class InstrumentsOfKindsRow:
 
 async def instruments_of_kinds(
     db: Executor,
+    *,
     kinds: list[InstrumentKind],
 ) -> list[InstrumentsOfKindsRow]:
     """Listed instruments of the given kinds, by symbol."""
@@ -69,7 +70,7 @@ async def last_trade_times(db: Executor) -> list[LastTradeTimesRow]:
     return list(starmap(LastTradeTimesRow, rows))
 
 
-async def delist(db: Executor, symbol: str) -> int:
+async def delist(db: Executor, *, symbol: str) -> int:
     """``delist`` (:execrows)."""
     status = await db.execute(DELIST, symbol)
     return int(status.rpartition(" ")[2])

@@ -19,14 +19,16 @@ from ..db.enums import Venue
 from ..db.trades import TradeRow
 
 RECENT_TRADES = """
-SELECT * FROM trades
+SELECT id, trade_id, symbol, venue, side, price, quantity, executed_at,
+       received_at, sequence, buyer_order, conditions, is_block, venue_latency FROM trades
 WHERE symbol = $1
 ORDER BY executed_at DESC
 LIMIT $2
 """
 
 LAST_TRADE = """
-SELECT * FROM trades WHERE symbol = $1 ORDER BY sequence DESC LIMIT 1
+SELECT id, trade_id, symbol, venue, side, price, quantity, executed_at,
+       received_at, sequence, buyer_order, conditions, is_block, venue_latency FROM trades WHERE symbol = $1 ORDER BY sequence DESC LIMIT 1
 """
 
 VOLUME_BY_VENUE = """
@@ -46,13 +48,13 @@ DELETE FROM trades WHERE executed_at < $1
 """
 
 
-async def recent_trades(db: Executor, symbol: str, limit: int) -> list[TradeRow]:
+async def recent_trades(db: Executor, *, symbol: str, limit: int) -> list[TradeRow]:
     """The latest trades of one instrument, newest first."""
     rows = await db.fetch(RECENT_TRADES, symbol, limit)
     return list(starmap(TradeRow, rows))
 
 
-async def last_trade(db: Executor, symbol: str) -> TradeRow | None:
+async def last_trade(db: Executor, *, symbol: str) -> TradeRow | None:
     """The trade with the highest sequence number of one instrument."""
     row = await db.fetchrow(LAST_TRADE, symbol)
     return None if row is None else TradeRow(*row)
@@ -70,6 +72,7 @@ class VolumeByVenueRow:
 
 async def volume_by_venue(
     db: Executor,
+    *,
     symbol: str,
     since: datetime,
 ) -> list[VolumeByVenueRow]:
@@ -78,13 +81,13 @@ async def volume_by_venue(
     return list(starmap(VolumeByVenueRow, rows))
 
 
-async def trade_count(db: Executor, symbols: list[str]) -> int | None:
+async def trade_count(db: Executor, *, symbols: list[str]) -> int:
     """``trade_count`` (:one)."""
-    value: int | None = await db.fetchval(TRADE_COUNT, symbols)
+    value: int = await db.fetchval(TRADE_COUNT, symbols)
     return value
 
 
-async def delete_trades_before(db: Executor, cutoff: datetime) -> int:
+async def delete_trades_before(db: Executor, *, cutoff: datetime) -> int:
     """Retention: drop trades executed before a cutoff; returns how many."""
     status = await db.execute(DELETE_TRADES_BEFORE, cutoff)
     return int(status.rpartition(" ")[2])

@@ -15,7 +15,7 @@ from dataclasses import fields, replace
 from datetime import UTC, time
 
 import pytest
-from svcforge.db import Database, missing_extensions
+from svcforge.db import UNSET, Database, missing_extensions
 from svcforge.db.pgtypes import (
     BitString,
     Box,
@@ -63,10 +63,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: PlaceRow, new: PlaceInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import fields, replace
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from golden_sql_migration_kinds.generated.db import ENUM_TYPES, MIGRATIONS
 from golden_sql_migration_kinds.generated.db.customers import (
@@ -34,10 +34,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: CustomerRow, new: CustomerInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

@@ -14,7 +14,7 @@ import asyncio
 from dataclasses import fields
 from datetime import date
 
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from golden_sql_migration_kinds.generated.db import ENUM_TYPES, MIGRATIONS
 from golden_sql_migration_kinds.generated.db.readings import (
@@ -33,10 +33,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: ReadingRow, new: ReadingInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

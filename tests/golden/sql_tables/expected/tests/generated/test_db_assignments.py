@@ -16,7 +16,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from golden_sql_tables.generated.db import ENUM_TYPES, MIGRATIONS
 from golden_sql_tables.generated.db.assignments import (
@@ -50,10 +50,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: AssignmentRow, new: AssignmentInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

@@ -17,7 +17,7 @@ from datetime import datetime
 from ipaddress import IPv4Address
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from golden_sql_tables.generated.db import ENUM_TYPES, MIGRATIONS
 from golden_sql_tables.generated.db.events import EventInsert, EventRepository, EventRow
@@ -47,10 +47,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: EventRow, new: EventInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

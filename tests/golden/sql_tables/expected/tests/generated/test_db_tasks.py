@@ -16,7 +16,7 @@ from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from svcforge.db import Database
+from svcforge.db import UNSET, Database
 
 from golden_sql_tables.generated.db import ENUM_TYPES, MIGRATIONS
 from golden_sql_tables.generated.db.enums import Priority
@@ -53,10 +53,10 @@ EXAMPLES = [
 
 
 def assert_stored(row: TaskRow, new: TaskInsert) -> None:
-    """Every value given came back as it was."""
+    """Every value given came back as it was (None as NULL)."""
     for f in fields(new):
         value = getattr(new, f.name)
-        if value is not None:
+        if value is not UNSET:
             assert getattr(row, f.name) == value, f.name
 
 

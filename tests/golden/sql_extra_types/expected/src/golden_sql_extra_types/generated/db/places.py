@@ -12,7 +12,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Any, Final
 
-from svcforge.db import UNSET, Executor, Unset, changed, returned
+from svcforge.db import UNSET, Executor, Unset, changed, insert_rows, returned
 from svcforge.db.pgtypes import BitString, Box, Range
 
 GET = """
@@ -128,7 +128,8 @@ class PlaceRow:
 class PlaceInsert:
     """Values of a new row of ``public.places``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     id: int
@@ -176,9 +177,7 @@ class PlaceRepository:
         """Insert rows (with executemany: COPY cannot carry a type of this
         table); return how many.
         """
-        records = list(map(_VALUES, rows))
-        await self.db.executemany(INSERT, records)
-        return len(records)
+        return await insert_rows(self.db, INSERT, list(map(_VALUES, rows)))
 
     async def upsert(self, row: PlaceInsert) -> PlaceRow:
         """Insert the row, or update every column of the row with the same

@@ -10,11 +10,11 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import Executor, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, copy_rows, insert_row
 
 INSERT = """
 INSERT INTO "public"."audit" ("at", "what")
-VALUES (COALESCE($1::timestamptz, (now())), $2)
+VALUES ($1, $2)
 RETURNING "at", "what"
 """
 
@@ -41,10 +41,11 @@ class AuditRow:
 class AuditInsert:
     """Values of a new row of ``public.audit``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    at: datetime | None = None
+    at: datetime | Unset = UNSET
     what: str | None = None
 
 
@@ -59,8 +60,8 @@ class AuditRepository:
 
     async def insert(self, row: AuditInsert) -> AuditRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(INSERT, row.at, row.what)
-        return AuditRow(*returned(record))
+        record = await insert_row(self.db, INSERT, (row.at, row.what))
+        return AuditRow(*record)
 
     async def insert_many(self, rows: Iterable[AuditInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -71,7 +72,6 @@ class AuditRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def count(self) -> int:

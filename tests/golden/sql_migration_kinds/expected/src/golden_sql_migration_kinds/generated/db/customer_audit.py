@@ -10,11 +10,11 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import Executor, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, copy_rows, insert_row
 
 INSERT = """
 INSERT INTO "public"."customer_audit" ("at", "what", "customer")
-VALUES (COALESCE($1::timestamptz, (now())), $2, $3)
+VALUES ($1, $2, $3)
 RETURNING "at", "what", "customer"
 """
 
@@ -42,10 +42,11 @@ class CustomerAuditRow:
 class CustomerAuditInsert:
     """Values of a new row of ``public.customer_audit``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    at: datetime | None = None
+    at: datetime | Unset = UNSET
     what: str | None = None
     customer: int | None = None
 
@@ -61,8 +62,8 @@ class CustomerAuditRepository:
 
     async def insert(self, row: CustomerAuditInsert) -> CustomerAuditRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(INSERT, row.at, row.what, row.customer)
-        return CustomerAuditRow(*returned(record))
+        record = await insert_row(self.db, INSERT, (row.at, row.what, row.customer))
+        return CustomerAuditRow(*record)
 
     async def insert_many(self, rows: Iterable[CustomerAuditInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -73,7 +74,6 @@ class CustomerAuditRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def count(self) -> int:

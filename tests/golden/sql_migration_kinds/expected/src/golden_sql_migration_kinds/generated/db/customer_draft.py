@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import Executor, returned
+from svcforge.db import Executor, insert_rows, returned
 
 from .enums import Address
 
@@ -43,7 +43,8 @@ class CustomerDraftRow:
 class CustomerDraftInsert:
     """Values of a new row of ``public.customer_draft``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     id: int
@@ -69,9 +70,7 @@ class CustomerDraftRepository:
         """Insert rows (with executemany: COPY cannot carry a type of this
         table); return how many.
         """
-        records = list(map(_VALUES, rows))
-        await self.db.executemany(INSERT, records)
-        return len(records)
+        return await insert_rows(self.db, INSERT, list(map(_VALUES, rows)))
 
     async def count(self) -> int:
         """How many rows the table holds."""

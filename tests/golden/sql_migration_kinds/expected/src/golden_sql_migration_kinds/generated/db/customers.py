@@ -10,7 +10,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, Unset, changed, returned
+from svcforge.db import UNSET, Executor, Unset, changed, insert_rows, returned
 
 from .enums import Address
 
@@ -87,7 +87,8 @@ class CustomerRow:
 class CustomerInsert:
     """Values of a new row of ``public.customers``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     id: int
@@ -118,9 +119,7 @@ class CustomerRepository:
         """Insert rows (with executemany: COPY cannot carry a type of this
         table); return how many.
         """
-        records = list(map(_VALUES, rows))
-        await self.db.executemany(INSERT, records)
-        return len(records)
+        return await insert_rows(self.db, INSERT, list(map(_VALUES, rows)))
 
     async def upsert(self, row: CustomerInsert) -> CustomerRow:
         """Insert the row, or update every column of the row with the same

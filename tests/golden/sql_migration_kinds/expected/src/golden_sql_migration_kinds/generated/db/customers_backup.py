@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import Executor, copy_rows, returned
+from svcforge.db import Executor, returned
 
 INSERT = """
 INSERT INTO "public"."customers_backup" ("id", "email")
@@ -40,7 +40,8 @@ class CustomersBackupRow:
 class CustomersBackupInsert:
     """Values of a new row of ``public.customers_backup``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     id: int | None = None
@@ -63,14 +64,11 @@ class CustomersBackupRepository:
 
     async def insert_many(self, rows: Iterable[CustomersBackupInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
-        return await copy_rows(
-            self.db,
-            "public",
+        return await self.db.copy_records(
             "customers_backup",
-            INSERT_COLUMNS,
-            list(map(_VALUES, rows)),
-            DEFAULTED,
-            INSERT,
+            map(_VALUES, rows),
+            columns=INSERT_COLUMNS,
+            schema="public",
         )
 
     async def count(self) -> int:

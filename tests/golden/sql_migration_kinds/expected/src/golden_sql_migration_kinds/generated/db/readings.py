@@ -10,7 +10,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import Executor, copy_rows, returned
+from svcforge.db import Executor, returned
 
 INSERT = """
 INSERT INTO "public"."readings" ("sensor", "at", "value")
@@ -42,7 +42,8 @@ class ReadingRow:
 class ReadingInsert:
     """Values of a new row of ``public.readings``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     sensor: int
@@ -66,14 +67,11 @@ class ReadingRepository:
 
     async def insert_many(self, rows: Iterable[ReadingInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
-        return await copy_rows(
-            self.db,
-            "public",
+        return await self.db.copy_records(
             "readings",
-            INSERT_COLUMNS,
-            list(map(_VALUES, rows)),
-            DEFAULTED,
-            INSERT,
+            map(_VALUES, rows),
+            columns=INSERT_COLUMNS,
+            schema="public",
         )
 
     async def count(self) -> int:

@@ -12,7 +12,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, changed, returned
 
 GET = """
 SELECT "task_id", "person", "day", "hours"
@@ -86,7 +86,8 @@ class AssignmentRow:
 class AssignmentInsert:
     """Values of a new row of ``ops.assignments``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     task_id: int
@@ -122,14 +123,11 @@ class AssignmentRepository:
 
     async def insert_many(self, rows: Iterable[AssignmentInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
-        return await copy_rows(
-            self.db,
-            "ops",
+        return await self.db.copy_records(
             "assignments",
-            INSERT_COLUMNS,
-            list(map(_VALUES, rows)),
-            DEFAULTED,
-            INSERT,
+            map(_VALUES, rows),
+            columns=INSERT_COLUMNS,
+            schema="ops",
         )
 
     async def upsert(self, row: AssignmentInsert) -> AssignmentRow:

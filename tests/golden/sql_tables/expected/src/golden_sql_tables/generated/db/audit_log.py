@@ -11,11 +11,11 @@ from operator import attrgetter
 from typing import Final
 from uuid import UUID
 
-from svcforge.db import Executor, copy_rows, returned
+from svcforge.db import UNSET, Executor, Unset, copy_rows, insert_row
 
 INSERT = """
 INSERT INTO "public"."audit_log" ("happened_at", "actor", "note")
-VALUES (COALESCE($1::timestamptz, (now())), $2, $3)
+VALUES ($1, $2, $3)
 RETURNING "happened_at", "actor", "note"
 """
 
@@ -43,10 +43,11 @@ class AuditLogRow:
 class AuditLogInsert:
     """Values of a new row of ``public.audit_log``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    happened_at: datetime | None = None
+    happened_at: datetime | Unset = UNSET
     actor: UUID | None = None
     note: str | None = None
 
@@ -62,8 +63,12 @@ class AuditLogRepository:
 
     async def insert(self, row: AuditLogInsert) -> AuditLogRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(INSERT, row.happened_at, row.actor, row.note)
-        return AuditLogRow(*returned(record))
+        record = await insert_row(
+            self.db,
+            INSERT,
+            (row.happened_at, row.actor, row.note),
+        )
+        return AuditLogRow(*record)
 
     async def insert_many(self, rows: Iterable[AuditLogInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -74,7 +79,6 @@ class AuditLogRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def count(self) -> int:

@@ -12,7 +12,7 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, Inet, Unset, changed, copy_rows, returned
+from svcforge.db import UNSET, Executor, Inet, Unset, changed, copy_rows, insert_row
 
 GET = """
 SELECT "seq", "at", "source", "body", "flags"
@@ -28,15 +28,13 @@ WHERE "at" = $1 AND "source" = $2
 
 INSERT = """
 INSERT INTO "public"."events" ("seq", "at", "source", "body", "flags")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."events"', 'seq'))),
-    $2, $3, $4, $5)
+VALUES ($1, $2, $3, $4, $5)
 RETURNING "seq", "at", "source", "body", "flags"
 """
 
 UPSERT = """
 INSERT INTO "public"."events" ("seq", "at", "source", "body", "flags")
-VALUES (COALESCE($1::int4, nextval(pg_get_serial_sequence('"public"."events"', 'seq'))),
-    $2, $3, $4, $5)
+VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT ("seq") DO UPDATE SET
     "at" = EXCLUDED."at",
     "source" = EXCLUDED."source",
@@ -101,10 +99,11 @@ class EventRow:
 class EventInsert:
     """Values of a new row of ``public.events``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
-    seq: int | None = None
+    seq: int | Unset = UNSET
     at: datetime
     source: Inet
     body: bytes | None = None
@@ -134,15 +133,12 @@ class EventRepository:
 
     async def insert(self, row: EventInsert) -> EventRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.seq,
-            row.at,
-            row.source,
-            row.body,
-            row.flags,
+            (row.seq, row.at, row.source, row.body, row.flags),
         )
-        return EventRow(*returned(record))
+        return EventRow(*record)
 
     async def insert_many(self, rows: Iterable[EventInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -153,22 +149,18 @@ class EventRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def upsert(self, row: EventInsert) -> EventRow:
         """Insert the row, or update every column of the row with the same
         primary key; return it as stored.
         """
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             UPSERT,
-            row.seq,
-            row.at,
-            row.source,
-            row.body,
-            row.flags,
+            (row.seq, row.at, row.source, row.body, row.flags),
         )
-        return EventRow(*returned(record))
+        return EventRow(*record)
 
     async def update(
         self,

@@ -12,7 +12,15 @@ from itertools import starmap
 from operator import attrgetter
 from typing import Final
 
-from svcforge.db import UNSET, Executor, JsonValue, Unset, changed, copy_rows, returned
+from svcforge.db import (
+    UNSET,
+    Executor,
+    JsonValue,
+    Unset,
+    changed,
+    copy_rows,
+    insert_row,
+)
 
 from .enums import Priority
 
@@ -33,8 +41,7 @@ WHERE "slug" = $1
 INSERT = """
 INSERT INTO "public"."tasks" ("slug", "title", "priority", "tags", "estimated",
     "payload", "created_at")
-VALUES ($1, $2, COALESCE($3::"public"."priority", ('normal')), COALESCE($4::text[],
-    ('{}')), $5, $6, COALESCE($7::timestamptz, (now())))
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING "id", "slug", "title", "priority", "tags", "estimated", "payload",
     "created_at", "title_length"
 """
@@ -125,17 +132,18 @@ class TaskRow:
 class TaskInsert:
     """Values of a new row of ``public.tasks``.
 
-    ``None`` in a column with a server default lets the server fill it in.
+    A column with a server default left ``UNSET`` gets that default;
+    ``None`` stores NULL.
     """
 
     slug: str
     """URL-safe unique name."""
     title: str
-    priority: Priority | None = None
-    tags: list[str] | None = None
+    priority: Priority | Unset = UNSET
+    tags: list[str] | Unset = UNSET
     estimated: timedelta | None = None
     payload: JsonValue = None
-    created_at: datetime | None = None
+    created_at: datetime | Unset = UNSET
 
 
 class TaskRepository:
@@ -161,17 +169,20 @@ class TaskRepository:
 
     async def insert(self, row: TaskInsert) -> TaskRow:
         """Insert one row; return it as stored (defaults filled in)."""
-        record = await self.db.fetchrow(
+        record = await insert_row(
+            self.db,
             INSERT,
-            row.slug,
-            row.title,
-            row.priority,
-            row.tags,
-            row.estimated,
-            row.payload,
-            row.created_at,
+            (
+                row.slug,
+                row.title,
+                row.priority,
+                row.tags,
+                row.estimated,
+                row.payload,
+                row.created_at,
+            ),
         )
-        return TaskRow(*returned(record))
+        return TaskRow(*record)
 
     async def insert_many(self, rows: Iterable[TaskInsert]) -> int:
         """Insert rows with COPY, the fastest way in; return how many."""
@@ -182,7 +193,6 @@ class TaskRepository:
             INSERT_COLUMNS,
             list(map(_VALUES, rows)),
             DEFAULTED,
-            INSERT,
         )
 
     async def update(

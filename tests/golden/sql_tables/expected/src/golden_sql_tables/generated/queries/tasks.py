@@ -17,7 +17,8 @@ from ..db.enums import Priority
 from ..db.tasks import TaskRow
 
 TASK_BY_SLUG = """
-SELECT * FROM tasks WHERE slug = $1
+SELECT id, slug, title, priority, tags, estimated, payload, created_at,
+       title_length FROM tasks WHERE slug = $1
 """
 
 HOURS_PER_PERSON = """
@@ -33,7 +34,7 @@ UPDATE tasks SET priority = $2 WHERE id = ANY($1)
 """
 
 
-async def task_by_slug(db: Executor, slug: str) -> TaskRow | None:
+async def task_by_slug(db: Executor, *, slug: str) -> TaskRow | None:
     """``task_by_slug`` (:one)."""
     row = await db.fetchrow(TASK_BY_SLUG, slug)
     return None if row is None else TaskRow(*row)
@@ -50,6 +51,7 @@ class HoursPerPersonRow:
 
 async def hours_per_person(
     db: Executor,
+    *,
     task_id: int,
     since: date,
 ) -> list[HoursPerPersonRow]:
@@ -58,7 +60,7 @@ async def hours_per_person(
     return list(starmap(HoursPerPersonRow, rows))
 
 
-async def bump_priority(db: Executor, ids: list[int], priority: Priority) -> int:
+async def bump_priority(db: Executor, *, ids: list[int], priority: Priority) -> int:
     """``bump_priority`` (:execrows)."""
     status = await db.execute(BUMP_PRIORITY, ids, priority)
     return int(status.rpartition(" ")[2])
