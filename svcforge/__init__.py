@@ -7,6 +7,7 @@ from svcforge._codec import (
     UnknownSchemaError,
     schema_fingerprint,
 )
+from svcforge._exact import ExactSchema, JsonSchemas, SchemaViolation
 from svcforge._framing import (
     ConfluentFraming,
     Framing,
@@ -21,12 +22,15 @@ __all__ = [
     "AvroCodec",
     "ConfluentFraming",
     "DecodeError",
+    "ExactSchema",
     "Framing",
     "FramingError",
     "Int32",
     "Int64",
     "JsonCodec",
+    "JsonSchemas",
     "SchemaModel",
+    "SchemaViolation",
     "SingleObjectFraming",
     "UniqueList",
     "UnknownSchemaError",

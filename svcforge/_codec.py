@@ -12,6 +12,7 @@ from fastavro import parse_schema, schemaless_reader, schemaless_writer
 from fastavro.schema import to_parsing_canonical_form
 from pydantic import BaseModel, ValidationError
 
+from svcforge._exact import ExactSchema
 from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
 from svcforge.avro_binary import Reader, Writer
 
@@ -216,15 +217,39 @@ class AvroCodec(Generic[M]):
 
 
 class JsonCodec(Generic[M]):
-    """JSON codec of one pydantic model (plain JSON, wire names as keys)."""
+    """JSON codec of one pydantic model (plain JSON, wire names as keys).
 
-    __slots__ = ("model",)
+    ``validator``: the message's own JSON Schema, for a message whose model
+    cannot express all of it (see ``svcforge._exact``); every payload decoded
+    and every message encoded is then checked against it as well.
+    """
 
-    def __init__(self, model: type[M]) -> None:
+    __slots__ = ("model", "validator")
+
+    def __init__(self, model: type[M], *, validator: ExactSchema | None = None) -> None:
         self.model = model
+        self.validator = validator
 
     def encode(self, message: M) -> bytes:
-        return message.model_dump_json(by_alias=True).encode()
+        data = message.model_dump_json(by_alias=True).encode()
+        if self.validator is not None:
+            # Raises SchemaViolation: the model allowed what the schema forbids.
+            self.validator.check(json.loads(data))
+        return data
 
     def decode(self, data: bytes | bytearray | str) -> M:
+        if self.validator is not None:
+            self._check(data)
         return self.model.model_validate_json(data)
+
+    def _check(self, data: bytes | bytearray | str) -> None:
+        assert self.validator is not None
+        try:
+            value = json.loads(data)
+        except ValueError:
+            return  # not JSON: the model reports it
+        problem = self.validator.violation(value)
+        if problem is not None:
+            raise DecodeError(
+                f"bad {self.model.__name__} payload: {problem}"
+            ) from problem

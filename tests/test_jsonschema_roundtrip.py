@@ -115,7 +115,7 @@ def _message(root: Path, fullname: str) -> tuple[ir.JsonMessage, type[BaseModel]
     models = example.service.json_models
     assert models is not None
     message = next(m for m in models.messages if m.fullname == fullname)
-    model = getattr(example.models, fullname)
+    model = getattr(example.package, fullname)
     codec = next(
         v
         for k, v in vars(example.codecs).items()

@@ -126,18 +126,17 @@ def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
     ex = _Examples(service, needed)
     functions = []
     for m in service.messages:
-        record = service.record(m.fullname)
         name = m.example
         if m.encoding == "json":
             # JSON Schema messages: the example instance, validated.
-            ex.used.add(record.py_name)
+            needed.add(f"from .{m.module} import {m.py_name}")
             body = f"{INDENT}return {json_example_body(service, m)}"
         else:
-            body = f"{INDENT}return {ex.named(record, ())}"
+            body = f"{INDENT}return {ex.named(service.record(m.fullname), ())}"
         functions.append(
             {
-                "signature": f"def {name}() -> {record.py_name}:",
-                "model": record.py_name,
+                "signature": f"def {name}() -> {m.py_name}:",
+                "model": m.py_name,
                 "body": body,
             }
         )

@@ -24,6 +24,7 @@ from generator.avro_schema import (
 )
 from generator.emitters.codecs.binary import emit_binary_codecs
 from generator.emitters.pysrc import call, header, imports, py_str
+from generator.json_names import EXACT_SCHEMAS
 from svcforge import crc64_avro
 
 
@@ -74,15 +75,18 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
                 "source": m.source,
             }
         )
+    json_codecs, json_schemas = _json_codecs(service, json_messages)
     needed = {
         "from typing import Final",
         "from svcforge import JsonCodec",
         *binary.imports,
         *(
-            f"from .models import {name}"
-            for name in (m.py_name for m in (*json_messages, *service.messages))
+            f"from .{m.module} import {m.py_name}"
+            for m in (*json_messages, *service.messages)
         ),
     }
+    if json_schemas:
+        needed.add("from svcforge import JsonSchemas")
     if codecs:
         needed.add("from svcforge import AvroCodec, avro_schema")
     text = env.get_template("codecs.py.j2").render(
@@ -92,9 +96,8 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
             f"{py_str(name)}: {py_str(_compact(named_schema(service, t)))},"
             for name, t in sorted(types.items())
         ],
-        json_codecs=[
-            f"{m.constant}_JSON: Final = JsonCodec({m.py_name})" for m in json_messages
-        ],
+        json_codecs=json_codecs,
+        json_schemas=json_schemas,
         import_block=imports(needed),
         functions=binary.functions,
         helpers=[
@@ -104,3 +107,25 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         ],
     )
     return {f"{service.generated_dir}/codecs.py": text}
+
+
+def _json_codecs(
+    service: ir.Service, messages: list[ir.Message]
+) -> tuple[list[str], list[str]]:
+    """The JSON codec of each JSON Schema message, with the exact validator
+    where its model cannot express its whole schema; and the entries of
+    ``JSON_SCHEMAS``, the schema files those validators read."""
+    models = service.json_models
+    exact = {m.fullname: m.exact_uri for m in models.messages} if models else {}
+    codecs = []
+    for m in messages:
+        args = [m.py_name]
+        if exact.get(m.fullname):
+            uri = py_str(exact[m.fullname])
+            args.append(f"validator={EXACT_SCHEMAS}.validator({uri})")
+        codecs.append(f"{m.constant}_JSON: Final = {call('JsonCodec', args)}")
+    schemas = [
+        f"(({', '.join(py_str(u) for u in r.uris)},), {py_str(r.schema)}),"
+        for r in (models.resources if models else ())
+    ]
+    return codecs, schemas

@@ -1,8 +1,10 @@
-"""One valid instance of each JSON Schema message, for the generated examples
-and tests: the schema's own ``examples`` where it gives them, else a value made
-from the types, formats, defaults and constraints, following ``$ref`` across
-files.  A string ``pattern`` that none of a few candidates matches needs an
-``examples`` entry; that is reported with the file, position and pointer."""
+"""A first example instance of each JSON Schema message, for the generated
+examples and tests: the schema's own ``examples`` where it gives them, else a
+value made from the types, formats, defaults and constraints, following
+``$ref`` across files (``regex_example`` for patterns).  The front-end then
+checks it against the schema itself and repairs it if need be
+(``example_search``); only a required property that recurses forever is
+reported here, with the file, position and pointer."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
+from generator.frontends.jsonschema.regex_example import regex_example
 from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
 
@@ -32,6 +35,9 @@ FORMAT_EXAMPLES = {
     "ipv4": "192.0.2.1",
     "ipv6": "2001:db8::1",
 }
+
+
+_MAX_SIZE = 1000
 
 
 class _Omit:
@@ -82,6 +88,8 @@ class ExampleMaker:
             return next((v for v in node["enum"] if v is not None), None)
         if isinstance(node.get("$ref"), str):
             return self._ref(doc, ptr, node["$ref"], hint, stack)
+        if isinstance(node.get("$dynamicRef"), str) and "$ref" not in node:
+            return self._ref(doc, ptr, node["$dynamicRef"], hint, stack)
         if isinstance(node.get("allOf"), list):
             return self._all_of(doc, ptr, node, hint, stack)
         for key in ("oneOf", "anyOf"):
@@ -97,7 +105,7 @@ class ExampleMaker:
         hint: str,
         stack: tuple[tuple[str, str], ...],
     ) -> Any:
-        target = self.registry.resolve(doc, ref)
+        target = self.registry.resolve(doc, ref, ptr)
         if not isinstance(target, Target):
             return None
         here = (target.doc.path, target.ptr)
@@ -178,7 +186,8 @@ class ExampleMaker:
     ) -> str:
         fmt = node.get("format")
         base: str = FORMAT_EXAMPLES.get(fmt, hint) if isinstance(fmt, str) else hint
-        lo: int = node.get("minLength", 0)
+        # Capped: a longer string is left to the repair, not built here.
+        lo: int = min(node.get("minLength", 0), _MAX_SIZE)
         hi: int | None = node.get("maxLength")
         pattern = node.get("pattern")
         candidates = [base, hint, "example", "a", "A", "0", "abc", "ABC", "a1"]
@@ -186,10 +195,11 @@ class ExampleMaker:
             text = candidate + "x" * max(0, lo - len(candidate))
             if hi is not None:
                 text = text[:hi]
-            if pattern is None or re.search(pattern, text):
+            if pattern is None or _matches(pattern, text):
                 return text
-        self.fail(doc, ptr, f"no simple string matches the pattern {pattern!r}")
-        return base
+        # The exact validator judges; a miss here is repaired later.
+        made = regex_example(pattern) if isinstance(pattern, str) else None
+        return made or base
 
     def _array(
         self,
@@ -199,7 +209,7 @@ class ExampleMaker:
         hint: str,
         stack: tuple[tuple[str, str], ...],
     ) -> list[Any]:
-        count = max(node.get("minItems", 0), 1)
+        count = min(max(node.get("minItems", 0), 1), _MAX_SIZE)
         if node.get("maxItems") is not None:
             count = min(count, node["maxItems"])
         items = node.get("items", True)
@@ -241,6 +251,13 @@ class ExampleMaker:
             if value is not OMIT:
                 out["key"] = value
         return out
+
+
+def _matches(pattern: Any, text: str) -> bool:
+    try:
+        return bool(re.search(pattern, text))
+    except (re.error, TypeError, RecursionError, OverflowError):
+        return False
 
 
 def integer_example(node: dict[str, Any]) -> int:

@@ -12,7 +12,7 @@ from typing import Final
 
 from svcforge import JsonCodec
 
-from .models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
+from .json_models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
 
 API_KEY_CREATED_JSON: Final = JsonCodec(ApiKeyCreated)
 

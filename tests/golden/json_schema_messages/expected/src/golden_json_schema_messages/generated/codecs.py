@@ -10,7 +10,7 @@ from typing import Final
 
 from svcforge import JsonCodec
 
-from .models import OrderCancelled, OrderPlaced
+from .json_models import OrderCancelled, OrderPlaced
 
 ORDER_CANCELLED_JSON: Final = JsonCodec(OrderCancelled)
 

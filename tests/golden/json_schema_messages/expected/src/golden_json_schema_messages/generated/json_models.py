@@ -14,8 +14,7 @@ from enum import IntEnum, StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyUrl, AwareDatetime, ConfigDict, EmailStr, Field
-from pydantic.experimental.missing_sentinel import MISSING
+from pydantic import MISSING, AnyUrl, AwareDatetime, ConfigDict, EmailStr, Field
 from svcforge import SchemaModel, UniqueList
 
 

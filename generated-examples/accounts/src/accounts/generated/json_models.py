@@ -16,8 +16,7 @@ from ipaddress import IPv4Address
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, EmailStr, Field
-from pydantic.experimental.missing_sentinel import MISSING
+from pydantic import MISSING, AwareDatetime, ConfigDict, EmailStr, Field
 from svcforge import SchemaModel, UniqueList
 
 

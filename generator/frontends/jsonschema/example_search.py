@@ -1,0 +1,198 @@
+"""Instances found by trying, with the exact validator as the judge.
+
+``repaired`` turns an example the example-maker built into a valid one when
+the schema says more than the maker reads (a ``not``, a condition, a pattern
+it cannot satisfy): it replaces, removes or adds values where the validator
+reports an error, keeping each change that leaves fewer errors.
+``forbidden`` changes a valid example until the schema refuses it because of
+one given keyword, for the generated tests.  Both try candidates in a fixed
+order and a bounded number of times: the same schema always gives the same
+instance.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema_rs
+
+from generator.frontends.jsonschema.regex_example import regex_example
+
+_POOL: tuple[Any, ...] = (
+    "example",
+    0,
+    1,
+    -1,
+    2.5,
+    True,
+    False,
+    None,
+    "",
+    "a",
+    "A1-",
+    "x" * 300,
+    [],
+    {},
+    [1],
+    ["a"],
+    {"a": 1},
+    10**12,
+)
+_KEYS = ("example", "zz", "A", "x-y", "1", "_", "")
+_ROUNDS = 40
+_TRIES = 4000
+
+
+def _errors(validator: jsonschema_rs.Validator, value: Any) -> list[Any]:
+    try:
+        return list(validator.iter_errors(value))
+    except (ValueError, RecursionError, OverflowError):
+        return [None]
+
+
+def repaired(validator: jsonschema_rs.Validator, value: Any) -> Any | None:
+    """``value`` made valid, or None when no valid instance was found."""
+    errors = _errors(validator, value)
+    for _ in range(_ROUNDS):
+        if not errors:
+            return value
+        best = None
+        for candidate in _fixes(value, errors[0]):
+            found = _errors(validator, candidate)
+            if len(found) < len(errors):
+                best, errors = candidate, found
+                break
+        if best is None:
+            return None
+        value = best
+    return value if not errors else None
+
+
+def forbidden(
+    validator: jsonschema_rs.Validator, example: Any, keyword: str
+) -> Any | None:
+    """An instance the schema refuses because of ``keyword`` (an error whose
+    schema path holds it), made from the valid ``example``; None if none is
+    found."""
+    for tries, candidate in enumerate(_mutations(example)):
+        if tries >= _TRIES:
+            return None
+        for error in _errors(validator, candidate):
+            if error is not None and _blames(error, keyword):
+                return candidate
+    return None
+
+
+def _blames(error: Any, keyword: str) -> bool:
+    path = [str(p) for p in error.schema_path]
+    if keyword == "false":
+        return type(error.kind).__name__ == "FalseSchema"
+    if keyword == "$ref":
+        return "$ref" in path
+    if keyword == "$dynamicRef":
+        return "$dynamicRef" in path or "$recursiveRef" in path
+    if keyword in ("then", "else", "if"):
+        return keyword in path
+    if keyword == "dependentRequired" and "dependencies" in path:
+        return True
+    if keyword == "dependentSchemas" and "dependencies" in path:
+        return True
+    if keyword == "prefixItems" and ("items" in path or "additionalItems" in path):
+        return True
+    return keyword in path
+
+
+def _fixes(value: Any, error: Any) -> Iterator[Any]:
+    """Candidate changes at the place of one error."""
+    if error is None:
+        return
+    where = list(error.instance_path)
+    current = _get(value, where)
+    kind = type(error.kind).__name__
+    if kind == "Required":
+        name = getattr(error.kind, "property", None)
+        if isinstance(current, dict) and isinstance(name, str):
+            for v in _POOL:
+                yield _set(value, [*where, name], v)
+    if kind == "Pattern" and isinstance(current, str):
+        text = regex_example(str(getattr(error.kind, "pattern", "")))
+        if text is not None:
+            yield _set(value, where, text)
+    if where:
+        yield _delete(value, where)
+    if isinstance(current, dict):
+        for key in list(current):
+            yield _delete(value, [*where, key])
+    if isinstance(current, list) and current:
+        yield _set(value, where, current[:1])
+        yield _set(value, where, [])
+    for v in _POOL:
+        yield _set(value, where, v)
+
+
+def _mutations(example: Any) -> Iterator[Any]:
+    """Changes of ``example``: at every place, deletions, replacements,
+    additions, duplicated items; breadth first."""
+    places = list(_places(example))
+    for where in places:
+        current = _get(example, where)
+        if where:
+            yield _delete(example, where)
+        if isinstance(current, list):
+            if current:
+                yield _set(example, where, [*current, current[0]])
+            yield _set(example, where, [])
+        if isinstance(current, dict):
+            for key in _KEYS:
+                if key not in current:
+                    for v in _POOL:
+                        yield _set(example, [*where, key], v)
+        for v in _POOL:
+            yield _set(example, where, v)
+
+
+def _places(value: Any) -> Iterator[list[Any]]:
+    queue: list[tuple[list[Any], Any]] = [([], value)]
+    while queue:
+        where, node = queue.pop(0)
+        yield where
+        if isinstance(node, dict):
+            queue.extend(([*where, k], v) for k, v in node.items())
+        elif isinstance(node, list):
+            queue.extend(([*where, i], v) for i, v in enumerate(node))
+
+
+def _get(value: Any, where: list[Any]) -> Any:
+    for key in where:
+        try:
+            value = value[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
+def _set(value: Any, where: list[Any], new: Any) -> Any:
+    if not where:
+        return copy.deepcopy(new)
+    out = json.loads(json.dumps(value))
+    parent = _get(out, where[:-1])
+    key = where[-1]
+    if isinstance(parent, dict):
+        parent[str(key)] = copy.deepcopy(new)
+    elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+        parent[key] = copy.deepcopy(new)
+    return out
+
+
+def _delete(value: Any, where: list[Any]) -> Any:
+    out = json.loads(json.dumps(value))
+    parent = _get(out, where[:-1])
+    key = where[-1]
+    if isinstance(parent, dict):
+        parent.pop(str(key), None)
+    elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+        del parent[key]
+    return out
