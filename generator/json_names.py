@@ -30,6 +30,7 @@ MODULE_NAMES = frozenset(
         "EmailStr",
         "Enum",
         "IntEnum",
+        "JsonSchemaModel",
         "IPv4Address",
         "IPv6Address",
         "Literal",
@@ -46,10 +47,14 @@ schema may take them for a class."""
 RESERVED = RESERVED_CLASS_NAMES | MODULE_NAMES
 
 
-def class_name(text: str) -> str:
+def class_name(text: str, fallback: str = "Schema") -> str:
     """The class of a message (from its title or file name) or of a
-    definition (from its key)."""
-    return pascal_case(text)
+    definition (from its key): PascalCase, ``fallback`` in front of a leading
+    digit or instead of nothing."""
+    name = pascal_case(text)[:80]
+    if not name or not name[0].isalpha():
+        name = fallback + name
+    return name
 
 
 def property_attributes(

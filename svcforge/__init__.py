@@ -16,7 +16,7 @@ from svcforge._framing import (
     crc64_avro,
 )
 from svcforge._schemas import avro_schema
-from svcforge.types import Int32, Int64, SchemaModel, UniqueList
+from svcforge.types import Int32, Int64, JsonSchemaModel, SchemaModel, UniqueList
 
 __all__ = [
     "AvroCodec",
@@ -28,6 +28,7 @@ __all__ = [
     "Int32",
     "Int64",
     "JsonCodec",
+    "JsonSchemaModel",
     "JsonSchemas",
     "SchemaModel",
     "SchemaViolation",

@@ -222,16 +222,28 @@ class JsonCodec(Generic[M]):
     ``validator``: the message's own JSON Schema, for a message whose model
     cannot express all of it (see ``svcforge._exact``); every payload decoded
     and every message encoded is then checked against it as well.
+    ``exclude_unset``: write only the properties the message was given (JSON
+    Schema messages: a default is the reader's to apply, and writing it could
+    break an ``oneOf`` or a ``not`` of the schema).
     """
 
-    __slots__ = ("model", "validator")
+    __slots__ = ("_exclude_unset", "model", "validator")
 
-    def __init__(self, model: type[M], *, validator: ExactSchema | None = None) -> None:
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        validator: ExactSchema | None = None,
+        exclude_unset: bool = False,
+    ) -> None:
         self.model = model
         self.validator = validator
+        self._exclude_unset = exclude_unset
 
     def encode(self, message: M) -> bytes:
-        data = message.model_dump_json(by_alias=True).encode()
+        data = message.model_dump_json(
+            by_alias=True, exclude_unset=self._exclude_unset
+        ).encode()
         if self.validator is not None:
             # Raises SchemaViolation: the model allowed what the schema forbids.
             self.validator.check(json.loads(data))

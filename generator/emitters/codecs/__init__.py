@@ -119,7 +119,7 @@ def _json_codecs(
     exact = {m.fullname: m.exact_uri for m in models.messages} if models else {}
     codecs = []
     for m in messages:
-        args = [m.py_name]
+        args = [m.py_name, "exclude_unset=True"]
         if exact.get(m.fullname):
             uri = py_str(exact[m.fullname])
             args.append(f"validator={EXACT_SCHEMAS}.validator({uri})")

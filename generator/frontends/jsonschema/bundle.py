@@ -25,7 +25,7 @@ from generator.frontends.jsonschema.keywords import (
     SCHEMA_LIST,
     SCHEMA_MAP,
 )
-from generator.frontends.jsonschema.registry import Registry, Target
+from generator.frontends.jsonschema.registry import META, Registry, Target
 from generator.json_names import RESERVED, class_name
 from generator.jsonsource import JsonDocument, pointer
 
@@ -57,6 +57,8 @@ class Bundle:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     defs: dict[tuple[str, str], str] = field(default_factory=dict)
     """(path, pointer of a definition) -> its class name."""
+    taken: dict[str, str] = field(default_factory=dict)
+    """Class name -> the file that took it."""
 
 
 def is_message(doc: JsonDocument) -> bool:
@@ -72,7 +74,7 @@ def message_name(doc: JsonDocument) -> str:
 
 def bundle(documents: Sequence[JsonDocument], registry: Registry) -> Bundle:
     out = Bundle({"$schema": DRAFT_2020_12, "$defs": {}}, [])
-    taken: dict[str, str] = {}
+    taken = out.taken
     for doc in documents:
         if not is_message(doc):
             continue
@@ -184,7 +186,20 @@ class _Rewriter:
         found = self.registry.resolve(doc, ref, ptr)
         if not isinstance(found, Target):
             return ref  # reported by the checker
+        if found.doc is META:
+            return "#/$defs/" + self._any()
         return "#/$defs/" + self._bundled(found, doc, pointer(ptr, "$ref"))
+
+    def _any(self) -> str:
+        """The definition a meta-schema reference becomes: any JSON value."""
+        defs = self.out.schema["$defs"]
+        name = "AnySchema"
+        n = 2
+        while name in self.out.taken and self.out.taken[name] != META.path:
+            name, n = f"AnySchema{n}", n + 1
+        self.out.taken[name] = META.path
+        defs[name] = {"description": "A JSON Schema."}
+        return name
 
     def _bundled(self, target: Target, doc: JsonDocument, where: str) -> str:
         path, ptr = target.doc.path, target.ptr

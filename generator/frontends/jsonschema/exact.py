@@ -69,7 +69,11 @@ class ExactSchemas:
                     if isinstance(ref, str)
                     else None
                 )
-                if isinstance(target, Target) and target.doc.path not in seen:
+                if (
+                    isinstance(target, Target)
+                    and target.doc.path in self.originals
+                    and target.doc.path not in seen
+                ):
                     seen.add(target.doc.path)
                     todo.append(target.doc.path)
         return sorted(seen)

@@ -110,12 +110,51 @@ def _extra_schema(node: dict[str, Any]) -> bool:
     return isinstance(node.get("properties"), dict) and isinstance(extra, dict)
 
 
+_TYPE_BOUND = frozenset(
+    {
+        "additionalProperties",
+        "patternProperties",
+        "required",
+        "items",
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "format",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    }
+)
+_TYPE_GIVERS = (
+    "type",
+    "enum",
+    "const",
+    "$ref",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "properties",
+)
+
+
+def _untyped(node: dict[str, Any]) -> bool:
+    """Keywords that apply to one type only, in a schema that says no type:
+    the model drops them (any value), the schema checks that type's values."""
+    return not any(k in node for k in _TYPE_GIVERS) and bool(_TYPE_BOUND & set(node))
+
+
 def _wide_pattern(node: dict[str, Any]) -> bool:
     pattern = node.get("pattern")
     return isinstance(pattern, str) and model_pattern(pattern) != "typed"
 
 
 _FORMS: dict[str, Callable[[dict[str, Any]], bool]] = {
+    "type": _untyped,
     "oneOf": _one_of,
     "patternProperties": lambda n: (
         "patternProperties" in n and _pattern_properties(n) != "typed"
@@ -165,7 +204,33 @@ def loosened(node: dict[str, Any]) -> dict[str, Any]:
     pattern = out.get("pattern")
     if isinstance(pattern, str) and not model_pattern(pattern):
         del out["pattern"]
+    if "default" in out and not _default_fits(out):
+        del out["default"]  # an annotation; a model default must be typed
     return out
+
+
+# Formats the models type as something other than ``str``: a default
+# written as a string would not be a value of the attribute's type.
+_TYPED_FORMATS = frozenset(
+    {"date-time", "date", "time", "duration", "uuid", "uri", "ipv4", "ipv6"}
+)
+
+
+def _default_fits(node: dict[str, Any]) -> bool:
+    """Whether a default is a value of the type the model gives the node."""
+    value = node["default"]
+    kinds = node.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
+    kind = _kind(value)
+    if kinds and kind not in kinds and not (kind == "integer" and "number" in kinds):
+        return False
+    if isinstance(node.get("enum"), list) and value not in node["enum"]:
+        return False
+    if "const" in node and value != node["const"]:
+        return False
+    branches = [node, *(node.get("oneOf") or []), *(node.get("anyOf") or [])]
+    formats = {b.get("format") for b in branches if isinstance(b, dict)}
+    return value is None or not formats & _TYPED_FORMATS
 
 
 def _pattern_properties(node: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema_rs
@@ -53,22 +53,39 @@ def _errors(validator: jsonschema_rs.Validator, value: Any) -> list[Any]:
         return [None]
 
 
-def repaired(validator: jsonschema_rs.Validator, value: Any) -> Any | None:
+Builder = Callable[[Any], Iterator[tuple[list[Any], Any]]]
+"""Values the schema itself suggests for one error: ``(instance path,
+value)``, such as an example of the subschema whose keyword failed."""
+
+
+def repaired(
+    validator: jsonschema_rs.Validator, value: Any, build: Builder | None = None
+) -> Any | None:
     """``value`` made valid, or None when no valid instance was found."""
     errors = _errors(validator, value)
     for _ in range(_ROUNDS):
         if not errors:
             return value
         best = None
-        for candidate in _fixes(value, errors[0]):
+        for candidate in _fixes(value, errors[0], build):
             found = _errors(validator, candidate)
-            if len(found) < len(errors):
+            if _score(found) < _score(errors):
                 best, errors = candidate, found
                 break
         if best is None:
             return None
         value = best
     return value if not errors else None
+
+
+def _score(errors: list[Any]) -> tuple[int, int]:
+    """Fewer errors is better; as many, but the first one deeper in the
+    instance, is progress too (a value built, now wrong inside)."""
+    if not errors:
+        return (0, 0)
+    first = errors[0]
+    depth = len(list(first.instance_path)) if first is not None else 0
+    return (len(errors), -depth)
 
 
 def forbidden(
@@ -105,22 +122,15 @@ def _blames(error: Any, keyword: str) -> bool:
     return keyword in path
 
 
-def _fixes(value: Any, error: Any) -> Iterator[Any]:
+def _fixes(value: Any, error: Any, build: Builder | None) -> Iterator[Any]:
     """Candidate changes at the place of one error."""
     if error is None:
         return
+    for at, made in build(error) if build is not None else ():
+        yield _set(value, at, made)
     where = list(error.instance_path)
     current = _get(value, where)
-    kind = type(error.kind).__name__
-    if kind == "Required":
-        name = getattr(error.kind, "property", None)
-        if isinstance(current, dict) and isinstance(name, str):
-            for v in _POOL:
-                yield _set(value, [*where, name], v)
-    if kind == "Pattern" and isinstance(current, str):
-        text = regex_example(str(getattr(error.kind, "pattern", "")))
-        if text is not None:
-            yield _set(value, where, text)
+    yield from _by_kind(value, where, current, error)
     if where:
         yield _delete(value, where)
     if isinstance(current, dict):
@@ -131,6 +141,19 @@ def _fixes(value: Any, error: Any) -> Iterator[Any]:
         yield _set(value, where, [])
     for v in _POOL:
         yield _set(value, where, v)
+
+
+def _by_kind(value: Any, where: list[Any], current: Any, error: Any) -> Iterator[Any]:
+    kind = type(error.kind).__name__
+    if kind == "Required":
+        name = getattr(error.kind, "property", None)
+        if isinstance(current, dict) and isinstance(name, str):
+            for v in _POOL:
+                yield _set(value, [*where, name], v)
+    if kind == "Pattern" and isinstance(current, str):
+        text = regex_example(str(getattr(error.kind, "pattern", "")))
+        if text is not None:
+            yield _set(value, where, text)
 
 
 def _mutations(example: Any) -> Iterator[Any]:

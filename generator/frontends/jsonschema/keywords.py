@@ -96,6 +96,8 @@ EXACT: dict[str, str] = {
 """Keywords only the exact validator enforces: the model accepts a superset."""
 
 EXACT_WHEN: dict[str, str] = {
+    "type": "absent beside keywords of one type (`minLength`, `items`...): "
+    "they apply to that type's values only",
     "oneOf": "without a discriminator (a model union accepts several matches)",
     "patternProperties": "beside `properties`, or with several patterns",
     "additionalProperties": "a schema beside `properties`",

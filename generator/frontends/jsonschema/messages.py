@@ -34,7 +34,7 @@ from generator.frontends.jsonschema.drafts import declared
 from generator.frontends.jsonschema.exact import ExactSchemas
 from generator.frontends.jsonschema.exactness import reasons
 from generator.frontends.jsonschema.example_search import forbidden, repaired
-from generator.frontends.jsonschema.examples import ExampleMaker
+from generator.frontends.jsonschema.examples import ExampleMaker, SchemaValues
 from generator.frontends.jsonschema.normalize import normalize
 from generator.frontends.jsonschema.records import (
     ClassNames,
@@ -42,7 +42,7 @@ from generator.frontends.jsonschema.records import (
     message_record,
     property_spans,
 )
-from generator.frontends.jsonschema.registry import Registry, Target, file_uri
+from generator.frontends.jsonschema.registry import META, Registry, Target, file_uri
 from generator.frontends.jsonschema.walk import subschemas
 from generator.json_names import JSON_MODELS_MODULE
 from generator.jsonsource import JsonDocument
@@ -132,7 +132,7 @@ class _Messages:
             )
             return None
         made = self.maker.message(m.doc)
-        example = repaired(validator, made)
+        example = repaired(validator, made, SchemaValues(self.maker, m.doc))
         if example is None:
             self.diagnostics.append(
                 Diagnostic(
@@ -184,7 +184,9 @@ def _reasons(registry: Registry, doc: JsonDocument) -> set[str]:
             ref = sub.get("$ref") if isinstance(sub, dict) else None
             if isinstance(ref, str):
                 target = registry.resolve(d, ref, ptr)
-                if isinstance(target, Target):
+                if isinstance(target, Target) and target.doc is META:
+                    out.add("$ref")  # any schema: only the validator knows
+                elif isinstance(target, Target):
                     todo.append((target.doc, target.ptr, target.node))
     return out
 

@@ -24,6 +24,9 @@ from generator.frontends.jsonschema.drafts import Draft
 from generator.frontends.jsonschema.keywords import SCHEMA, SCHEMA_LIST, SCHEMA_MAP
 
 _DOCS = ("title", "description", "$comment")
+# Beside a $ref, drafts 4 to 7 ignore every keyword; definitions stay, since
+# JSON pointers reach into them whatever the keywords around.
+_KEPT_BESIDE_REF = frozenset({"$ref", "$id", "$schema", "definitions", "$defs", *_DOCS})
 _OLD = ("4", "6", "7")
 _SINCE_2019 = frozenset(
     {
@@ -64,7 +67,7 @@ def _schema(node: Any, draft: Draft) -> Any:
     if draft in _OLD:
         _identifiers(out, draft)
         if isinstance(out.get("$ref"), str):
-            out = {k: v for k, v in out.items() if k == "$ref" or k in _DOCS}
+            out = {k: v for k, v in out.items() if k in _KEPT_BESIDE_REF}
         _dependencies(out)
     if draft == "4":
         _exclusive(out, "exclusiveMinimum", "minimum")

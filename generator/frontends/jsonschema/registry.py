@@ -17,11 +17,24 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from generator.frontends.jsonschema.drafts import parse_draft
 from generator.frontends.jsonschema.walk import children
 from generator.jsonsource import JsonDocument
 
 SCHEME = "svcforge:"
 """The URI scheme of the service's own schema files."""
+META = JsonDocument("<meta-schema>", {}, {})
+"""Where a ``$ref`` to a draft's meta-schema leads ("any JSON Schema"): the
+models take any JSON value there, and the exact validator, which knows the
+meta-schemas, checks it."""
+
+
+def _meta(uri: str) -> bool:
+    """A draft's meta-schema or one of its vocabularies'."""
+    parts = urlsplit(uri)
+    return parts.netloc.lower() in ("json-schema.org", "www.json-schema.org") and (
+        parse_draft(uri) is not None or parts.path.startswith("/draft/")
+    )
 
 
 def file_uri(path: str) -> str:
@@ -111,6 +124,8 @@ class Registry:
         uri = join(self.base_at(doc, at), ref)
         location, _, fragment = uri.partition("#")
         resource = self.resources.get(location)
+        if resource is None and _meta(location):
+            return Target(META, "", META.value)
         if resource is None:
             return self._missing(doc, ref, location)
         path, root = resource

@@ -14,10 +14,10 @@ from svcforge import JsonCodec
 
 from .json_models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
 
-API_KEY_CREATED_JSON: Final = JsonCodec(ApiKeyCreated)
+API_KEY_CREATED_JSON: Final = JsonCodec(ApiKeyCreated, exclude_unset=True)
 
-API_KEY_REVOKED_JSON: Final = JsonCodec(ApiKeyRevoked)
+API_KEY_REVOKED_JSON: Final = JsonCodec(ApiKeyRevoked, exclude_unset=True)
 
-AUDIT_EVENT_JSON: Final = JsonCodec(AuditEvent)
+AUDIT_EVENT_JSON: Final = JsonCodec(AuditEvent, exclude_unset=True)
 
-USER_REGISTERED_JSON: Final = JsonCodec(UserRegistered)
+USER_REGISTERED_JSON: Final = JsonCodec(UserRegistered, exclude_unset=True)

@@ -63,4 +63,4 @@ PING_AVRO: Final = AvroCodec(
 )
 PING_JSON: Final = JsonCodec(Ping)
 
-PONG_JSON: Final = JsonCodec(Pong)
+PONG_JSON: Final = JsonCodec(Pong, exclude_unset=True)

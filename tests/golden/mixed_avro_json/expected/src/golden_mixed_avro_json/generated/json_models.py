@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import MISSING, Field
-from svcforge import SchemaModel
+from svcforge import JsonSchemaModel
 
 
 class PongLevel(StrEnum):
@@ -19,7 +19,7 @@ class PongLevel(StrEnum):
     high = "high"
 
 
-class Pong(SchemaModel):
+class Pong(JsonSchemaModel):
     """A JSON Schema message beside an Avro one."""
 
     id: str
