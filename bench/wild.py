@@ -220,7 +220,9 @@ def all_cases(folders: dict[str, Path]) -> dict[str, list[Case]]:
     asy = folders["asyncapi"]
     out["asyncapi"] = list(
         collection_cases(
-            "asyncapi", sorted((asy / "definitions").rglob("*.json")), asy / "definitions"
+            "asyncapi",
+            sorted((asy / "definitions").rglob("*.json")),
+            asy / "definitions",
         )
     )
     out["test-suite"] = list(suite_cases(folders["test-suite"]))
@@ -334,7 +336,9 @@ def _exercise(project: Path, package: str, case: Case, out: Outcome) -> None:
             out.agree += 1
         else:
             out.disagree += 1
-            out.disagreements.append(f"{case.name}: {json.dumps(data)[:80]} valid={valid}")
+            out.disagreements.append(
+                f"{case.name}: {json.dumps(data)[:80]} valid={valid}"
+            )
 
 
 def _primary_codec(codecs: Any, case: Case) -> Any:
@@ -398,7 +402,11 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
     for o in outcomes:
         by_source[o.source][o.status] += 1
     kinds = ["ok", "no-message", "refused", "import-failed", "traceback", "timeout"]
-    print(f"{'source':<18}{'files':>7}" + "".join(f"{k:>15}" for k in kinds) + f"{'ok %':>8}")
+    print(
+        f"{'source':<18}{'files':>7}"
+        + "".join(f"{k:>15}" for k in kinds)
+        + f"{'ok %':>8}"
+    )
     total: collections.Counter[str] = collections.Counter()
     for source, counts in sorted(by_source.items()):
         n = sum(counts.values())
@@ -411,7 +419,11 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
         )
     n = sum(total.values())
     good = total["ok"] + total["no-message"]
-    print(f"{'all':<18}{n:>7}" + "".join(f"{total[k]:>15}" for k in kinds) + f"{100 * good / max(n, 1):>7.1f}%")
+    print(
+        f"{'all':<18}{n:>7}"
+        + "".join(f"{total[k]:>15}" for k in kinds)
+        + f"{100 * good / max(n, 1):>7.1f}%"
+    )
     print()
     failures = collections.Counter(
         normalise(o.message) for o in outcomes if o.status not in ("ok", "no-message")
@@ -422,9 +434,7 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
     agree = sum(o.agree for o in outcomes)
     disagree = sum(o.disagree for o in outcomes)
     print()
-    print(
-        f"test-suite instances: {agree} decoded as the suite says, {disagree} not"
-    )
+    print(f"test-suite instances: {agree} decoded as the suite says, {disagree} not")
     for line in [d for o in outcomes for d in o.disagreements][:10]:
         print(f"  {line}")
     print(f"mypy --strict on a sample of {mypy[0]} generated packages: {mypy[1]}")
@@ -439,7 +449,9 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "svcforge-wild")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "svcforge-wild"
+    )
     parser.add_argument("--limit", type=int, default=0, help="schemas per source")
     parser.add_argument("--only", help="one source")
     parser.add_argument("--jobs", type=int, default=2)
@@ -460,7 +472,9 @@ def main(argv: list[str] | None = None) -> int:
         for c in chosen:
             keep[c.source] += 1
             jobs.append((c, tmp, keep[c.source] <= MYPY_SAMPLE * 3))
-        with multiprocessing.get_context("fork").Pool(args.jobs, maxtasksperchild=100) as pool:
+        with multiprocessing.get_context("fork").Pool(
+            args.jobs, maxtasksperchild=100
+        ) as pool:
             outcomes = list(pool.imap_unordered(run_case, jobs, chunksize=4))
         mypy = mypy_sample(outcomes, work)
     if args.verbose:

@@ -114,7 +114,6 @@ _TYPE_BOUND = frozenset(
     {
         "additionalProperties",
         "patternProperties",
-        "required",
         "items",
         "minItems",
         "maxItems",

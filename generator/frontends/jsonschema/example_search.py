@@ -13,8 +13,9 @@ instance.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import jsonschema_rs
@@ -43,7 +44,8 @@ _POOL: tuple[Any, ...] = (
 )
 _KEYS = ("example", "zz", "A", "x-y", "1", "_", "")
 _ROUNDS = 40
-_TRIES = 4000
+_TRIES = 20000
+_SEEDS = 12
 
 
 def _errors(validator: jsonschema_rs.Validator, value: Any) -> list[Any]:
@@ -89,37 +91,102 @@ def _score(errors: list[Any]) -> tuple[int, int]:
 
 
 def forbidden(
-    validator: jsonschema_rs.Validator, example: Any, keyword: str
-) -> Any | None:
-    """An instance the schema refuses because of ``keyword`` (an error whose
-    schema path holds it), made from the valid ``example``; None if none is
-    found."""
-    for tries, candidate in enumerate(_mutations(example)):
-        if tries >= _TRIES:
-            return None
-        for error in _errors(validator, candidate):
-            if error is not None and _blames(error, keyword):
-                return candidate
-    return None
+    validator: jsonschema_rs.Validator,
+    example: Any,
+    keywords: Sequence[str],
+    values: Sequence[Any] = (),
+    sites: frozenset[str] = frozenset(),
+    hints: Any = None,
+) -> dict[str, Any]:
+    """For each of ``keywords``, an instance the schema refuses because of it
+    (an error whose schema path holds it; for ``$ref``, an error of a keyword
+    beside a ``$ref`` at one of ``sites``), made from the valid ``example``
+    by one change, or two (a change that keeps it valid, then another), with
+    the values of the pool and ``values`` (consts, enums, bounds of the
+    schema).  Keywords no instance was found for are left out."""
+    # The schema's own values first: the valid variants they make (an enum's
+    # other value) are the ones worth changing once more.
+    pool = (*values, *_POOL)
+    wanted = set(keywords)
+    out: dict[str, Any] = {}
+    seeds: list[Any] = []
+    tries = 0
+    # Properties the repair left out (their first value broke a rule): put
+    # back, they break it again.
+    back = (
+        [{**example, k: v} for k, v in hints.items() if k not in example]
+        if isinstance(example, dict) and isinstance(hints, dict)
+        else []
+    )
+    size = _size(example)
+    for seed in itertools.chain([example], _Seeds(seeds)):
+        first = seed is example
+        for candidate in (
+            [*back, *_mutations(seed, pool)] if first else _mutations(seed, pool)
+        ):
+            tries += 1
+            if tries > _TRIES or not wanted - set(out):
+                return out
+            errors = _errors(validator, candidate)
+            # Only changes, not removals, make seeds worth a second change.
+            if (
+                first
+                and not errors
+                and len(seeds) < _SEEDS
+                and candidate != example
+                and _size(candidate) >= size
+            ):
+                seeds.append(candidate)
+            for keyword in wanted - set(out):
+                if any(e is not None and _blames(e, keyword, sites) for e in errors):
+                    out[keyword] = candidate
+    return out
 
 
-def _blames(error: Any, keyword: str) -> bool:
+def _size(value: Any) -> int:
+    if isinstance(value, dict):
+        return len(value) + sum(_size(v) for v in value.values())
+    if isinstance(value, list):
+        return len(value) + sum(_size(v) for v in value)
+    return 0
+
+
+class _Seeds:
+    """The valid variants found while the first pass runs, iterated after."""
+
+    def __init__(self, seeds: list[Any]) -> None:
+        self.seeds = seeds
+
+    def __iter__(self) -> Iterator[Any]:
+        i = 0
+        while i < len(self.seeds):
+            yield self.seeds[i]
+            i += 1
+
+
+_CONTAINS = ("contains", "minContains", "maxContains")
+
+
+def _blames(error: Any, keyword: str, sites: frozenset[str]) -> bool:
     path = [str(p) for p in error.schema_path]
     if keyword == "false":
         return type(error.kind).__name__ == "FalseSchema"
     if keyword == "$ref":
-        return "$ref" in path
+        parent = "".join(f"/{p}" for p in path[:-1])
+        return "$ref" in path or parent in sites
     if keyword == "$dynamicRef":
-        return "$dynamicRef" in path or "$recursiveRef" in path
-    if keyword in ("then", "else", "if"):
-        return keyword in path
-    if keyword == "dependentRequired" and "dependencies" in path:
-        return True
-    if keyword == "dependentSchemas" and "dependencies" in path:
-        return True
+        # Reported at the keywords of the schema it led back to: an error
+        # deep in the instance at a shallow place of the schema.
+        return len(list(error.instance_path)) >= 2 and len(path) <= 3
+    if keyword == "if":
+        return "then" in path or "else" in path
+    if keyword in _CONTAINS:
+        return any(k in path for k in _CONTAINS)
     if keyword == "prefixItems" and ("items" in path or "additionalItems" in path):
         return True
-    return keyword in path
+    return keyword in path or (
+        keyword in ("dependentRequired", "dependentSchemas") and "dependencies" in path
+    )
 
 
 def _fixes(value: Any, error: Any, build: Builder | None) -> Iterator[Any]:
@@ -156,25 +223,36 @@ def _by_kind(value: Any, where: list[Any], current: Any, error: Any) -> Iterator
             yield _set(value, where, text)
 
 
-def _mutations(example: Any) -> Iterator[Any]:
+def _mutations(example: Any, pool: Sequence[Any]) -> Iterator[Any]:
     """Changes of ``example``: at every place, deletions, replacements,
-    additions, duplicated items; breadth first."""
-    places = list(_places(example))
-    for where in places:
+    additions, repeated items; breadth first."""
+    for where in list(_places(example)):
         current = _get(example, where)
         if where:
             yield _delete(example, where)
         if isinstance(current, list):
             if current:
                 yield _set(example, where, [*current, current[0]])
+                yield _set(example, where, [*current, *current, *current])
             yield _set(example, where, [])
         if isinstance(current, dict):
-            for key in _KEYS:
-                if key not in current:
-                    for v in _POOL:
-                        yield _set(example, [*where, key], v)
-        for v in _POOL:
+            yield from _additions(example, where, current, pool)
+        for v in pool:
             yield _set(example, where, v)
+        for v in pool:
+            yield _set(example, where, [v, v, v])
+
+
+def _additions(
+    example: Any, where: list[Any], current: dict[str, Any], pool: Sequence[Any]
+) -> Iterator[Any]:
+    first = next(iter(current.values()), "a")
+    yield _set(example, where, {**current, **{f"{k}x": first for k in "abcdefgh"}})
+    for key in _KEYS:
+        if key not in current:
+            yield _set(example, [*where, key], first)
+            for v in pool:
+                yield _set(example, [*where, key], v)
 
 
 def _places(value: Any) -> Iterator[list[Any]]:

@@ -143,7 +143,9 @@ class _Messages:
                 )
             )
             return None
-        why = tuple(sorted(_reasons(self.registry, m.doc)))
+        found = _Reasons(self.registry)
+        found.walk(m.doc)
+        why = tuple(sorted(found.keywords))
         root_model = not is_class(self.names.defs, self.names.defs[m.name])
         spans = property_spans(m.doc, self.registry.expand_at(m.doc, "", m.doc.value))
         record = message_record(self.names, m.name, m.doc, spans)
@@ -159,36 +161,73 @@ class _Messages:
             exact=why,
             exact_uri=file_uri(m.doc.path) if why else "",
             forbidden=tuple(
-                (k, bad)
-                for k in why
-                if (bad := forbidden(validator, example, k)) is not None
+                sorted(
+                    forbidden(
+                        validator,
+                        example,
+                        why,
+                        found.values,
+                        frozenset(found.ref_sites),
+                        made,
+                    ).items()
+                )
             ),
         )
 
 
-def _reasons(registry: Registry, doc: JsonDocument) -> set[str]:
-    """Every keyword only the exact validator enforces, in the schemas the
-    message's root reaches."""
-    out: set[str] = set()
-    seen: set[tuple[str, str]] = set()
-    todo: list[tuple[JsonDocument, str, Any]] = [(doc, "", doc.value)]
-    while todo:
-        d, at, node = todo.pop()
-        if (d.path, at) in seen:
-            continue
-        seen.add((d.path, at))
-        for ptr, sub in subschemas(node, at):
-            if sub is False and ptr.endswith("/additionalProperties"):
-                continue  # extra="forbid"
-            out |= reasons(sub)
-            ref = sub.get("$ref") if isinstance(sub, dict) else None
-            if isinstance(ref, str):
-                target = registry.resolve(d, ref, ptr)
+@dataclass(slots=True)
+class _Reasons:
+    """Every keyword only the exact validator enforces, in the schemas a
+    message's root reaches; and what its tests can build instances from."""
+
+    registry: Registry
+    keywords: set[str] = field(default_factory=set)
+    values: list[Any] = field(default_factory=list)
+    """Consts, enum values and bounds met on the way (for ``forbidden``)."""
+    ref_sites: set[str] = field(default_factory=set)
+    """Pointers of ``$ref`` with asserting keywords beside them."""
+
+    def walk(self, doc: JsonDocument) -> None:
+        seen: set[tuple[str, str]] = set()
+        todo: list[tuple[JsonDocument, str, Any]] = [(doc, "", doc.value)]
+        while todo:
+            d, at, node = todo.pop()
+            if (d.path, at) in seen:
+                continue
+            seen.add((d.path, at))
+            for ptr, sub in subschemas(node, at):
+                self._node(ptr, sub)
+                ref = sub.get("$ref") if isinstance(sub, dict) else None
+                target = (
+                    self.registry.resolve(d, ref, ptr) if isinstance(ref, str) else None
+                )
                 if isinstance(target, Target) and target.doc is META:
-                    out.add("$ref")  # any schema: only the validator knows
+                    self.keywords.add("$ref")  # any schema: only the validator knows
                 elif isinstance(target, Target):
                     todo.append((target.doc, target.ptr, target.node))
-    return out
+
+    def _node(self, ptr: str, sub: Any) -> None:
+        if sub is False and ptr.rpartition("/")[2] in _CLOSING:
+            return  # said by its own keyword (extra="forbid", or exact)
+        found = reasons(sub)
+        self.keywords |= found
+        if "$ref" in found:
+            self.ref_sites.add(ptr)
+        if not isinstance(sub, dict):
+            return
+        if "const" in sub:
+            self.values.append(sub["const"])
+        if isinstance(sub.get("enum"), list):
+            self.values.extend(sub["enum"][:8])
+        for key, step in _BOUNDS.items():
+            if isinstance(sub.get(key), int | float) and not isinstance(sub[key], bool):
+                self.values.append(sub[key] + step)
+
+
+_CLOSING = frozenset(
+    {"additionalProperties", "items", "unevaluatedProperties", "unevaluatedItems"}
+)
+_BOUNDS = {"minimum": -1, "maximum": 1, "exclusiveMinimum": 0, "exclusiveMaximum": 0}
 
 
 def _first_error(validator: Any, value: Any) -> str:
