@@ -131,6 +131,30 @@ def _name_definitions(
                 out.defs[(doc.path, pointer(pointer("", container), key))] = name
 
 
+_NOTHING = frozenset({"title", "description", "$comment", "examples", "default"})
+
+
+def _empty(part: Any, in_class: bool) -> bool:
+    """An ``allOf`` part the model takes nothing from: annotations only, or,
+    in a class, a union of variants without properties of its own (which
+    would turn the class into a RootModel; the exact validator checks it)."""
+    if part is True:
+        return True
+    if not isinstance(part, dict):
+        return False
+    keys = {k for k, v in part.items() if not (k == "required" and not v)}
+    if keys <= _NOTHING:
+        return True
+    return in_class and bool(keys & {"oneOf", "anyOf"}) and not keys & _SHAPES
+
+
+_SHAPES = frozenset({"properties", "$ref", "allOf", "type"})
+
+
+def _is_object(node: dict[str, Any]) -> bool:
+    return isinstance(node.get("properties"), dict) or node.get("type") == "object"
+
+
 def _name_problem(name: str, taken: dict[str, str]) -> str:
     if not name or not name[0].isalpha() or not name.isidentifier():
         return "is not a valid class name"
@@ -174,6 +198,12 @@ class _Rewriter:
                     self.schema(doc, pointer(pointer(ptr, key), i), sub)
                     for i, sub in enumerate(out[key])
                 ]
+        parts = [p for p in out.get("allOf", []) if not _empty(p, _is_object(out))]
+        if "allOf" in out and parts != out["allOf"]:
+            # Parts left with nothing the model holds (a condition, a not).
+            out["allOf"] = parts
+            if not parts:
+                del out["allOf"]
         for key in SCHEMA_MAP:
             if isinstance(out.get(key), dict):
                 out[key] = {

@@ -20,7 +20,12 @@ from generator.frontends.jsonschema.keywords import describe
 from generator.frontends.jsonschema.metaschema import meta_problems
 from generator.frontends.jsonschema.registry import Registry
 from generator.frontends.jsonschema.validation import validation_problem
-from generator.frontends.jsonschema.walk import MAX_DEPTH, subschemas, too_deep
+from generator.frontends.jsonschema.walk import (
+    MAX_DEPTH,
+    not_unicode,
+    subschemas,
+    too_deep,
+)
 from generator.jsonsource import JsonDocument, pointer
 
 _SUPPORTED = "svcforge reads drafts 4, 6, 7, 2019-09 and 2020-12"
@@ -51,6 +56,10 @@ class Checker:
         deep = too_deep(doc.value)
         if deep is not None:
             self.error(doc, deep, f"the schema nests more than {MAX_DEPTH} levels")
+            return False
+        broken = not_unicode(doc.value)
+        if broken is not None:
+            self.error(doc, broken, "a string holds a lone surrogate (not Unicode)")
             return False
         schema = doc.value.get("$schema")
         if schema is not None and not (isinstance(schema, str) and parse_draft(schema)):

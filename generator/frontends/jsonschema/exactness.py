@@ -99,6 +99,23 @@ def reasons(node: Any) -> set[str]:
     return out | {k for k, holds in _FORMS.items() if holds(node)}
 
 
+def _union_beside_properties(node: dict[str, Any]) -> bool:
+    return isinstance(node.get("properties"), dict) and (
+        "oneOf" in node or "anyOf" in node
+    )
+
+
+def _union_in_class(node: dict[str, Any]) -> bool:
+    """An ``allOf`` part of a class that is a union (left to the validator)."""
+    parts = node.get("allOf")
+    return (
+        isinstance(node.get("properties"), dict) or node.get("type") == "object"
+    ) and any(
+        isinstance(p, dict) and ("oneOf" in p or "anyOf" in p) and "properties" not in p
+        for p in (parts if isinstance(parts, list) else [])
+    )
+
+
 def _one_of(node: dict[str, Any]) -> bool:
     return isinstance(node.get("oneOf"), list) and not isinstance(
         node.get("discriminator"), dict
@@ -155,6 +172,9 @@ def _wide_pattern(node: dict[str, Any]) -> bool:
 _FORMS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "type": _untyped,
     "oneOf": _one_of,
+    "anyOf": lambda n: (
+        (_union_beside_properties(n) and "anyOf" in n) or _union_in_class(n)
+    ),
     "patternProperties": lambda n: (
         "patternProperties" in n and _pattern_properties(n) != "typed"
     ),
@@ -178,6 +198,11 @@ def loosened(node: dict[str, Any]) -> dict[str, Any]:
     """A copy of one schema node for datamodel-code-generator: what the model
     would enforce wrongly taken out (subschemas are left to the caller)."""
     out = {k: v for k, v in node.items() if k not in _DROPPED}
+    if _union_beside_properties(out):
+        # The model is the class of the properties (a union there would make
+        # it a RootModel of variants); the branches are checked exactly.
+        out.pop("oneOf", None)
+        out.pop("anyOf", None)
     if "prefixItems" in node:
         out["items"] = {}
     if "patternProperties" in out and _pattern_properties(node) != "typed":

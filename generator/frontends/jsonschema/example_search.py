@@ -104,11 +104,10 @@ def forbidden(
     by one change, or two (a change that keeps it valid, then another), with
     the values of the pool and ``values`` (consts, enums, bounds of the
     schema).  Keywords no instance was found for are left out."""
-    # The schema's own values first: the valid variants they make (an enum's
-    # other value) are the ones worth changing once more.
     pool = (*values, *_POOL)
     wanted = set(keywords)
     out: dict[str, Any] = {}
+    partial: dict[str, Any] = {}
     seeds: list[Any] = []
     tries = 0
     # Properties the repair left out (their first value broke a rule): put
@@ -118,50 +117,36 @@ def forbidden(
         if isinstance(example, dict) and isinstance(hints, dict)
         else []
     )
-    size = _size(example)
-    for seed in itertools.chain([example], _Seeds(seeds)):
+    # Seeds for a second change: another of the schema's values where the
+    # instance holds one of them (an enum's other member), still valid.
+    for where in list(_places(example)):
+        current = _get(example, where)
+        if isinstance(current, dict | list) or current not in values:
+            continue
+        for v in values:
+            candidate = _set(example, where, v)
+            if (
+                len(seeds) < _SEEDS
+                and candidate != example
+                and not _errors(validator, candidate)
+            ):
+                seeds.append(candidate)
+    for seed in itertools.chain([example], seeds):
         first = seed is example
         for candidate in (
             [*back, *_mutations(seed, pool)] if first else _mutations(seed, pool)
         ):
             tries += 1
             if tries > _TRIES or not wanted - set(out):
-                return out
+                return {**partial, **out}
             errors = _errors(validator, candidate)
-            # Only changes, not removals, make seeds worth a second change.
-            if (
-                first
-                and not errors
-                and len(seeds) < _SEEDS
-                and candidate != example
-                and _size(candidate) >= size
-            ):
-                seeds.append(candidate)
             for keyword in wanted - set(out):
-                if any(e is not None and _blames(e, keyword, sites) for e in errors):
-                    out[keyword] = candidate
-    return out
-
-
-def _size(value: Any) -> int:
-    if isinstance(value, dict):
-        return len(value) + sum(_size(v) for v in value.values())
-    if isinstance(value, list):
-        return len(value) + sum(_size(v) for v in value)
-    return 0
-
-
-class _Seeds:
-    """The valid variants found while the first pass runs, iterated after."""
-
-    def __init__(self, seeds: list[Any]) -> None:
-        self.seeds = seeds
-
-    def __iter__(self) -> Iterator[Any]:
-        i = 0
-        while i < len(self.seeds):
-            yield self.seeds[i]
-            i += 1
+                blamed = [e is not None and _blames(e, keyword, sites) for e in errors]
+                if blamed and all(blamed):
+                    out[keyword] = candidate  # refused for that keyword alone
+                elif any(blamed):
+                    partial.setdefault(keyword, candidate)
+    return {**partial, **out}
 
 
 _CONTAINS = ("contains", "minContains", "maxContains")

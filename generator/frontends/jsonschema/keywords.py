@@ -98,7 +98,9 @@ EXACT: dict[str, str] = {
 EXACT_WHEN: dict[str, str] = {
     "type": "absent beside keywords of one type (`minLength`, `items`...): "
     "they apply to that type's values only",
-    "oneOf": "without a discriminator (a model union accepts several matches)",
+    "oneOf": "without a discriminator (a model union accepts several matches), "
+    "or beside `properties` (the model is the class of the properties)",
+    "anyOf": "beside `properties` (the model is the class of the properties)",
     "patternProperties": "beside `properties`, or with several patterns",
     "additionalProperties": "a schema beside `properties`",
     "uniqueItems": "on objects, arrays or mixed items",

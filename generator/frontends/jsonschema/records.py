@@ -64,6 +64,8 @@ def is_class(
         return False
     if isinstance(node.get("properties"), dict):
         return True
+    if "oneOf" in node or "anyOf" in node:
+        return False  # a union of variants
     if node.get("type") == "object" and not (
         isinstance(node.get("additionalProperties"), dict)
         or "patternProperties" in node

@@ -62,3 +62,29 @@ def too_deep(value: Any, limit: int = MAX_DEPTH) -> str | None:
         elif isinstance(node, list):
             stack.extend((pointer(ptr, i), v, depth + 1) for i, v in enumerate(node))
     return None
+
+
+def not_unicode(value: Any) -> str | None:
+    """The pointer of the first string (or key) that is no Unicode text (a
+    lone surrogate, which JSON's ``\\ud800`` escapes can spell), or None."""
+    stack: list[tuple[str, Any]] = [("", value)]
+    while stack:
+        ptr, node = stack.pop()
+        if isinstance(node, str) and not _encodes(node):
+            return ptr
+        if isinstance(node, dict):
+            for k, v in node.items():
+                if not _encodes(k):
+                    return pointer(ptr, k.encode("utf-8", "replace").decode())
+                stack.append((pointer(ptr, k), v))
+        elif isinstance(node, list):
+            stack.extend((pointer(ptr, i), v) for i, v in enumerate(node))
+    return None
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -6,7 +6,9 @@
 #   schemas/messages/common.json
 #   schemas/messages/user_registered.json
 
-"""Round trips of every JSON Schema message through its JSON codec."""
+"""Round trips of every JSON Schema message through its JSON codec, and
+instances the schema forbids through keywords only its exact validator
+enforces, refused on decode."""
 
 import json
 from collections.abc import Callable
@@ -74,3 +76,28 @@ def test_malformed_json_is_rejected(
     for data in malformed:
         with pytest.raises((ValidationError, DecodeError)):
             codec.decode(data)
+
+
+FORBIDDEN = [
+    pytest.param(
+        API_KEY_REVOKED_JSON,
+        '{"event_id":"6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c","occurred_at":"2024-03-15T09:30:15.250000Z","key_id":"6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c","user_id":"6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c","revoked_by":{"kind":"user","id":"id"},"reason":"compromised"}',
+        id="ApiKeyRevoked-if",
+    ),
+    pytest.param(API_KEY_REVOKED_JSON, "{}", id="ApiKeyRevoked-required"),
+    pytest.param(
+        API_KEY_REVOKED_JSON,
+        '{"event_id":"6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c","occurred_at":"2024-03-15T09:30:15.250000Z","key_id":"6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c","user_id":"6f1c2a5e-4b7d-4e8a-9c3f-2d1b0a9e8f7c","revoked_by":{"kind":"user","id":"id"},"reason":"compromised"}',
+        id="ApiKeyRevoked-then",
+    ),
+]
+
+
+@pytest.mark.parametrize(("codec", "data"), FORBIDDEN)
+def test_the_schema_refuses_what_the_model_cannot_express(
+    codec: JsonCodec[Any], data: str
+) -> None:
+    """Each instance breaks one keyword that the model cannot hold: the
+    codec's exact validator refuses it, with the JSON pointer of the place."""
+    with pytest.raises(DecodeError, match=r"\(at /"):
+        codec.decode(data)
