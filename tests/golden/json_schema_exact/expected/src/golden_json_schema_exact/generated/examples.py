@@ -105,6 +105,9 @@ def example_shipment() -> Shipment:
                 "b": 7,
             },
             "loose": "loose",
+            "contact": {
+                "email": "email",
+            },
         }
     )
 

@@ -88,6 +88,11 @@ class ShipmentExtra(JsonSchemaModel):
     a: str | MISSING = MISSING
 
 
+class ShipmentContact(JsonSchemaModel):
+    email: str | MISSING = MISSING
+    phone: str | MISSING = MISSING
+
+
 class Shipment(JsonSchemaModel):
     """Every keyword a model cannot express, once: the codec validates exactly."""
 
@@ -107,6 +112,7 @@ class Shipment(JsonSchemaModel):
     meta: ShipmentMeta | MISSING = MISSING
     extra: ShipmentExtra | MISSING = MISSING
     loose: Any | MISSING = MISSING
+    contact: ShipmentContact | MISSING = MISSING
     short: Annotated[str | MISSING, Field(max_length=3, min_length=2)] = MISSING
 
 
