@@ -45,6 +45,8 @@ _POOL: tuple[Any, ...] = (
 _KEYS = ("example", "zz", "A", "x-y", "1", "_", "")
 _ROUNDS = 40
 _TRIES = 20000
+_MIN_TRIES = 300
+_WORK = 8_000_000
 _SEEDS = 12
 
 
@@ -106,6 +108,9 @@ def forbidden(
     schema).  Keywords no instance was found for are left out."""
     pool = (*values, *_POOL)
     wanted = set(keywords)
+    # Each try copies the example: a big one gets fewer tries, so that a
+    # large real-world schema does not spend minutes here.
+    budget = max(_MIN_TRIES, min(_TRIES, _WORK // max(1, len(json.dumps(example)))))
     out: dict[str, Any] = {}
     partial: dict[str, Any] = {}
     seeds: list[Any] = []
@@ -137,7 +142,7 @@ def forbidden(
             [*back, *_mutations(seed, pool)] if first else _mutations(seed, pool)
         ):
             tries += 1
-            if tries > _TRIES or not wanted - set(out):
+            if tries > budget or not wanted - set(out):
                 return {**partial, **out}
             errors = _errors(validator, candidate)
             for keyword in wanted - set(out):
