@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
+from jsonschema_specifications import REGISTRY as META_SCHEMAS
 
 from generator import ir
 from generator.frontends.jsonschema.drafts import CANONICAL, declared
-from generator.frontends.jsonschema.registry import Registry, Target, file_uri
+from generator.frontends.jsonschema.registry import META, Registry, Target, file_uri
 from generator.frontends.jsonschema.walk import subschemas
 from generator.jsonsource import JsonDocument
 
@@ -55,6 +56,28 @@ class ExactSchemas:
             schema=compact(as_written(self.originals[path])),
         )
 
+    def meta_resources(self, paths: Sequence[str]) -> list[ir.JsonResource]:
+        """The drafts' meta-schemas (with their vocabularies), when a schema
+        of ``paths`` refers to one: the validators read them from here, never
+        from the network."""
+        if not any(self._refers_to_meta(p) for p in paths):
+            return []
+        return [
+            ir.JsonResource((uri,), compact(META_SCHEMAS.contents(uri)))
+            for uri in sorted(META_SCHEMAS)
+            if "draft-03" not in uri
+        ]
+
+    def _refers_to_meta(self, path: str) -> bool:
+        doc = self.registry.documents[path]
+        for ptr, node in subschemas(doc.value):
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if isinstance(ref, str):
+                target = self.registry.resolve(doc, ref, ptr)
+                if isinstance(target, Target) and target.doc is META:
+                    return True
+        return False
+
     def reachable(self, paths: Sequence[str]) -> list[str]:
         """The files the schemas of ``paths`` refer to, directly or not, and
         those files, sorted."""
@@ -88,11 +111,15 @@ class ExactSchemas:
     def _compile(self, path: str) -> jsonschema_rs.Validator | str:
         try:
             if self._shared is None:
+                metas = self.meta_resources(sorted(self.originals))
                 self._shared = jsonschema_rs.Registry(
                     [
-                        (uri, as_written(doc))
-                        for p, doc in sorted(self.originals.items())
-                        for uri in self.registry.uris[p]
+                        *(
+                            (uri, as_written(doc))
+                            for p, doc in sorted(self.originals.items())
+                            for uri in self.registry.uris[p]
+                        ),
+                        *((m.uris[0], json.loads(m.schema)) for m in metas),
                     ]
                 )
             return jsonschema_rs.validator_for(

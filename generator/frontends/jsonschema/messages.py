@@ -92,9 +92,7 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
             sources=tuple(d.path for d in documents),
             messages=messages,
             aliases=names.aliases(),
-            resources=tuple(
-                builder.exact.resource(p) for p in builder.exact.reachable(exact_paths)
-            ),
+            resources=_resources(builder.exact, exact_paths),
             module=JSON_MODELS_MODULE,
         ),
         records=tuple(sorted(builder.records, key=lambda r: r.fullname)),
@@ -109,6 +107,16 @@ def parse_jsonschema(documents: Sequence[JsonDocument]) -> JsonSchemaIR | None:
             )
             for m in messages
         ),
+    )
+
+
+def _resources(exact: ExactSchemas, paths: list[str]) -> tuple[ir.JsonResource, ...]:
+    """The files the exact validators read, and the meta-schemas they
+    refer to."""
+    reached = exact.reachable(paths)
+    return (
+        *(exact.resource(p) for p in reached),
+        *exact.meta_resources(reached),
     )
 
 
