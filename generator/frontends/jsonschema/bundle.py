@@ -99,6 +99,12 @@ def bundle(documents: Sequence[JsonDocument], registry: Registry) -> Bundle:
     for m in out.messages:
         root = {k: v for k, v in m.doc.value.items() if k not in (*DEFS, "$schema")}
         defs[m.name] = rewriter.schema(m.doc, "", root)
+        if "enum" in defs[m.name]:
+            # An enum class is no model: the message is a RootModel of it.
+            value = _free(f"{m.name}Value", taken)
+            taken[value] = m.doc.path
+            defs[value] = defs[m.name]
+            defs[m.name] = {"$ref": f"#/$defs/{value}"}
     for (path, ptr), name in out.defs.items():
         doc = registry.documents[path]
         defs[name] = rewriter.schema(doc, ptr, registry.node(path, ptr))
@@ -153,6 +159,13 @@ _SHAPES = frozenset({"properties", "$ref", "allOf", "type"})
 
 def _is_object(node: dict[str, Any]) -> bool:
     return isinstance(node.get("properties"), dict) or node.get("type") == "object"
+
+
+def _free(name: str, taken: dict[str, str]) -> str:
+    out, n = name, 2
+    while out in taken or out in RESERVED:
+        out, n = f"{name}{n}", n + 1
+    return out
 
 
 def _name_problem(name: str, taken: dict[str, str]) -> str:
