@@ -22,8 +22,10 @@ The machine may be shared and noisy: every variant runs in short batches,
 round after round, in an order that rotates; the table shows the best and the
 median batch, and ratios divide best throughputs measured in the same run.
 The last line is ``bench: encode_ratio=… decode_ratio=… encode_vs_naive=…
-decode_vs_naive=…`` (generated throughput divided by raw fastavro's, and by the
-hand-written path's).  ``--quick`` runs for a few seconds (output format only).
+decode_vs_naive=… json_decode_vs_msgspec=… json_encode_vs_msgspec=…
+json_exact_decode_vs_msgspec=… json_exact_encode_vs_msgspec=…`` (generated
+throughput divided by raw fastavro's, by the hand-written path's, and, for the
+JSON codecs of two accounts messages, by msgspec's: ``codec_json``).  ``--quick`` runs for a few seconds (output format only).
 """
 
 from __future__ import annotations
@@ -63,6 +65,10 @@ from market_data.generated.models import (  # noqa: E402
 from pydantic import BaseModel  # noqa: E402
 
 from svcforge import AvroCodec  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from codec_json import GENERATED as JSON_GENERATED  # noqa: E402
+from codec_json import json_ratios, json_variants  # noqa: E402
 
 
 @dataclass
@@ -379,9 +385,11 @@ def main(argv: list[str] | None = None) -> int:
         example_order_book_snapshot(),
         generated.ORDER_BOOK_SNAPSHOT_AVRO,
     )
+    json_rows = json_variants(Variant)
     started = time.perf_counter()
     measure(main_variants, rounds, batch_seconds)
     measure(options, max(3, rounds // 3), batch_seconds)
+    measure(json_rows, max(3, rounds // 2), batch_seconds)
     elapsed = time.perf_counter() - started
 
     codec = generated.TRADE_AVRO
@@ -400,13 +408,26 @@ def main(argv: list[str] | None = None) -> int:
     for line in table(options, {"vs first": "fastavro + model_validate"}):
         print(line)
     print("  * what the generated codec does")
+    for line in table(json_rows, {"vs msgspec": "msgspec, typed Struct"}):
+        print(line)
+    print(f"  (JSON rows: {JSON_GENERATED} = the accounts example's codecs)")
 
     best = {(v.section, v.label): v.best for v in main_variants}
     ratios = {}
     for op in ("encode", "decode"):
         ratios[f"{op}_ratio"] = best[op, GENERATED] / best[op, RAW]
         ratios[f"{op}_vs_naive"] = best[op, GENERATED] / best[op, HAND]
-    order = ("encode_ratio", "decode_ratio", "encode_vs_naive", "decode_vs_naive")
+    ratios |= json_ratios({(v.section, v.label): v.best for v in json_rows})
+    order = (
+        "encode_ratio",
+        "decode_ratio",
+        "encode_vs_naive",
+        "decode_vs_naive",
+        "json_decode_vs_msgspec",
+        "json_encode_vs_msgspec",
+        "json_exact_decode_vs_msgspec",
+        "json_exact_encode_vs_msgspec",
+    )
     print()
     print("bench: " + " ".join(f"{k}={ratios[k]:.2f}" for k in order))
     return 0

@@ -71,6 +71,16 @@ def load_json(path: str, text: str) -> JsonDocument:
     if deep is not None:
         raise SchemaError([deep])
     try:
+        return _load_json(path, text)
+    except RecursionError:
+        # Nesting deeper than Python's recursion limit (about a thousand).
+        raise SchemaError(
+            [Diagnostic(Span(path, 1, 1), "invalid JSON: nested too deeply")]
+        ) from None
+
+
+def _load_json(path: str, text: str) -> JsonDocument:
+    try:
         value = json.loads(text, object_pairs_hook=_reject_duplicates)
     except json.JSONDecodeError as exc:
         raise SchemaError([_syntax_error(path, text, exc)]) from None

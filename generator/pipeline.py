@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from jinja2 import Environment
-
 from generator import ir
 from generator.deep import run_deep
 from generator.emitters import Emitter
@@ -106,24 +104,19 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
 
 
 def _with_json_schema(service: ir.Service, documents: list[JsonDocument]) -> ir.Service:
-    """JSON Schema messages beside the Avro ones: models, records, messages."""
+    """JSON Schema messages beside the Avro ones: bundle, records, messages.
+    The models live in a module of their own; only a message class may not
+    take an Avro class's name (the generated package exports both)."""
     parsed = parse_jsonschema(documents)
     if parsed is None:
         return service
     avro_names = {t.py_name for t in service.named_types}
+    avro_constants = {m.constant for m in service.messages}
+    by_name = {m.fullname: m.constant for m in parsed.messages}
     clashes = [
         Diagnostic(m.span, f"message class {m.fullname!r} is also an Avro type's name")
         for m in parsed.models.messages
-        if m.fullname in avro_names
-    ]
-    clashes += [
-        Diagnostic(
-            ir.Span(parsed.models.sources[0], 1, 1),
-            f"JSON Schema class {name!r} is also an Avro type's name",
-            "rename the definition or the Avro type",
-        )
-        for name in parsed.models.classes
-        if name in avro_names and name not in {m.fullname for m in parsed.messages}
+        if m.fullname in avro_names or by_name[m.fullname] in avro_constants
     ]
     if clashes:
         raise SchemaError(clashes)
@@ -193,6 +186,7 @@ def _with_database(root: Path, service: ir.Service, manifest: Manifest) -> ir.Se
 EMITTERS: tuple[Emitter, ...] = (
     emit_package_inits,
     emit_models,
+    emit_json_models,
     emit_codecs,
     emit_examples,
     emit_message_tests,
@@ -217,17 +211,7 @@ def render_service(service: ir.Service) -> dict[str, str]:
         overlap = files.keys() & produced.keys()
         assert not overlap, f"{emit.__name__} and another emitter both write {overlap}"
         files.update(produced)
-    files = _with_json_models(service, env, files)
     return format_python(dict(sorted(files.items())), service.package.split(".")[0])
-
-
-def _with_json_models(
-    service: ir.Service, env: Environment, files: dict[str, str]
-) -> dict[str, str]:
-    if service.json_models is None:
-        return files
-    models = f"{service.generated_dir}/models.py"
-    return {**files, models: emit_json_models(service, env, files.get(models))}
 
 
 def generate(root: Path) -> tuple[Manifest, dict[str, str]]:

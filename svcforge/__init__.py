@@ -8,6 +8,7 @@ from svcforge._codec import (
     UnknownSchemaError,
     schema_fingerprint,
 )
+from svcforge._exact import ExactSchema, JsonSchemas, SchemaViolation
 from svcforge._framing import (
     ConfluentFraming,
     Framing,
@@ -17,21 +18,32 @@ from svcforge._framing import (
 )
 from svcforge._schemas import avro_root_schema, avro_schema
 from svcforge._union import MessageUnion, message_union
-from svcforge.types import Int32, Int64, SchemaModel, SchemaRootModel, UniqueList
+from svcforge.types import (
+    Int32,
+    Int64,
+    JsonSchemaModel,
+    SchemaModel,
+    SchemaRootModel,
+    UniqueList,
+)
 
 __all__ = [
     "AvroCodec",
     "AvroJsonCodec",
     "ConfluentFraming",
     "DecodeError",
+    "ExactSchema",
     "Framing",
     "FramingError",
     "Int32",
     "Int64",
     "JsonCodec",
+    "JsonSchemaModel",
+    "JsonSchemas",
     "MessageUnion",
     "SchemaModel",
     "SchemaRootModel",
+    "SchemaViolation",
     "SingleObjectFraming",
     "UniqueList",
     "UnknownSchemaError",

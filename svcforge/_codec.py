@@ -20,6 +20,7 @@ from svcforge._avro_limits import (
     too_big,
 )
 from svcforge._avro_scan import scan
+from svcforge._exact import ExactSchema
 from svcforge._framing import Framing, FramingError, SingleObjectFraming, crc64_avro
 from svcforge.avro_binary import Reader, Writer
 
@@ -247,15 +248,37 @@ class AvroCodec(Generic[M]):
 
 
 class JsonCodec(Generic[M]):
-    """JSON codec of one pydantic model (plain JSON, wire names as keys)."""
+    """JSON codec of one pydantic model (plain JSON, wire names as keys).
 
-    __slots__ = ("model",)
+    ``validator``: the message's own JSON Schema, for a message whose model
+    cannot express all of it (see ``svcforge._exact``); every payload decoded
+    and every message encoded is then checked against it as well.
+    ``exclude_unset``: write only the properties the message was given (JSON
+    Schema messages: a default is the reader's to apply, and writing it could
+    break an ``oneOf`` or a ``not`` of the schema).
+    """
 
-    def __init__(self, model: type[M]) -> None:
+    __slots__ = ("_exclude_unset", "model", "validator")
+
+    def __init__(
+        self,
+        model: type[M],
+        *,
+        validator: ExactSchema | None = None,
+        exclude_unset: bool = False,
+    ) -> None:
         self.model = model
+        self.validator = validator
+        self._exclude_unset = exclude_unset
 
     def encode(self, message: M) -> bytes:
-        return message.model_dump_json(by_alias=True).encode()
+        data = message.model_dump_json(
+            by_alias=True, exclude_unset=self._exclude_unset
+        ).encode()
+        if self.validator is not None:
+            # Raises SchemaViolation: the model allowed what the schema forbids.
+            self.validator.check(json.loads(data))
+        return data
 
     def decode(self, data: bytes | bytearray | str) -> M:
         limit = decode_limits().max_message_bytes
@@ -264,4 +287,18 @@ class JsonCodec(Generic[M]):
                 f"bad {self.model.__name__} payload: {len(data)} bytes, more "
                 f"than max_message_bytes ({limit})"
             )
+        if self.validator is not None:
+            self._check(data)
         return self.model.model_validate_json(data)
+
+    def _check(self, data: bytes | bytearray | str) -> None:
+        assert self.validator is not None
+        try:
+            value = json.loads(data)
+        except ValueError:
+            return  # not JSON: the model reports it
+        problem = self.validator.violation(value)
+        if problem is not None:
+            raise DecodeError(
+                f"bad {self.model.__name__} payload: {problem}"
+            ) from problem

@@ -6,7 +6,14 @@ from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel
 
-__all__ = ["Int32", "Int64", "SchemaModel", "SchemaRootModel", "UniqueList"]
+__all__ = [
+    "Int32",
+    "Int64",
+    "JsonSchemaModel",
+    "SchemaModel",
+    "SchemaRootModel",
+    "UniqueList",
+]
 
 Int32 = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 """Avro ``int``: a signed 32-bit integer."""
@@ -32,6 +39,15 @@ class SchemaModel(BaseModel):
         val_json_bytes="base64",
         ser_json_inf_nan="constants",
     )
+
+
+class JsonSchemaModel(SchemaModel):
+    """Base of the models generated from JSON Schema: properties the schema
+    does not declare are kept (JSON Schema allows them unless
+    ``additionalProperties`` is ``false``, and the model then forbids them),
+    so that decoding and encoding again loses nothing."""
+
+    model_config = ConfigDict(extra="allow")
 
 
 T = TypeVar("T")

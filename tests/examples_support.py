@@ -36,8 +36,11 @@ class Example:
     root: Path
     service: ir.Service
     models: ModuleType
+    """The Avro models (``models.py``), else the generated package."""
     codecs: ModuleType
     examples: ModuleType | None
+    package: ModuleType
+    """The generated package: every message model, Avro or JSON Schema."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -98,16 +101,19 @@ def load_example(root: Path) -> Example:
         name=root.name,
         root=root,
         service=service,
-        models=importlib.import_module(f"{base}.models"),
+        models=importlib.import_module(f"{base}.models")
+        if service.named_types
+        else generated,
         codecs=importlib.import_module(f"{base}.codecs"),
         examples=examples,
+        package=generated,
     )
 
 
 def _case(example: Example, message: ir.Message) -> MessageCase:
     record = example.service.record(message.fullname)
     const = message.constant
-    model = getattr(example.models, message.py_name)
+    model = getattr(example.package, message.py_name)
     avro = getattr(example.codecs, f"{const}_AVRO", None)
     if message.encoding == "avro" and avro is None:
         raise RuntimeError(f"{example.name}: no {const}_AVRO codec for an Avro message")

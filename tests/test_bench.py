@@ -12,7 +12,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_LINE = re.compile(
     r"bench: encode_ratio=(\d+\.\d\d) decode_ratio=(\d+\.\d\d) "
-    r"encode_vs_naive=(\d+\.\d\d) decode_vs_naive=(\d+\.\d\d)"
+    r"encode_vs_naive=(\d+\.\d\d) decode_vs_naive=(\d+\.\d\d) "
+    r"json_decode_vs_msgspec=(\d+\.\d\d) json_encode_vs_msgspec=(\d+\.\d\d) "
+    r"json_exact_decode_vs_msgspec=(\d+\.\d\d) "
+    r"json_exact_encode_vs_msgspec=(\d+\.\d\d)"
 )
 
 
@@ -36,6 +39,10 @@ def test_codec_bench_quick_prints_a_table_then_the_bench_line() -> None:
         "generated codec (TRADE_AVRO)",
         "decode options: Trade",
         "generated reader + model_builder",
+        "JSON decode: UserRegistered",
+        "JSON encode: ApiKeyRevoked, exact",
+        "msgspec, typed Struct",
+        "orjson, plain dict",
     ):
         assert row in table
     assert sum(1 for line in lines if "op/s" in line) >= 4

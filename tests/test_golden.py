@@ -12,6 +12,7 @@ import contextlib
 import difflib
 import importlib
 import io
+import json
 import os
 import shutil
 import subprocess
@@ -204,9 +205,20 @@ def check_round_trips(project: Path) -> None:
                 if info.is_required()
             }
             for m in (message, model(**required)):
+                if m is not message and _refused(json_codec, m):
+                    continue  # defaults that break a rule only a validator knows
                 if avro is not None:
                     assert avro.decode(avro.encode(m)) == m, name
                 assert json_codec.decode(json_codec.encode(m)) == m, name
+
+
+def _refused(codec: Any, message: Any) -> bool:
+    """Whether the exact validator of a JSON codec refuses the message."""
+    validator = getattr(codec, "validator", None)
+    if validator is None:
+        return False
+    data = message.model_dump_json(by_alias=True, exclude_unset=True)
+    return validator.violation(json.loads(data)) is not None
 
 
 def check_bad_input(case: str, project: Path, update: bool) -> None:

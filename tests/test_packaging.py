@@ -46,8 +46,15 @@ def test_runtime_install_pulls_only_runtime_dependencies(wheel: Path) -> None:
     base = sorted(
         r.split(">")[0].split("<")[0] for r in requires if "extra ==" not in r
     )
-    # pydantic-settings: generated Settings; email-validator: JSON Schema "email".
-    assert base == ["email-validator", "fastavro", "pydantic", "pydantic-settings"]
+    # pydantic-settings: generated Settings; email-validator: JSON Schema "email";
+    # jsonschema-rs: the exact validator of JSON Schema messages.
+    assert base == [
+        "email-validator",
+        "fastavro",
+        "jsonschema-rs",
+        "pydantic",
+        "pydantic-settings",
+    ]
     gen = {
         r.split(">")[0]
         for r in requires

@@ -175,7 +175,8 @@ def _channels_module(service: ir.Service, env: Environment) -> str:
             items.append(f"redis={_redis(c.redis)}")
         key = _key_function(service, c, model)
         if key is not None:
-            needed.add(f"from .models import {model}")  # the key function's
+            module = next(m.module for m in service.messages if m.fullname == c.message)
+            needed.add(f"from .{module} import {model}")  # the key function's
             items.append(f"key={key[0]}")
         if c.group is not None:
             items.append(f"group={py_str(c.group)}")

@@ -129,6 +129,7 @@ def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
         name = m.example
         if m.encoding == "json":
             # JSON Schema messages: the example instance, validated.
+            needed.add(f"from .{m.module} import {m.py_name}")
             body = f"{INDENT}return {json_example_body(service, m)}"
         elif m.kind == "union":
             # A union message's example is its first record's.
@@ -142,7 +143,8 @@ def emit_examples(service: ir.Service, env: Environment) -> dict[str, str]:
             body = f"{INDENT}return {m.py_name}({value})"
         else:
             body = f"{INDENT}return {ex.named(service.record(m.fullname), ())}"
-        ex.used.add(m.py_name)
+        if m.encoding != "json":
+            ex.used.add(m.py_name)
         functions.append(
             {
                 "signature": f"def {name}() -> {m.py_name}:",

@@ -27,6 +27,7 @@ from generator.avro_schema import (
 )
 from generator.emitters.codecs.binary import BinaryCodecs, emit_binary_codecs
 from generator.emitters.pysrc import call, header, imports, json_expr, py_str
+from generator.json_names import EXACT_SCHEMAS
 from svcforge import crc64_avro
 
 
@@ -63,18 +64,21 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
         for t in reachable_from(service, message_type(m))
     }
     codecs = [_codec(service, m, binary) for m in service.messages]
+    json_codecs, json_schemas = _json_codecs(service, json_messages)
     needed = {
         "from typing import Final",
         *binary.imports,
         *(
-            f"from .models import {name}"
-            for name in (m.py_name for m in (*json_messages, *service.messages))
+            f"from .{m.module} import {m.py_name}"
+            for m in (*json_messages, *service.messages)
         ),
     }
     for c in codecs:
         needed |= c.pop("imports")
     if json_messages:
         needed.add("from svcforge import JsonCodec")
+    if json_schemas:
+        needed.add("from svcforge import JsonSchemas")
     text = env.get_template("codecs.py.j2").render(
         header=header(sources),
         codecs=codecs,
@@ -82,9 +86,8 @@ def emit_codecs(service: ir.Service, env: Environment) -> dict[str, str]:
             f"{py_str(name)}: {py_str(_compact(named_schema(service, t)))},"
             for name, t in sorted(types.items())
         ],
-        json_codecs=[
-            f"{m.constant}_JSON: Final = JsonCodec({m.py_name})" for m in json_messages
-        ],
+        json_codecs=json_codecs,
+        json_schemas=json_schemas,
         import_block=imports(needed),
         functions=binary.functions,
         helpers=[
@@ -149,3 +152,25 @@ def _codec(service: ir.Service, m: ir.Message, binary: BinaryCodecs) -> dict[str
         "source": m.source,
         "imports": needed,
     }
+
+
+def _json_codecs(
+    service: ir.Service, messages: list[ir.Message]
+) -> tuple[list[str], list[str]]:
+    """The JSON codec of each JSON Schema message, with the exact validator
+    where its model cannot express its whole schema; and the entries of
+    ``JSON_SCHEMAS``, the schema files those validators read."""
+    models = service.json_models
+    exact = {m.fullname: m.exact_uri for m in models.messages} if models else {}
+    codecs = []
+    for m in messages:
+        args = [m.py_name, "exclude_unset=True"]
+        if exact.get(m.fullname):
+            uri = py_str(exact[m.fullname])
+            args.append(f"validator={EXACT_SCHEMAS}.validator({uri})")
+        codecs.append(f"{m.constant}_JSON: Final = {call('JsonCodec', args)}")
+    schemas = [
+        f"(({', '.join(py_str(u) for u in r.uris)},), {py_str(r.schema)}),"
+        for r in (models.resources if models else ())
+    ]
+    return codecs, schemas

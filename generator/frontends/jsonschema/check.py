@@ -1,40 +1,40 @@
-"""Checks of JSON Schema documents before they reach datamodel-code-generator.
+"""Checks of JSON Schema files before anything is built from them.
 
-datamodel-code-generator reports problems late and without positions, and
-silently drops what it cannot express.  So every schema file is walked here
-first: each problem becomes a diagnostic with ``file:line:col`` and the JSON
-pointer, keywords a pydantic model could not enforce are rejected rather than
-ignored (``keywords``), and every ``$ref`` must resolve (``registry``).
+datamodel-code-generator reports problems late and without positions.  So
+every file is checked here first, and each problem becomes a diagnostic with
+``file:line:col`` and the JSON pointer: a ``$schema`` that names no supported
+draft, JSON nested too deeply, what the draft's meta-schema refuses (with
+plainer words for the common mistakes, ``validation``), a ``$ref`` that leads
+nowhere (``registry``) and a discriminator without const tags.  Unknown
+keywords are annotations: never an error.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.frontends.jsonschema.drafts import DRAFT_07, DRAFT_2020_12, DRAFTS
-from generator.frontends.jsonschema.keywords import (
-    KNOWN,
-    ROOT_ONLY,
-    SCHEMA,
-    SCHEMA_LIST,
-    SCHEMA_MAP,
-    UNSUPPORTED,
-    VALIDATION,
-    describe,
-)
+from generator.frontends.jsonschema.drafts import CANONICAL, declared, parse_draft
+from generator.frontends.jsonschema.keywords import describe
+from generator.frontends.jsonschema.metaschema import meta_problems
 from generator.frontends.jsonschema.registry import Registry
 from generator.frontends.jsonschema.validation import validation_problem
+from generator.frontends.jsonschema.walk import (
+    MAX_DEPTH,
+    not_unicode,
+    subschemas,
+    too_deep,
+)
 from generator.jsonsource import JsonDocument, pointer
+
+_SUPPORTED = "svcforge reads drafts 4, 6, 7, 2019-09 and 2020-12"
 
 
 @dataclass(slots=True)
 class Checker:
-    """Walks every schema of a file, collecting diagnostics."""
+    """Collects the diagnostics of schema files."""
 
-    registry: Registry
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def error(self, doc: JsonDocument, ptr: str, message: str, hint: str = "") -> None:
@@ -43,145 +43,113 @@ class Checker:
             Diagnostic(doc.span(ptr), f"{message} (at {where})", hint)
         )
 
-    def check_document(self, doc: JsonDocument) -> None:
+    def check_document(self, doc: JsonDocument) -> bool:
+        """Check one file as written; False when nothing more can be made of
+        it (the problems are reported)."""
         if not isinstance(doc.value, dict):
             self.error(
                 doc,
                 "",
                 f"a schema file must hold a JSON object, found {describe(doc.value)}",
             )
-            return
+            return False
+        deep = too_deep(doc.value)
+        if deep is not None:
+            self.error(doc, deep, f"the schema nests more than {MAX_DEPTH} levels")
+            return False
+        broken = not_unicode(doc.value)
+        if broken is not None:
+            self.error(doc, broken, "a string holds a lone surrogate (not Unicode)")
+            return False
         schema = doc.value.get("$schema")
-        if schema is not None and schema not in DRAFTS:
+        if schema is not None and not (isinstance(schema, str) and parse_draft(schema)):
             self.error(
                 doc,
                 "/$schema",
-                f"unsupported $schema {schema!r}",
-                f"use {DRAFT_2020_12!r} or {DRAFT_07!r}",
+                f"unknown $schema {schema!r}: {_SUPPORTED}",
+                f"use {CANONICAL['2020-12']!r}, or leave $schema out for 2020-12",
             )
-        ident = doc.value.get("$id")
-        if ident is not None and not isinstance(ident, str):
-            self.error(doc, "/$id", f"$id must be a string, found {describe(ident)}")
-        self.schema(doc, "", doc.value, root=True)
+            return False
+        return self._structure(doc)
 
-    def schema(
-        self, doc: JsonDocument, ptr: str, node: Any, root: bool = False
-    ) -> None:
-        if isinstance(node, bool):
-            return
-        if not isinstance(node, dict):
-            self.error(
-                doc, ptr, f"expected a schema (an object), found {describe(node)}"
-            )
-            return
-        for key, value in node.items():
-            self.keyword(doc, pointer(ptr, key), key, value, node, root)
-
-    def keyword(
-        self,
-        doc: JsonDocument,
-        ptr: str,
-        key: str,
-        value: Any,
-        node: dict[str, Any],
-        root: bool,
-    ) -> None:
-        if key in UNSUPPORTED:
+    def _structure(self, doc: JsonDocument) -> bool:
+        draft = declared(doc.value)
+        reported: list[str] = []
+        for ptr, node in subschemas(doc.value):
+            for key, value in node.items() if isinstance(node, dict) else ():
+                problem = validation_problem(key, value, draft)
+                if problem:
+                    reported.append(pointer(ptr, key))
+                    self.error(doc, pointer(ptr, key), problem)
+        for ptr, message in meta_problems(doc.value, draft):
+            if any(_related(ptr, r) for r in reported):
+                continue
+            reported.append(ptr)
             self.error(
                 doc,
                 ptr,
-                f"unsupported keyword {key!r}: {UNSUPPORTED[key]} cannot be "
-                "expressed by the generated models",
+                message,
+                f"the draft {draft} meta-schema does not allow it",
             )
-        elif key in ROOT_ONLY and not root:
-            self.error(doc, ptr, f"{key} is only supported at the root of a file")
-        elif key in SCHEMA:
-            if key == "items" and isinstance(value, list):
-                self.error(doc, ptr, "unsupported keyword 'items' as an array: tuples")
-            else:
-                self.schema(doc, ptr, value)
-        elif key in SCHEMA_LIST:
-            self.schema_list(doc, ptr, key, value)
-        elif key in SCHEMA_MAP:
-            # Inline rather than in a helper: nested properties cost two frames
-            # per level (schema, keyword), which bounds how deep a file can be.
-            if not isinstance(value, dict):
-                self.error(
-                    doc, ptr, f"{key} must be an object, found {describe(value)}"
-                )
-                return
-            for name, sub in value.items():
-                self.schema(doc, pointer(ptr, name), sub)
-        elif key == "$ref":
-            self.ref(doc, ptr, value)
-        elif key in VALIDATION:
-            self.validation(doc, ptr, key, value, node)
-        elif key not in KNOWN and not key.startswith("x-"):
-            close = difflib.get_close_matches(key, sorted(KNOWN), n=1)
-            self.error(
-                doc,
-                ptr,
-                f"unknown keyword {key!r}",
-                f"did you mean {close[0]!r}?"
-                if close
-                else "prefix custom annotations with 'x-'",
-            )
+        return not reported
 
-    def schema_list(self, doc: JsonDocument, ptr: str, key: str, value: Any) -> None:
-        if not isinstance(value, list) or not value:
-            self.error(doc, ptr, f"{key} must be a non-empty array of schemas")
-            return
-        for i, sub in enumerate(value):
-            self.schema(doc, pointer(ptr, i), sub)
-
-    def ref(self, doc: JsonDocument, ptr: str, value: Any) -> None:
-        if not isinstance(value, str):
-            self.error(doc, ptr, f"$ref must be a string, found {describe(value)}")
-            return
-        target = self.registry.resolve(doc, value)
-        if isinstance(target, str):
-            self.error(doc, ptr, f"unresolvable $ref {value!r}: {target}")
-
-    def validation(
-        self, doc: JsonDocument, ptr: str, key: str, value: Any, node: dict[str, Any]
-    ) -> None:
-        problem = validation_problem(key, value)
-        if problem:
-            self.error(doc, ptr, problem)
-        if key == "discriminator" and isinstance(value, dict):
-            self.discriminator(doc, ptr, value, node)
+    def check_references(self, registry: Registry, doc: JsonDocument) -> None:
+        """Every ``$ref`` of a (normalised) file leads somewhere; every
+        discriminator has const tags."""
+        for ptr, node in subschemas(doc.value):
+            if not isinstance(node, dict):
+                continue
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                target = registry.resolve(doc, ref, ptr)
+                if isinstance(target, str):
+                    self.error(
+                        doc,
+                        pointer(ptr, "$ref"),
+                        f"unresolvable $ref {ref!r}: {target}",
+                    )
+            if isinstance(node.get("discriminator"), dict):
+                self.discriminator(registry, doc, ptr, node)
 
     def discriminator(
-        self, doc: JsonDocument, ptr: str, value: dict[str, Any], node: dict[str, Any]
+        self, registry: Registry, doc: JsonDocument, ptr: str, node: dict[str, Any]
     ) -> None:
-        prop = value.get("propertyName")
+        where = pointer(ptr, "discriminator")
+        prop = node["discriminator"].get("propertyName")
         if not isinstance(prop, str):
-            self.error(doc, ptr, "discriminator needs a propertyName (a string)")
+            self.error(doc, where, "discriminator needs a propertyName (a string)")
             return
         key = "oneOf" if "oneOf" in node else "anyOf" if "anyOf" in node else ""
         if not key or not isinstance(node[key], list):
-            self.error(doc, ptr, "a discriminator needs oneOf or anyOf beside it")
+            self.error(doc, where, "a discriminator needs oneOf or anyOf beside it")
             return
-        parent = ptr.rpartition("/")[0]
         for i, branch in enumerate(node[key]):
-            where = pointer(pointer(parent, key), i)
-            problem = self._tag_problem(doc, branch, prop)
+            at = pointer(pointer(ptr, key), i)
+            problem = _tag_problem(registry, doc, at, branch, prop)
             if problem:
-                self.error(doc, where, problem)
+                self.error(doc, at, problem)
 
-    def _tag_problem(self, doc: JsonDocument, branch: Any, prop: str) -> str:
-        for _, node in self.registry.expand(doc, branch):
-            props = node.get("properties") if isinstance(node, dict) else None
-            tag = props.get(prop) if isinstance(props, dict) else None
-            if isinstance(tag, dict) and (
-                "const" in tag
-                or (isinstance(tag.get("enum"), list) and len(tag["enum"]) == 1)
-            ):
-                required = node.get("required")
-                if isinstance(required, list) and prop in required:
-                    return ""
-                return f"the discriminator property {prop!r} must be required"
-        return (
-            f"each branch of a discriminated union needs a property {prop!r} "
-            "with a const value"
-        )
+
+def _related(a: str, b: str) -> bool:
+    """One pointer is the other, or inside it."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def _tag_problem(
+    registry: Registry, doc: JsonDocument, at: str, branch: Any, prop: str
+) -> str:
+    for _, node in registry.expand(doc, branch, at):
+        props = node.get("properties")
+        tag = props.get(prop) if isinstance(props, dict) else None
+        if isinstance(tag, dict) and (
+            "const" in tag
+            or (isinstance(tag.get("enum"), list) and len(tag["enum"]) == 1)
+        ):
+            required = node.get("required")
+            if isinstance(required, list) and prop in required:
+                return ""
+            return f"the discriminator property {prop!r} must be required"
+    return (
+        f"each branch of a discriminated union needs a property {prop!r} "
+        "with a const value"
+    )

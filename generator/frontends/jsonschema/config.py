@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Sequence
+from dataclasses import replace
 
 from generator import ir
 from generator.errors import Diagnostic, SchemaError
+from generator.frontends.jsonschema.check import Checker
 from generator.frontends.jsonschema.config_groups import SettingsParser
 from generator.frontends.jsonschema.config_runtime import (
     RUNTIME_GROUPS,
     runtime_groups,
 )
+from generator.frontends.jsonschema.drafts import declared
 from generator.frontends.jsonschema.keywords import describe
+from generator.frontends.jsonschema.normalize import normalize
 from generator.frontends.jsonschema.registry import Registry
 from generator.jsonsource import JsonDocument
 from generator.naming import module_name
@@ -39,6 +43,14 @@ def parse_config(
     documents = sorted(
         documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path)
     )
+    # Checked as message schemas are (draft, meta-schema, nesting), and read
+    # in one dialect: a draft-04 boolean exclusiveMinimum is a bound here too.
+    checker = Checker()
+    if not all([checker.check_document(d) for d in documents]):
+        raise SchemaError(checker.diagnostics)
+    documents = [
+        replace(d, value=normalize(d.value, declared(d.value))) for d in documents
+    ]
     parser = SettingsParser(Registry.of(documents))
     root_settings, docs = _file_settings(parser, documents)
     parser.diagnostics += _name_clashes(root_settings)

@@ -22,7 +22,7 @@ from generator.frontends.jsonschema.examples import (
     integer_example,
     number_example,
 )
-from generator.frontends.jsonschema.keywords import UNSUPPORTED, describe
+from generator.frontends.jsonschema.keywords import EXACT, describe
 from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
 from generator.naming import field_names, pascal_case
@@ -39,30 +39,14 @@ _CONSTRAINT_NAMES = {
     "minItems": "min_length",
     "maxItems": "max_length",
 }
-_ALLOWED = {
-    *_CONSTRAINT_NAMES,
-    "type",
-    "enum",
-    "const",
-    "default",
-    "description",
-    "title",
-    "examples",
-    "format",
-    "writeOnly",
-    "readOnly",
-    "deprecated",
-    "$comment",
-    "$ref",
-    "$defs",
-    "definitions",
-    "properties",
-    "required",
-    "items",
-    "additionalProperties",
-    "$schema",
-    "$id",
-    "uniqueItems",
+# Keywords of message schemas that settings cannot have (besides ``EXACT``).
+_NO_ENV_FORM = {
+    "oneOf": "unions",
+    "anyOf": "unions",
+    "allOf": "schema compositions",
+    "patternProperties": "maps",
+    "$dynamicAnchor": "dynamic references",
+    "$recursiveAnchor": "recursive references",
 }
 _SCALARS: dict[str, ir.SettingKind] = {
     "string": "string",
@@ -142,7 +126,7 @@ class SettingsParser:
         for _ in range(32):
             if not (isinstance(node, dict) and isinstance(node.get("$ref"), str)):
                 break
-            target = self.registry.resolve(doc, node["$ref"])
+            target = self.registry.resolve(doc, node["$ref"], ptr)
             if not isinstance(target, Target):
                 self.error(
                     doc,
@@ -154,19 +138,17 @@ class SettingsParser:
         return doc, ptr, node
 
     def keywords(self, doc: JsonDocument, ptr: str, node: dict[str, Any]) -> None:
+        """Keywords that assert what a setting cannot: refused.  Unknown
+        keywords are annotations, as in message schemas."""
         for key in node:
-            if key.startswith("x-") or key in _ALLOWED:
+            reason = _NO_ENV_FORM.get(key) or EXACT.get(key)
+            if reason is None:
                 continue
-            reason = UNSUPPORTED.get(key) or {
-                "oneOf": "unions",
-                "anyOf": "unions",
-                "allOf": "schema composition",
-            }.get(key)
             self.error(
                 doc,
                 pointer(ptr, key),
-                f"unsupported keyword {key!r} in a config schema"
-                + (f": {reason} have no environment-variable form" if reason else ""),
+                f"unsupported keyword {key!r} in a config schema: {reason} "
+                "have no environment-variable form",
             )
         extra = node.get("additionalProperties")
         if isinstance(extra, dict) or (extra is True and "properties" not in node):

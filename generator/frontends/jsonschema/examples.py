@@ -1,19 +1,23 @@
-"""One valid instance of each JSON Schema message, for the generated examples
-and tests: the schema's own ``examples`` where it gives them, else a value made
-from the types, formats, defaults and constraints, following ``$ref`` across
-files.  A string ``pattern`` that none of a few candidates matches needs an
-``examples`` entry; that is reported with the file, position and pointer."""
+"""A first example instance of each JSON Schema message, for the generated
+examples and tests: the schema's own ``examples`` where it gives them, else a
+value made from the types, formats, defaults and constraints, following
+``$ref`` across files (``regex_example`` for patterns).  The front-end then
+checks it against the schema itself and repairs it if need be
+(``example_search``); only a required property that recurses forever is
+reported here, with the file, position and pointer."""
 
 from __future__ import annotations
 
 import copy
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.frontends.jsonschema.registry import Registry, Target
+from generator.frontends.jsonschema.regex_example import regex_example
+from generator.frontends.jsonschema.registry import META, Registry, Target
 from generator.jsonsource import JsonDocument, pointer
 
 FORMAT_EXAMPLES = {
@@ -32,6 +36,9 @@ FORMAT_EXAMPLES = {
     "ipv4": "192.0.2.1",
     "ipv6": "2001:db8::1",
 }
+
+
+_MAX_SIZE = 1000
 
 
 class _Omit:
@@ -70,8 +77,7 @@ class ExampleMaker:
         if node is True:
             return hint
         if not isinstance(node, dict):
-            self.fail(doc, ptr, "the schema accepts nothing")
-            return None
+            return OMIT  # false: nothing fits; a required one is repaired later
         examples = node.get("examples")
         if isinstance(examples, list) and examples:
             return copy.deepcopy(examples[0])
@@ -82,6 +88,8 @@ class ExampleMaker:
             return next((v for v in node["enum"] if v is not None), None)
         if isinstance(node.get("$ref"), str):
             return self._ref(doc, ptr, node["$ref"], hint, stack)
+        if isinstance(node.get("$dynamicRef"), str) and "$ref" not in node:
+            return self._ref(doc, ptr, node["$dynamicRef"], hint, stack)
         if isinstance(node.get("allOf"), list):
             return self._all_of(doc, ptr, node, hint, stack)
         for key in ("oneOf", "anyOf"):
@@ -97,9 +105,11 @@ class ExampleMaker:
         hint: str,
         stack: tuple[tuple[str, str], ...],
     ) -> Any:
-        target = self.registry.resolve(doc, ref)
+        target = self.registry.resolve(doc, ref, ptr)
         if not isinstance(target, Target):
             return None
+        if target.doc is META:
+            return {}  # the empty schema: valid in every draft
         here = (target.doc.path, target.ptr)
         if here in stack:
             return OMIT
@@ -159,7 +169,7 @@ class ExampleMaker:
         if kind is None:
             if kinds:
                 return None
-            kind = "object" if "properties" in node else "string"
+            kind = _implied_kind(node)
         match kind:
             case "boolean":
                 return True
@@ -178,7 +188,8 @@ class ExampleMaker:
     ) -> str:
         fmt = node.get("format")
         base: str = FORMAT_EXAMPLES.get(fmt, hint) if isinstance(fmt, str) else hint
-        lo: int = node.get("minLength", 0)
+        # Capped: a longer string is left to the repair, not built here.
+        lo: int = min(node.get("minLength", 0), _MAX_SIZE)
         hi: int | None = node.get("maxLength")
         pattern = node.get("pattern")
         candidates = [base, hint, "example", "a", "A", "0", "abc", "ABC", "a1"]
@@ -186,10 +197,11 @@ class ExampleMaker:
             text = candidate + "x" * max(0, lo - len(candidate))
             if hi is not None:
                 text = text[:hi]
-            if pattern is None or re.search(pattern, text):
+            if pattern is None or _matches(pattern, text):
                 return text
-        self.fail(doc, ptr, f"no simple string matches the pattern {pattern!r}")
-        return base
+        # The exact validator judges; a miss here is repaired later.
+        made = regex_example(pattern) if isinstance(pattern, str) else None
+        return made or base
 
     def _array(
         self,
@@ -199,7 +211,7 @@ class ExampleMaker:
         hint: str,
         stack: tuple[tuple[str, str], ...],
     ) -> list[Any]:
-        count = max(node.get("minItems", 0), 1)
+        count = min(max(node.get("minItems", 0), 1), _MAX_SIZE)
         if node.get("maxItems") is not None:
             count = min(count, node["maxItems"])
         items = node.get("items", True)
@@ -223,16 +235,13 @@ class ExampleMaker:
         node: dict[str, Any],
         stack: tuple[tuple[str, str], ...],
     ) -> dict[str, Any]:
-        required = node.get("required", [])
         out: dict[str, Any] = {}
         props = node.get("properties", {})
         for name, sub in props.items() if isinstance(props, dict) else ():
             where = pointer(pointer(ptr, "properties"), name)
             value = self.value(doc, where, sub, name, stack)
             if value is OMIT:
-                if name in required:
-                    self.fail(doc, where, "a required property recurses forever")
-                continue
+                continue  # recursing forever: the repair may find a way out
             out[name] = value
         extra = node.get("additionalProperties")
         if not props and isinstance(extra, dict):
@@ -240,7 +249,93 @@ class ExampleMaker:
             value = self.value(doc, where, extra, "value", stack)
             if value is not OMIT:
                 out["key"] = value
+        self._more(doc, ptr, node, stack, out)
         return out
+
+    def _more(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        stack: tuple[tuple[str, str], ...],
+        out: dict[str, Any],
+    ) -> None:
+        """Required names that ``properties`` does not declare, and as many
+        more as ``minProperties`` asks, from ``patternProperties``."""
+        required = node.get("required")
+        for name in required if isinstance(required, list) else ():
+            if isinstance(name, str) and name not in out:
+                out[name] = self._extra_value(doc, ptr, node, name, stack)
+        want = node.get("minProperties")
+        patterns = node.get("patternProperties")
+        keys = (
+            [regex_example(p) for p in patterns] if isinstance(patterns, dict) else []
+        )
+        for key in [k for k in keys if k] + [f"key{i}" for i in range(8)]:
+            if not isinstance(want, int) or len(out) >= min(want, 8):
+                return
+            if key not in out:
+                out[key] = self._extra_value(doc, ptr, node, key, stack)
+
+    def _extra_value(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        node: dict[str, Any],
+        key: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> Any:
+        patterns = node.get("patternProperties")
+        for pattern, sub in patterns.items() if isinstance(patterns, dict) else ():
+            if _matches(pattern, key):
+                where = pointer(pointer(ptr, "patternProperties"), pattern)
+                value = self.value(doc, where, sub, key, stack)
+                return None if value is OMIT else value
+        extra = node.get("additionalProperties")
+        if isinstance(extra, dict):
+            where = pointer(ptr, "additionalProperties")
+            value = self.value(doc, where, extra, key, stack)
+            return None if value is OMIT else value
+        return key
+
+
+_KIND_KEYWORDS = (
+    (
+        "object",
+        (
+            "properties",
+            "required",
+            "additionalProperties",
+            "patternProperties",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+        ),
+    ),
+    (
+        "array",
+        ("items", "prefixItems", "minItems", "maxItems", "contains", "uniqueItems"),
+    ),
+    (
+        "number",
+        ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"),
+    ),
+)
+
+
+def _implied_kind(node: dict[str, Any]) -> str:
+    """The type a schema without ``type`` is about, told by its keywords."""
+    for kind, keywords in _KIND_KEYWORDS:
+        if any(k in node for k in keywords):
+            return kind
+    return "string"
+
+
+def _matches(pattern: Any, text: str) -> bool:
+    try:
+        return bool(re.search(pattern, text))
+    except (re.error, TypeError, RecursionError, OverflowError):
+        return False
 
 
 def integer_example(node: dict[str, Any]) -> int:
@@ -278,3 +373,62 @@ def _bound(node: dict[str, Any], inclusive: str, exclusive: str, nudge: float) -
         return node[exclusive] + nudge
     value = node.get(inclusive)
     return value if isinstance(value, int | float) else None
+
+
+@dataclass(slots=True)
+class SchemaValues:
+    """Examples of the subschema an error of the exact validator points at
+    (its schema path), to repair an instance with (``example_search``)."""
+
+    maker: ExampleMaker
+    doc: JsonDocument
+
+    def __call__(self, error: Any) -> Iterator[tuple[list[Any], Any]]:
+        path = [str(t) for t in error.schema_path]
+        found = self._at(path[:-1])
+        if found is None or not path:
+            return
+        doc, ptr, node = found
+        where = list(error.instance_path)
+        keyword = path[-1]
+        if keyword == "required" and isinstance(node.get("properties"), dict):
+            name = getattr(error.kind, "property", None)
+            sub = node["properties"].get(name) if isinstance(name, str) else None
+            if sub is not None:
+                at = pointer(pointer(ptr, "properties"), str(name))
+                yield [*where, name], self._value(doc, at, sub, str(name))
+            return
+        if keyword in ("anyOf", "oneOf") and isinstance(node.get(keyword), list):
+            for i, branch in enumerate(node[keyword]):
+                at = pointer(pointer(ptr, keyword), i)
+                yield where, self._value(doc, at, branch, "example")
+        yield where, self._value(doc, ptr, node, "example")
+
+    def _value(self, doc: JsonDocument, ptr: str, node: Any, hint: str) -> Any:
+        value = self.maker.value(doc, ptr, node, hint, ())
+        return None if value is OMIT else value
+
+    def _at(self, path: list[str]) -> tuple[JsonDocument, str, Any] | None:
+        """The node at a schema path: from the message's file, else from
+        the first file it is a path of (a path that went through a
+        ``$ref`` starts at the referred file)."""
+        docs = [self.doc, *self.maker.registry.documents.values()]
+        for doc in docs:
+            node: Any = doc.value
+            ptr = ""
+            for token in path:
+                if isinstance(node, dict) and token in node:
+                    node = node[token]
+                elif (
+                    isinstance(node, list)
+                    and token.isdigit()
+                    and int(token) < len(node)
+                ):
+                    node = node[int(token)]
+                else:
+                    break
+                ptr = pointer(ptr, token)
+            else:
+                if isinstance(node, dict):
+                    return doc, ptr, node
+        return None

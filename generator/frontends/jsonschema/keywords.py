@@ -1,10 +1,10 @@
 """The JSON Schema keywords the front-end knows, by what it does with them.
 
-Message schemas (``check``) and config schemas (``config_groups``) both read
-this table: which keywords hold subschemas (walked), which constrain values
-(checked, then enforced by the generated models), which are annotations, and
-which a pydantic model cannot enforce (refused, so that a model never accepts
-less than its schema says without anyone noticing).
+Which keywords hold subschemas (walked: ``SCHEMA``, ``SCHEMA_LIST``,
+``SCHEMA_MAP``), which the generated models express (``TYPED``), which only
+the exact validator can enforce (``EXACT``), and the annotations.  A keyword
+in none of these tables is an annotation too, as the specification says of
+unknown keywords.  The README's keyword table is this module.
 """
 
 from __future__ import annotations
@@ -14,82 +14,136 @@ from typing import Any
 TYPES = ("string", "integer", "number", "boolean", "object", "array", "null")
 
 # Keywords whose value is a schema, a list of schemas, or a map of schemas.
-SCHEMA = ("additionalProperties", "items")
-SCHEMA_LIST = ("allOf", "anyOf", "oneOf")
-SCHEMA_MAP = ("properties", "$defs", "definitions")
-ANNOTATIONS = frozenset(
-    {
-        "title",
-        "description",
-        "default",
-        "examples",
-        "deprecated",
-        "readOnly",
-        "writeOnly",
-        "$comment",
-        "contentEncoding",
-        "contentMediaType",
-    }
+SCHEMA = (
+    "additionalProperties",
+    "items",
+    "additionalItems",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentSchema",
 )
-VALIDATION = frozenset(
-    {
-        "type",
-        "enum",
-        "const",
-        "required",
-        "format",
-        "minLength",
-        "maxLength",
-        "pattern",
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "discriminator",
-    }
+SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+SCHEMA_MAP = (
+    "properties",
+    "patternProperties",
+    "$defs",
+    "definitions",
+    "dependentSchemas",
+    "dependencies",
 )
-ROOT_ONLY = frozenset({"$schema", "$id"})
-UNSUPPORTED: dict[str, str] = {
+DEFS = ("$defs", "definitions")
+
+TYPED: dict[str, str] = {
+    "type": "one type, or a union of types",
+    "properties": "attributes of a model class",
+    "required": "attributes without a default; optional ones may be MISSING",
+    "additionalProperties": "`false`: unknown keys refused; a schema: "
+    "`dict[str, T]` (without `properties`)",
+    "patternProperties": "`dict[str, T]` with the key pattern (one pattern, "
+    "no `properties`, `additionalProperties: false`)",
+    "items": "`list[T]`",
+    "enum": "`StrEnum`, `Literal`, or the type of its values",
+    "const": "`Literal`",
+    "format": "date-time, date, time, duration, uuid, email, uri, ipv4, ipv6... "
+    "as their Python types (asserted); other formats are annotations",
+    "minLength": "string constraint",
+    "maxLength": "string constraint",
+    "pattern": "string constraint",
+    "minimum": "number constraint",
+    "maximum": "number constraint",
+    "exclusiveMinimum": "number constraint (draft-04's boolean form too)",
+    "exclusiveMaximum": "number constraint (draft-04's boolean form too)",
+    "multipleOf": "number constraint",
+    "minItems": "array constraint",
+    "maxItems": "array constraint",
+    "uniqueItems": "`UniqueList[T]` of strings, numbers or enums",
+    "allOf": "a class extending the classes it refers to",
+    "anyOf": "a union",
+    "oneOf": "a union (discriminated with an OpenAPI `discriminator`)",
+    "$ref": "the referred class or type (across files, by path or `$id`, "
+    "`#` and `$anchor` too)",
+    "$defs": "classes and types (`definitions` too)",
+}
+"""What the generated models make of each keyword they express."""
+
+EXACT: dict[str, str] = {
     "not": "negated schemas",
     "if": "conditional schemas (if/then/else)",
     "then": "conditional schemas (if/then/else)",
     "else": "conditional schemas (if/then/else)",
     "dependentRequired": "dependent requirements",
     "dependentSchemas": "dependent schemas",
-    "dependencies": "dependencies",
-    "patternProperties": "pattern properties",
+    "dependencies": "dependencies (draft-04 to draft-07)",
     "propertyNames": "property name schemas",
     "minProperties": "property counts",
     "maxProperties": "property counts",
     "contains": "contains",
     "minContains": "contains",
     "maxContains": "contains",
-    "prefixItems": "tuples",
-    "additionalItems": "tuples",
+    "prefixItems": "tuples (`list` of the union of their items, then exact)",
+    "additionalItems": "tuples (draft-04 to 2019-09)",
     "unevaluatedProperties": "unevaluated properties",
     "unevaluatedItems": "unevaluated items",
-    "$anchor": "anchors (refer by JSON pointer instead)",
-    "$dynamicRef": "dynamic references",
-    "$dynamicAnchor": "dynamic references",
-    "$recursiveRef": "recursive references",
-    "$recursiveAnchor": "recursive references",
-    "$vocabulary": "custom vocabularies",
-    "contentSchema": "content schemas",
+    "$dynamicRef": "dynamic references (2020-12)",
+    "$recursiveRef": "recursive references (2019-09)",
 }
-"""What a pydantic model cannot enforce: keyword -> what it is, as an error
-names it."""
-KNOWN = (
-    ANNOTATIONS
-    | VALIDATION
-    | ROOT_ONLY
-    | set(SCHEMA)
-    | set(SCHEMA_LIST)
-    | set(SCHEMA_MAP)
-    | {"$ref"}
+"""Keywords only the exact validator enforces: the model accepts a superset."""
+
+EXACT_WHEN: dict[str, str] = {
+    "type": "absent beside keywords of one type (`minLength`, `items`...): "
+    "they apply to that type's values only",
+    "oneOf": "without a discriminator (a model union accepts several matches), "
+    "or beside `properties` (the model is the class of the properties)",
+    "anyOf": "beside `properties` (the model is the class of the properties)",
+    "patternProperties": "beside `properties`, or with several patterns",
+    "additionalProperties": "a schema beside `properties`",
+    "uniqueItems": "on objects, arrays or mixed items",
+    "enum": "values of mixed types, objects or arrays",
+    "const": "an object or an array, or mixed with `enum`",
+    "required": "a name that `properties` does not declare",
+    "items": "the array form (tuples, draft-04 to 2019-09)",
+    "pattern": "what the model's regular expressions read otherwise "
+    "(`\\d`, `\\w`, look-around...)",
+    "$ref": "beside other assertions (2019-09 and 2020-12)",
+    "false": "the schema `false`",
+}
+"""Keywords the models express only in some forms; in the others the exact
+validator enforces them."""
+
+ANNOTATIONS = frozenset(
+    {
+        "title",
+        "description",
+        "default",
+        "examples",
+        "example",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "$comment",
+        "contentEncoding",
+        "contentMediaType",
+        "contentSchema",
+        "discriminator",
+    }
+)
+"""Annotations: docs and examples, never an error (unknown keywords too)."""
+CORE = frozenset(
+    {
+        "$schema",
+        "$id",
+        "id",
+        "$anchor",
+        "$dynamicAnchor",
+        "$recursiveAnchor",
+        "$vocabulary",
+    }
 )
 
 

@@ -28,7 +28,7 @@ from svcforge.messaging import (
 )
 
 from .codecs import AUDIT_EVENT_JSON, USER_REGISTERED_JSON
-from .models import AuditEvent, UserRegistered
+from .json_models import AuditEvent, UserRegistered
 
 CATALOG: Final = MessageCatalog({})
 """Every Avro message of the service, by the schema identification its framing

@@ -10,14 +10,36 @@
 
 from typing import Final
 
-from svcforge import JsonCodec
+from svcforge import JsonCodec, JsonSchemas
 
-from .models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
+from .json_models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
 
-API_KEY_CREATED_JSON: Final = JsonCodec(ApiKeyCreated)
+JSON_SCHEMAS: Final = JsonSchemas(
+    (
+        (
+            ("svcforge:/schemas/messages/api_key_revoked.json",),
+            '{"$schema":"https://json-schema.org/draft/2020-12/schema","title":"ApiKeyRevoked","description":"An API key stopped working before it expired.","type":"object","allOf":[{"$ref":"common.json#/$defs/EventEnvelope"}],"properties":{"key_id":{"$ref":"common.json#/$defs/ApiKeyId"},"user_id":{"$ref":"common.json#/$defs/UserId"},"revoked_by":{"$ref":"common.json#/$defs/Actor"},"reason":{"type":"string","enum":["user_request","compromised","owner_removed","admin"]},"note":{"type":"string","maxLength":500}},"required":["key_id","user_id","revoked_by","reason"],"if":{"properties":{"reason":{"const":"compromised"}}},"then":{"required":["note"],"description":"A compromised key is revoked with a note on what happened."}}',
+        ),
+        (
+            (
+                "svcforge:/schemas/messages/common.json",
+                "https://schemas.svcforge.dev/accounts/common.json",
+            ),
+            '{"$schema":"https://json-schema.org/draft/2020-12/schema","$id":"https://schemas.svcforge.dev/accounts/common.json","description":"Types shared by the events of the accounts service.","$defs":{"UserId":{"type":"string","format":"uuid","description":"Stable identifier of a user."},"ApiKeyId":{"type":"string","format":"uuid","description":"Stable identifier of an API key."},"EmailAddress":{"type":"string","format":"email","maxLength":254},"Role":{"type":"string","enum":["owner","admin","member","viewer"],"description":"What a user may do in their organisation."},"Actor":{"type":"object","description":"Who did something: a user, an API key or the system itself.","properties":{"kind":{"type":"string","enum":["user","api_key","system"]},"id":{"type":"string","minLength":1,"maxLength":64}},"required":["kind","id"],"additionalProperties":false},"EventEnvelope":{"type":"object","description":"What every event carries.","properties":{"event_id":{"type":"string","format":"uuid","description":"Unique per event: consumers drop duplicates by it."},"occurred_at":{"type":"string","format":"date-time","description":"When it happened, with a UTC offset."}},"required":["event_id","occurred_at"]}}}',
+        ),
+    )
+)
+"""The JSON Schema files of the messages whose models cannot express all of
+their schema, as written: their codecs also validate against them."""
 
-API_KEY_REVOKED_JSON: Final = JsonCodec(ApiKeyRevoked)
+API_KEY_CREATED_JSON: Final = JsonCodec(ApiKeyCreated, exclude_unset=True)
 
-AUDIT_EVENT_JSON: Final = JsonCodec(AuditEvent)
+API_KEY_REVOKED_JSON: Final = JsonCodec(
+    ApiKeyRevoked,
+    exclude_unset=True,
+    validator=JSON_SCHEMAS.validator("svcforge:/schemas/messages/api_key_revoked.json"),
+)
 
-USER_REGISTERED_JSON: Final = JsonCodec(UserRegistered)
+AUDIT_EVENT_JSON: Final = JsonCodec(AuditEvent, exclude_unset=True)
+
+USER_REGISTERED_JSON: Final = JsonCodec(UserRegistered, exclude_unset=True)

@@ -11,7 +11,7 @@
 Each call returns a new instance, so tests may change it freely.
 """
 
-from .models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
+from .json_models import ApiKeyCreated, ApiKeyRevoked, AuditEvent, UserRegistered
 
 
 def example_api_key_created() -> ApiKeyCreated:

@@ -10,8 +10,8 @@ from typing import Final
 
 from svcforge import JsonCodec
 
-from .models import OrderCancelled, OrderPlaced
+from .json_models import OrderCancelled, OrderPlaced
 
-ORDER_CANCELLED_JSON: Final = JsonCodec(OrderCancelled)
+ORDER_CANCELLED_JSON: Final = JsonCodec(OrderCancelled, exclude_unset=True)
 
-ORDER_PLACED_JSON: Final = JsonCodec(OrderPlaced)
+ORDER_PLACED_JSON: Final = JsonCodec(OrderPlaced, exclude_unset=True)

@@ -9,7 +9,7 @@
 Each call returns a new instance, so tests may change it freely.
 """
 
-from .models import OrderCancelled, OrderPlaced
+from .json_models import OrderCancelled, OrderPlaced
 
 
 def example_order_cancelled() -> OrderCancelled:

@@ -23,7 +23,8 @@ from svcforge.avro_binary import (
     write_timestamp_millis,
 )
 
-from .models import Ping, Pong
+from .json_models import Pong
+from .models import Ping
 
 AVRO_TYPES: Final = {
     "golden.mixed.Ping": '{"type":"record","name":"golden.mixed.Ping","doc":"An Avro message.","fields":[{"name":"id","type":"string"},{"name":"sent_at","type":{"type":"long","logicalType":"timestamp-millis"}}]}',
@@ -62,4 +63,4 @@ PING_AVRO: Final = AvroCodec(
 )
 PING_JSON: Final = JsonCodec(Ping)
 
-PONG_JSON: Final = JsonCodec(Pong)
+PONG_JSON: Final = JsonCodec(Pong, exclude_unset=True)

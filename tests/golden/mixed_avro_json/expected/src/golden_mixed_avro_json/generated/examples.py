@@ -10,7 +10,8 @@ Each call returns a new instance, so tests may change it freely.
 
 from datetime import UTC, datetime
 
-from .models import Ping, Pong
+from .json_models import Pong
+from .models import Ping
 
 
 def example_pong() -> Pong:

@@ -1,63 +1,27 @@
-"""datamodel-code-generator, run once per service, in memory, and its output
-finished so that it reads like the rest of the generated code.
+"""datamodel-code-generator, run once per service, in memory, over the bundle
+the JSON Schema front-end made (``ir.JsonModels.bundle``), with the attribute
+names svcforge decided (``ir.JsonModels.aliases``); its output finished so
+that it reads like the rest of the generated code.
 
-The front-end runs it (for now): its output is part of the IR
-(``ir.JsonModels.code``), and the emitters only wrap that code in svcforge's
-layout.  It gets one bundled schema (``bundle``) and no file paths, so it
-reads nothing from disk; it imports nothing of the generator, so that it can
-move as one piece.
-
-Finishing, on the syntax tree: the bundle's own root class goes; mutable
-defaults become ``default_factory`` (ruff's RUF012, and no shared instances);
-``None`` moves to the end of unions (RUF036); docstrings are dedented; unused
-imports go.  ruff (a dependency of the ``gen`` extra) then sorts the imports
-and formats the module, with fixed settings, so that the bytes depend on the
-schemas and the tool versions only, never on the project's configuration.
+Finishing, on the syntax tree: the bundle's own root class goes; ``MISSING``
+comes from ``pydantic``; mutable defaults become ``default_factory`` (ruff's
+RUF012, and no shared instances); ``None`` moves to the end of unions
+(RUF036); ``set`` (``uniqueItems``) becomes svcforge's ``UniqueList``;
+docstrings are dedented.  The pipeline's formatter lays the module out.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
-import shutil
-import subprocess
 import warnings
 from typing import Any
 
-BUNDLE_ROOT = "SvcforgeBundleRoot"
-"""The class datamodel-code-generator makes of the bundle's own root; removed."""
-MODULE_NAMES = frozenset(
-    {
-        BUNDLE_ROOT,
-        "AliasChoices",
-        "AnyUrl",
-        "EmailStr",
-        "Enum",
-        "IntEnum",
-        "IPv4Address",
-        "IPv6Address",
-        "Literal",
-        "MISSING",
-        "Model",
-        "RootModel",
-        "timedelta",
-    }
-)
-"""Names the models module imports or datamodel-code-generator uses itself: no
-schema may take them for a class."""
-RUFF_SETTINGS = (
-    "--isolated",
-    "--line-length",
-    "88",
-    "--target-version",
-    "py311",
-    "--config",
-    "lint.isort.known-third-party=['svcforge']",
-)
+from generator.json_names import BUNDLE_ROOT
 
 
-def generate_models(schema: dict[str, Any]) -> str:
-    """The models module of a bundled schema: imports and classes, formatted."""
+def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
+    """The models module of a bundled schema: imports and classes."""
     import datamodel_code_generator as dmcg
     from datamodel_code_generator.enums import (
         DataModelType,
@@ -76,7 +40,7 @@ def generate_models(schema: dict[str, Any]) -> str:
             target_python_version=PythonVersion.PY_311,
             formatters=[],
             class_name=BUNDLE_ROOT,
-            base_class="svcforge.SchemaModel",
+            base_class="svcforge.JsonSchemaModel",
             use_annotated=True,
             use_union_operator=True,
             use_standard_collections=True,
@@ -96,10 +60,11 @@ def generate_models(schema: dict[str, Any]) -> str:
             # set, which ``finish`` turns into svcforge's UniqueList (a list
             # keeps the producer's order, so encoding is deterministic).
             use_unique_items_as_set=True,
+            aliases=aliases or None,
         )
     if not isinstance(code, str):  # several modules: never for one document
         raise TypeError("datamodel-code-generator returned several modules")
-    return format_module(finish(code))
+    return finish(code)
 
 
 def finish(code: str) -> str:
@@ -117,8 +82,10 @@ def finish(code: str) -> str:
         body.append(node)
     tree.body = body
     if unique_lists:
-        at = next(i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom))
-        body.insert(at, ast.ImportFrom("svcforge", [ast.alias("UniqueList")], 0))
+        body.insert(
+            _after_imports(body),
+            ast.ImportFrom("svcforge", [ast.alias("UniqueList")], 0),
+        )
     _prune_imports(tree)
     return ast.unparse(ast.fix_missing_locations(tree)) + "\n"
 
@@ -247,6 +214,10 @@ def _prune_imports(tree: ast.Module) -> None:
     body: list[ast.stmt] = []
     has_field = False
     for node in tree.body:
+        if node_module(node) == "pydantic.experimental.missing_sentinel":
+            # Deprecated since pydantic 2.14: the sentinel is pydantic's own.
+            assert isinstance(node, ast.ImportFrom)
+            node.module = "pydantic"
         if isinstance(node, ast.ImportFrom) and node.module != "__future__":
             node.names = [a for a in node.names if (a.asname or a.name) in used]
             if not node.names:
@@ -256,51 +227,18 @@ def _prune_imports(tree: ast.Module) -> None:
             )
         body.append(node)
     if "Field" in used and not has_field:
-        at = next(i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom))
-        body.insert(at, ast.ImportFrom("pydantic", [ast.alias("Field")], 0))
+        body.insert(
+            _after_imports(body), ast.ImportFrom("pydantic", [ast.alias("Field")], 0)
+        )
     tree.body = body
 
 
-def ruff_binary() -> str:
-    try:
-        from ruff.__main__ import find_ruff_bin
-    except ImportError:  # pragma: no cover - ruff installed without its module
-        found = shutil.which("ruff")
-        if found is None:
-            raise RuntimeError(
-                "ruff is needed to generate JSON Schema models: "
-                "pip install 'svcforge[gen]'"
-            ) from None
-        return found
-    return str(find_ruff_bin())
+def node_module(node: ast.stmt) -> str | None:
+    return node.module if isinstance(node, ast.ImportFrom) else None
 
 
-def format_module(code: str) -> str:
-    """Imports sorted, then ruff format, with fixed settings."""
-    ruff = ruff_binary()
-    fixed = subprocess.run(
-        [
-            ruff,
-            "check",
-            *RUFF_SETTINGS,
-            "--select",
-            "I,F401",
-            "--fix",
-            "--exit-zero",
-            "--quiet",
-            "--stdin-filename",
-            "models.py",
-            "-",
-        ],
-        input=code,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return subprocess.run(
-        [ruff, "format", *RUFF_SETTINGS, "--stdin-filename", "models.py", "-"],
-        input=fixed,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+def _after_imports(body: list[ast.stmt]) -> int:
+    return next(
+        (i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom)),
+        len(body),
+    )

@@ -16,9 +16,8 @@ from ipaddress import IPv4Address
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, ConfigDict, EmailStr, Field
-from pydantic.experimental.missing_sentinel import MISSING
-from svcforge import SchemaModel, UniqueList
+from pydantic import MISSING, AwareDatetime, ConfigDict, EmailStr, Field
+from svcforge import JsonSchemaModel, UniqueList
 
 
 class ActorKind(StrEnum):
@@ -27,7 +26,7 @@ class ActorKind(StrEnum):
     system = "system"
 
 
-class Actor(SchemaModel):
+class Actor(JsonSchemaModel):
     """Who did something: a user, an API key or the system itself."""
 
     model_config = ConfigDict(extra="forbid")
@@ -49,14 +48,14 @@ class Reason(StrEnum):
     admin = "admin"
 
 
-class ApiKeyUsed(SchemaModel):
+class ApiKeyUsed(JsonSchemaModel):
     type: Literal["api_key_used"]
     key_id: Annotated[UUID, Field(description="Stable identifier of an API key.")]
     endpoint: Annotated[str, Field(min_length=1)]
     status: Annotated[int, Field(ge=100, le=599)]
 
 
-class EventEnvelope(SchemaModel):
+class EventEnvelope(JsonSchemaModel):
     """What every event carries."""
 
     event_id: Annotated[
@@ -73,18 +72,18 @@ class LoginFailedReason(StrEnum):
     locked = "locked"
 
 
-class LoginFailed(SchemaModel):
+class LoginFailed(JsonSchemaModel):
     type: Literal["login_failed"]
     reason: LoginFailedReason
     attempts: Annotated[int, Field(description="Failures in a row.", ge=1)]
 
 
-class LoginSucceeded(SchemaModel):
+class LoginSucceeded(JsonSchemaModel):
     type: Literal["login_succeeded"]
     mfa: Annotated[bool, Field(description="Whether a second factor was checked.")]
 
 
-class PasswordChanged(SchemaModel):
+class PasswordChanged(JsonSchemaModel):
     type: Literal["password_changed"]
 
 

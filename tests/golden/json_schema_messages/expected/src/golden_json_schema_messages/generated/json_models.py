@@ -14,12 +14,11 @@ from enum import IntEnum, StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyUrl, AwareDatetime, ConfigDict, EmailStr, Field
-from pydantic.experimental.missing_sentinel import MISSING
-from svcforge import SchemaModel, UniqueList
+from pydantic import MISSING, AnyUrl, AwareDatetime, ConfigDict, EmailStr, Field
+from svcforge import JsonSchemaModel, UniqueList
 
 
-class Address(SchemaModel):
+class Address(JsonSchemaModel):
     street: Annotated[str, Field(min_length=1)]
     city: str
     postcode: Annotated[
@@ -27,12 +26,12 @@ class Address(SchemaModel):
     ] = MISSING
 
 
-class Card(SchemaModel):
+class Card(JsonSchemaModel):
     method: Literal["card"]
     last4: Annotated[str, Field(examples=["4242"], pattern="^[0-9]{4}$")]
 
 
-class Event(SchemaModel):
+class Event(JsonSchemaModel):
     event_id: UUID
     at: AwareDatetime
 
@@ -43,12 +42,12 @@ class InvoiceDueDays(IntEnum):
     integer_60 = 60
 
 
-class Invoice(SchemaModel):
+class Invoice(JsonSchemaModel):
     method: Literal["invoice"]
     due_days: InvoiceDueDays
 
 
-class Line(SchemaModel):
+class Line(JsonSchemaModel):
     model_config = ConfigDict(extra="forbid")
     sku: Annotated[str, Field(max_length=20, min_length=3)]
     quantity: Annotated[int, Field(ge=1)] = 1
@@ -79,7 +78,7 @@ class Status(StrEnum):
     closed = "closed"
 
 
-class OrderPlaced(SchemaModel):
+class OrderPlaced(JsonSchemaModel):
     """A customer placed an order."""
 
     order_id: UUID
