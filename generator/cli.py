@@ -7,27 +7,49 @@ usage (nothing written).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
-from generator.errors import SchemaError, UsageError
+from generator.errors import Diagnostic, SchemaError, UsageError, sorted_diagnostics
+from generator.manifest import find_root
 from generator.pipeline import generate
-from generator.writer import plan, write_tree
+from generator.writer import Changes, plan, write_tree
 
 EXIT_OK, EXIT_PROBLEM, EXIT_BAD_INPUT = 0, 1, 2
 
 
 def _root(path: str | None) -> Path:
-    root = Path(path or ".")
-    if not root.is_dir():
-        raise UsageError(f"{root}: not a directory")
+    """The service root: ``path`` (default: the current folder) or the
+    nearest folder above it that holds a service, as git finds a repository."""
+    start = Path(path or ".")
+    if not start.is_dir():
+        raise UsageError(f"{start}: not a directory")
+    root = find_root(start)
+    if root == start.resolve():
+        return start
+    print(f"svcforge: service root: {_shown(root)}", file=sys.stderr)
     return root
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the current folder when that is shorter."""
+    rel = os.path.relpath(path)
+    return rel if len(rel) < len(str(path)) else str(path)
+
+
+def version() -> str:
+    try:
+        return metadata.version("svcforge")
+    except metadata.PackageNotFoundError:  # run from a checkout without installing
+        return "unknown (not installed)"
 
 
 def cmd_regen(args: argparse.Namespace) -> int:
     root = _root(args.path)
-    manifest, files = generate(root)
+    manifest, files = generate(root, args.warnings)
     changes = write_tree(root, manifest, files)
     for rel in changes.written:
         print(f"wrote   {rel}")
@@ -42,20 +64,47 @@ def cmd_regen(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     root = _root(args.path)
-    manifest, files = generate(root)
+    manifest, files = generate(root, args.warnings)
+    _print_warnings(args.warnings)
     changes = plan(root, manifest, files)
     if changes.clean:
         print(f"svcforge check: {len(files)} generated files in sync")
         return EXIT_OK
     for diff in changes.diffs:
         sys.stdout.write(diff if diff.endswith("\n") else diff + "\n")
-    print(
-        f"svcforge check: generated code is out of date "
-        f"({len(changes.written)} to rewrite, {len(changes.removed)} to remove); "
-        "run `svcforge regen`",
-        file=sys.stderr,
-    )
+    for line in drift_report(changes):
+        print(line, file=sys.stderr)
     return EXIT_PROBLEM
+
+
+_CAUSES = (
+    ("edited", "edited by hand: it no longer matches the hash in its header"),
+    ("stale", "stale: generated from older schemas (or an older svcforge)"),
+    ("missing", "missing"),
+    ("removed", "no longer generated"),
+)
+
+
+def drift_report(changes: Changes) -> list[str]:
+    """One line per file that differs, saying why, then what to do."""
+    lines = [
+        f"{rel}: {text}" for cause, text in _CAUSES for rel in getattr(changes, cause)
+    ]
+    counts = ", ".join(
+        f"{len(getattr(changes, cause))} {cause}"
+        for cause, _ in _CAUSES
+        if getattr(changes, cause)
+    )
+    lines.append(
+        f"svcforge check: generated code is out of date ({counts}); "
+        "run `svcforge regen`"
+    )
+    if changes.edited:
+        lines.append(
+            "  hint: regen discards hand edits; move them into the schemas "
+            "or into your own code first"
+        )
+    return lines
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -143,6 +192,7 @@ def parser() -> argparse.ArgumentParser:
         prog="svcforge",
         description="Generate typed service code from message, table and config schemas.",
     )
+    p.add_argument("--version", action="version", version=f"svcforge {version()}")
     sub = p.add_subparsers(dest="command", required=True)
     regen = sub.add_parser("regen", help="rewrite the generated folders of a service")
     regen.add_argument("path", nargs="?", help="service root (default: current folder)")
@@ -192,9 +242,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    # Problems that do not stop a command (an unknown Avro logical type):
+    # printed on stderr, whatever the outcome, before any error.
+    warnings: list[Diagnostic] = []
+    args.warnings = warnings
     try:
         code: int = args.func(args)
     except SchemaError as exc:
+        _print_warnings(warnings)
         for d in exc.diagnostics:
             print(d, file=sys.stderr)
         n = len(exc.diagnostics)
@@ -204,9 +259,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_BAD_INPUT
     except UsageError as exc:
+        _print_warnings(warnings)
         print(f"svcforge: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    _print_warnings(warnings)
     return code
+
+
+def _print_warnings(warnings: list[Diagnostic]) -> None:
+    """Print the warnings collected so far, once."""
+    for d in sorted_diagnostics(warnings):
+        print(d.as_warning(), file=sys.stderr)
+    warnings.clear()
 
 
 if __name__ == "__main__":
