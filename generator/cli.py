@@ -110,7 +110,12 @@ def drift_report(changes: Changes) -> list[str]:
 def cmd_new(args: argparse.Namespace) -> int:
     from generator.scaffold import new_service
 
-    new_service(Path(args.dest), data=dict(args.data or []), defaults=args.defaults)
+    new_service(
+        Path(args.dest),
+        data=dict(args.data or []),
+        defaults=args.defaults,
+        template=args.template,
+    )
     return EXIT_OK
 
 
@@ -118,6 +123,51 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from generator.scaffold import demo
 
     return demo(Path(args.dest))
+
+
+def cmd_dev(args: argparse.Namespace) -> int:
+    from generator.devservers import dev_down, dev_up
+
+    start = Path(args.path or ".")
+    if not start.is_dir():
+        raise UsageError(f"{start}: not a directory")
+    if args.action == "down":
+        return dev_down(start)
+    return dev_up(start, args.servers)
+
+
+def _servers(text: str) -> tuple[str, ...]:
+    from generator.devservers import SERVERS
+
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in SERVERS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"expected some of {','.join(SERVERS)}, got {text!r}"
+        )
+    return tuple(n for n in SERVERS if n in names)
+
+
+def _add_dev(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    dev = sub.add_parser(
+        "dev",
+        help="start (up) or stop (down) PostgreSQL, Redis and a Kafka-protocol "
+        "broker on loopback for a manual run",
+        description="up: start the servers the service uses (uses = [...]) on "
+        "free loopback ports, print `export` lines for its settings (eval "
+        '"$(svcforge dev up)") and record their PIDs in .svcforge/dev.json; '
+        "down: stop exactly those.",
+    )
+    dev.add_argument("action", choices=("up", "down"))
+    dev.add_argument("path", nargs="?", help="service root (default: current folder)")
+    dev.add_argument(
+        "--servers",
+        type=_servers,
+        metavar="LIST",
+        help="up: which servers, e.g. postgres,redis (default: what the service "
+        "uses, or all three)",
+    )
+    dev.set_defaults(func=cmd_dev)
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -218,6 +268,12 @@ def parser() -> argparse.ArgumentParser:
         default=True,
         help="use defaults for unanswered questions (default: yes)",
     )
+    new.add_argument(
+        "--template",
+        metavar="SRC",
+        help="copy the template from this git URL or clone of svcforge (default: "
+        "the svcforge that runs, or the git repository it was installed from)",
+    )
     new.set_defaults(func=cmd_new)
     demo = sub.add_parser(
         "demo", help="create a demo service, generate its code and run it"
@@ -237,6 +293,7 @@ def parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(func=cmd_migrate)
     _add_compat(sub)
+    _add_dev(sub)
     return p
 
 

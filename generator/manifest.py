@@ -74,12 +74,12 @@ def find_root(start: Path) -> Path:
     loading it reports what is missing."""
     start = start.resolve()
     for folder in (start, *start.parents):
-        if _declares_service(folder / PYPROJECT):
+        if declares_service(folder / PYPROJECT):
             return folder
     return start
 
 
-def _declares_service(path: Path) -> bool:
+def declares_service(path: Path) -> bool:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
