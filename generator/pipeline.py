@@ -76,9 +76,8 @@ def _load_json_files(
     errors are collected into ``errors`` so that all files get reported."""
     documents: list[JsonDocument] = []
     for path in sorted((root / folder).glob(pattern)):
-        rel, text = _read(root, path)
         try:
-            documents.append(load_json(rel, text))
+            documents.append(load_json(*_read(root, path)))
         except SchemaError as exc:
             errors.extend(exc.diagnostics)
     return documents
@@ -115,11 +114,11 @@ def load_service(
     to ``warnings``."""
     errors: list[Diagnostic] = []
     manifest = _attempt(errors, load_manifest, root)
-    read_errors = len(errors)
+    before = len(errors)
     documents = _load_json_files(root, MESSAGES_DIR, "**/*.avsc", errors)
-    avro_read = len(errors) == read_errors
+    avro_read, before = len(errors) == before, len(errors)
     json_documents = _load_json_files(root, MESSAGES_DIR, "**/*.json", errors)
-    json_read = len(errors) == read_errors
+    json_read = len(errors) == before
     avro = _attempt(errors, parse_avro, documents, warnings) if avro_read else _FAILED
     json = _attempt(errors, parse_jsonschema, json_documents) if json_read else _FAILED
     overrides = None if isinstance(manifest, _Failed) else manifest.sql_types

@@ -243,3 +243,35 @@ def test_without_uses_the_channels_transports_are_used(
     settings = (root / "src/multi/generated/settings.py").read_text()
     assert "redis: RedisSettings" in settings
     assert "kafka: KafkaSettings" not in settings
+
+
+def test_an_unreadable_schema_does_not_hide_the_other_kinds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file that is no UTF-8 or no JSON stops its own front-end only:
+    the JSON Schema files and the migrations are still checked."""
+    root = service(tmp_path / "multi")
+    (root / "schemas/messages/bad.avsc").write_bytes(b'{"type": "\xff"}\n')
+    (root / "schemas/messages/broken.avsc").write_text('{"type": \n')
+    write(
+        root,
+        {
+            "schemas/messages/ping.json": '{"title": "Ping", "type": "object", '
+            '"properties": {"n": {"type": "integer", "minimun": 1}}}\n',
+            "schemas/tables/001_init.sql": "CREATE TABLE t (x numerc);\n",
+        },
+    )
+    code, _, err = run(capsys, "regen", str(root))
+    assert code == 2
+    firsts = [line.split(": ", 1)[0] for line in err.splitlines()]
+    assert firsts == [
+        "schemas/messages/bad.avsc:1:11",
+        "schemas/messages/broken.avsc:2:1",
+        "schemas/messages/ping.json:1:88",
+        "  hint",
+        "schemas/tables/001_init.sql:1:19",
+        "  hint",
+        "svcforge",
+    ], err
+    assert "not UTF-8 text: byte 0xff" in err
+    assert err.endswith("svcforge: 4 errors; nothing written\n")
