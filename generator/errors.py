@@ -16,7 +16,14 @@ class Diagnostic:
     hint: str = ""
 
     def __str__(self) -> str:
-        text = f"{self.span}: {self.message}"
+        return self._text("")
+
+    def as_warning(self) -> str:
+        """How the CLI prints a problem that does not stop generation."""
+        return self._text("warning: ")
+
+    def _text(self, label: str) -> str:
+        text = f"{self.span}: {label}{self.message}"
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
@@ -26,11 +33,16 @@ def _key(d: Diagnostic) -> tuple[str, int, int, str]:
     return (d.span.path, d.span.line, d.span.col, d.message)
 
 
+def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Each once, by file, line, column and message."""
+    return tuple(sorted(set(diagnostics), key=_key))
+
+
 class SchemaError(Exception):
     """Bad input: one or more diagnostics.  The CLI prints them and exits 2."""
 
     def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = tuple(sorted(set(diagnostics), key=_key))
+        self.diagnostics = sorted_diagnostics(diagnostics)
         super().__init__("\n".join(str(d) for d in self.diagnostics))
 
 

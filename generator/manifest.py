@@ -4,6 +4,7 @@ so that later stages (the channels front-end) can point at them."""
 
 from __future__ import annotations
 
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,30 @@ class Manifest:
         return (f"{self.package_dir}/generated", f"{self.tests}/generated")
 
 
+def find_root(start: Path) -> Path:
+    """The service ``start`` is in, like git finds its repository: the
+    nearest folder from ``start`` up whose ``pyproject.toml`` has a
+    ``[tool.svcforge]`` table.  ``start`` itself when there is none, so that
+    loading it reports what is missing."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if declares_service(folder / PYPROJECT):
+            return folder
+    return start
+
+
+def declares_service(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return False
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # Unreadable: the service may be here; loading it says what is wrong.
+        return path.is_file()
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "svcforge" in tool
+
+
 def load_manifest(root: Path) -> Manifest:
     path = root / PYPROJECT
     if not path.is_file():
@@ -95,6 +120,9 @@ def load_manifest(root: Path) -> Manifest:
     sql_types = parse_sql_table(raw.get("sql"), doc, errors)
     if table is None or errors:
         raise SchemaError(errors)
+    uses = _uses(table.uses if "uses" in raw else None, channels, doc, errors)
+    if errors:
+        raise SchemaError(errors)
     project_name = doc.value.get("project", {}).get("name")
     name = table.name or project_name or module_name(root.resolve().name)
     return Manifest(
@@ -102,11 +130,52 @@ def load_manifest(root: Path) -> Manifest:
         package=table.package,
         src=table.src.strip("/"),
         tests=table.tests.strip("/"),
-        uses=tuple(sorted(set(table.uses))),
+        uses=uses,
         channels=channels,
         sql_types=sql_types,
         compat=table.compat,
     )
+
+
+def _uses(
+    written: tuple[str, ...] | None,
+    channels: tuple[ChannelEntry, ...],
+    doc: TomlDocument,
+    errors: list[Diagnostic],
+) -> tuple[str, ...]:
+    """The runtime parts of the service.  ``uses`` as written must list the
+    transport of every channel: it is what the service's dependencies and
+    settings were made for (the template writes ``uses`` and the
+    ``svcforge[...]`` extras together), so a channel beyond it would fail at
+    run time.  Not written, it is the channels' transports."""
+    if written is None:
+        return tuple(sorted({t for c in channels for t in c.decl.transport}))
+    for entry in channels:
+        for transport in entry.decl.transport:
+            if transport in written:
+                continue
+            errors.append(
+                Diagnostic(
+                    _transport_span(entry, transport),
+                    f"channel {entry.decl.name!r} is on {transport}, but uses "
+                    f"(at {doc.span((*TABLE, 'uses'))}) does not list {transport}",
+                    f'add "{transport}" to uses and svcforge[{transport}] to the '
+                    f"dependencies, or take the channel off {transport}",
+                )
+            )
+    return tuple(sorted(set(written)))
+
+
+def _transport_span(entry: ChannelEntry, transport: str) -> Span:
+    """Where ``transport`` was written in the channel's ``transport`` value
+    (the table's header when the channel is on Kafka by default)."""
+    value: Any = entry.where.document.value
+    for key in entry.where.path:
+        value = value[key]
+    written = value.get("transport")
+    if isinstance(written, list) and transport in written:
+        return entry.where.span(("transport", written.index(transport)))
+    return entry.value_span("transport")
 
 
 def _channels(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Final, TypeVar
 
 from generator import ir
 from generator.deep import run_deep
@@ -23,7 +25,11 @@ from generator.errors import Diagnostic, SchemaError
 from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
-from generator.frontends.jsonschema import parse_config, parse_jsonschema
+from generator.frontends.jsonschema import (
+    JsonSchemaIR,
+    parse_config,
+    parse_jsonschema,
+)
 from generator.frontends.sql.migrations.parse import parse_schema
 from generator.frontends.sql.queries.extensions import extensions_used
 from generator.frontends.sql.queries.parse import parse_queries
@@ -32,7 +38,9 @@ from generator.frontends.sql.type_overrides import apply_type_overrides
 from generator.jsonsource import JsonDocument, load_json
 from generator.linking import share_enums
 from generator.manifest import Manifest, load_manifest
+from generator.manifest_sql import TypeOverride
 from generator.resources import jinja_env
+from generator.signature import sign
 
 MESSAGES_DIR = "schemas/messages"
 TABLES_DIR = "schemas/tables"
@@ -67,24 +75,59 @@ def _load_json_files(
     errors are collected into ``errors`` so that all files get reported."""
     documents: list[JsonDocument] = []
     for path in sorted((root / folder).glob(pattern)):
-        rel, text = _read(root, path)
         try:
-            documents.append(load_json(rel, text))
+            documents.append(load_json(*_read(root, path)))
         except SchemaError as exc:
             errors.extend(exc.diagnostics)
     return documents
 
 
-def load_service(root: Path) -> tuple[Manifest, ir.Service]:
+_T = TypeVar("_T")
+
+
+class _Failed:
+    """A front-end's result when it reported errors."""
+
+
+_FAILED: Final = _Failed()
+
+
+def _attempt(
+    errors: list[Diagnostic], step: Callable[..., _T], *args: object
+) -> _T | _Failed:
+    """``step(*args)``, or ``_FAILED`` with its diagnostics added to
+    ``errors``: every front-end that can run reports in the same run."""
+    try:
+        return step(*args)
+    except SchemaError as exc:
+        errors.extend(exc.diagnostics)
+        return _FAILED
+
+
+def load_service(
+    root: Path, warnings: list[Diagnostic] | None = None
+) -> tuple[Manifest, ir.Service]:
     """Read the manifest and every schema; raise ``SchemaError`` with every
-    problem found."""
-    manifest = load_manifest(root)
+    problem found, from every front-end whose input could be read (the
+    channels need the messages, the queries the migrations).  Warnings go
+    to ``warnings``."""
     errors: list[Diagnostic] = []
+    manifest = _attempt(errors, load_manifest, root)
+    before = len(errors)
     documents = _load_json_files(root, MESSAGES_DIR, "**/*.avsc", errors)
+    avro_read, before = len(errors) == before, len(errors)
     json_documents = _load_json_files(root, MESSAGES_DIR, "**/*.json", errors)
-    if errors:
+    json_read = len(errors) == before
+    avro = _attempt(errors, parse_avro, documents, warnings) if avro_read else _FAILED
+    json = _attempt(errors, parse_jsonschema, json_documents) if json_read else _FAILED
+    overrides = None if isinstance(manifest, _Failed) else manifest.sql_types
+    database = _attempt(errors, _database, root, overrides)
+    if isinstance(manifest, _Failed):
         raise SchemaError(errors)
-    named, messages = parse_avro(documents)
+    settings = _attempt(errors, _settings, root, manifest)
+    if isinstance(avro, _Failed) or isinstance(json, _Failed):
+        raise SchemaError(errors)
+    named, messages = avro
     service = ir.Service(
         name=manifest.name,
         package=manifest.package,
@@ -94,20 +137,27 @@ def load_service(root: Path) -> tuple[Manifest, ir.Service]:
         messages=messages,
         sources=tuple(sorted(d.path for d in documents)),
     )
-    service = _with_json_schema(service, json_documents)
-    service = _with_database(root, service, manifest)
-    service = _with_settings(root, manifest, service)
-    if manifest.channels:
-        channels = parse_channels(manifest.channels, service)
-        service = replace(service, channels=channels)
+    with_json = _attempt(errors, _with_json_schema, service, json)
+    if not isinstance(with_json, _Failed) and manifest.channels:
+        channels = _attempt(errors, parse_channels, manifest.channels, with_json)
+        if not isinstance(channels, _Failed):
+            with_json = replace(with_json, channels=channels)
+    if errors or isinstance(with_json, _Failed) or isinstance(database, _Failed):
+        raise SchemaError(errors)
+    service = _with(with_json, database)
+    if isinstance(settings, ir.Settings):
+        service = replace(
+            service,
+            settings=settings,
+            sources=tuple(sorted({*service.sources, *settings.sources})),
+        )
     return manifest, share_enums(service)
 
 
-def _with_json_schema(service: ir.Service, documents: list[JsonDocument]) -> ir.Service:
+def _with_json_schema(service: ir.Service, parsed: JsonSchemaIR | None) -> ir.Service:
     """JSON Schema messages beside the Avro ones: bundle, records, messages.
     The models live in a module of their own; only a message class may not
     take an Avro class's name (the generated package exports both)."""
-    parsed = parse_jsonschema(documents)
     if parsed is None:
         return service
     avro_names = {t.py_name for t in service.named_types}
@@ -131,20 +181,15 @@ def _with_json_schema(service: ir.Service, documents: list[JsonDocument]) -> ir.
     )
 
 
-def _with_settings(root: Path, manifest: Manifest, service: ir.Service) -> ir.Service:
+def _settings(root: Path, manifest: Manifest) -> ir.Settings | None:
     """The settings class, when the service has config schemas."""
     errors: list[Diagnostic] = []
     documents = _load_json_files(root, CONFIG_DIR, "*.json", errors)
     if errors:
         raise SchemaError(errors)
     if not documents:
-        return service
-    settings = parse_config(documents, manifest.name, manifest.uses)
-    return replace(
-        service,
-        settings=settings,
-        sources=tuple(sorted({*service.sources, *settings.sources})),
-    )
+        return None
+    return parse_config(documents, manifest.name, manifest.uses)
 
 
 def _load_sql(root: Path, folder: str) -> list[SqlSource]:
@@ -153,11 +198,14 @@ def _load_sql(root: Path, folder: str) -> list[SqlSource]:
     return [SqlSource(*_read(root, p)) for p in paths]
 
 
-def _with_database(root: Path, service: ir.Service, manifest: Manifest) -> ir.Service:
-    """Tables (migrations replayed) and named queries."""
+def _database(root: Path, overrides: tuple[TypeOverride, ...] | None) -> ir.Service:
+    """Tables (migrations replayed) and named queries, on an otherwise empty
+    service; without the manifest (``overrides`` None) the type overrides it
+    declares are not applied."""
     migration_files = _load_sql(root, TABLES_DIR)
     schema = parse_schema(migration_files)
-    schema = apply_type_overrides(schema, manifest.sql_types)
+    if overrides is not None:
+        schema = apply_type_overrides(schema, overrides)
     query_files = _load_sql(root, QUERIES_DIR)
     extensions = (
         extensions_used(migration_files, schema.tables) if query_files else None
@@ -169,10 +217,10 @@ def _with_database(root: Path, service: ir.Service, manifest: Manifest) -> ir.Se
         functions=schema.functions,
         extensions=extensions or frozenset(),
     )
-    sources = {*service.sources, *(m.path for m in schema.migrations)}
-    sources |= {q.path for q in query_files}
-    return replace(
-        service,
+    sources = {m.path for m in schema.migrations} | {q.path for q in query_files}
+    return ir.Service(
+        name="",
+        package="",
         sql_enums=schema.enums,
         tables=schema.tables,
         migrations=schema.migrations,
@@ -180,6 +228,19 @@ def _with_database(root: Path, service: ir.Service, manifest: Manifest) -> ir.Se
         sources=tuple(sorted(sources)),
         sql_composites=schema.composites,
         sql_functions=schema.functions,
+    )
+
+
+def _with(service: ir.Service, database: ir.Service) -> ir.Service:
+    return replace(
+        service,
+        sql_enums=database.sql_enums,
+        tables=database.tables,
+        migrations=database.migrations,
+        queries=database.queries,
+        sources=tuple(sorted({*service.sources, *database.sources})),
+        sql_composites=database.sql_composites,
+        sql_functions=database.sql_functions,
     )
 
 
@@ -211,12 +272,20 @@ def render_service(service: ir.Service) -> dict[str, str]:
         overlap = files.keys() & produced.keys()
         assert not overlap, f"{emit.__name__} and another emitter both write {overlap}"
         files.update(produced)
-    return format_python(dict(sorted(files.items())), service.package.split(".")[0])
+    formatted = format_python(
+        dict(sorted(files.items())), service.package.split(".")[0]
+    )
+    return {rel: sign(text) for rel, text in formatted.items()}
 
 
-def generate(root: Path) -> tuple[Manifest, dict[str, str]]:
+def generate(
+    root: Path, warnings: list[Diagnostic] | None = None
+) -> tuple[Manifest, dict[str, str]]:
+    """Every generated file of the service at ``root``; warnings (problems
+    that do not stop generation) are added to ``warnings``."""
+
     def work() -> tuple[Manifest, dict[str, str]]:
-        manifest, service = load_service(root)
+        manifest, service = load_service(root, warnings)
         return manifest, render_service(service)
 
     # Deeply nested schemas recurse deeply through every pass.

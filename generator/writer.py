@@ -9,14 +9,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.manifest import Manifest
+from generator.signature import Signature, verify
 
 
 @dataclass(frozen=True, slots=True)
 class Changes:
     written: tuple[str, ...] = ()
+    """Files to write: ``edited``, ``stale`` and ``missing`` together."""
     removed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     diffs: tuple[str, ...] = field(default=(), repr=False)
+    edited: tuple[str, ...] = ()
+    """On disk but changed since svcforge wrote them (their content hash no
+    longer matches): a hand edit, which regenerating discards."""
+    stale: tuple[str, ...] = ()
+    """As svcforge wrote them, from schemas (or a svcforge) since changed."""
+    missing: tuple[str, ...] = ()
 
     @property
     def clean(self) -> bool:
@@ -47,12 +55,14 @@ def _current(root: Path, rel: str) -> str | None:
 def plan(root: Path, manifest: Manifest, files: dict[str, str]) -> Changes:
     """What ``write_tree`` would do, with a unified diff per changed file."""
     written, unchanged, diffs = [], [], []
+    why: dict[str, list[str]] = {"edited": [], "stale": [], "missing": []}
     for rel, text in sorted(files.items()):
         old = _current(root, rel)
         if old == text:
             unchanged.append(rel)
             continue
         written.append(rel)
+        why[_cause(old)].append(rel)
         diffs.append(
             "".join(
                 difflib.unified_diff(
@@ -77,7 +87,22 @@ def plan(root: Path, manifest: Manifest, files: dict[str, str]) -> Changes:
             )
             or f"--- a/{rel}\n+++ /dev/null\n"
         )
-    return Changes(tuple(written), tuple(removed), tuple(unchanged), tuple(diffs))
+    return Changes(
+        tuple(written),
+        tuple(removed),
+        tuple(unchanged),
+        tuple(diffs),
+        edited=tuple(why["edited"]),
+        stale=tuple(why["stale"]),
+        missing=tuple(why["missing"]),
+    )
+
+
+def _cause(old: str | None) -> str:
+    """Why a generated file on disk differs from the new generation."""
+    if old is None:
+        return "missing"
+    return "edited" if verify(old) is Signature.BROKEN else "stale"
 
 
 def write_tree(root: Path, manifest: Manifest, files: dict[str, str]) -> Changes:

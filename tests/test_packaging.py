@@ -102,14 +102,28 @@ def test_installed_wheel_creates_a_service(wheel: Path, tmp_path: Path) -> None:
         check=True,
         env=env,
     )
-    subprocess.run(
+    made = subprocess.run(
         [str(env_dir / "bin" / "svcforge"), "new", "wheel-svc"],
         cwd=tmp_path,
         check=True,
         env=env,
+        capture_output=True,
+        text=True,
     )
     svc = tmp_path / "wheel-svc"
     assert (svc / "src/wheel_svc/generated/codecs.py").is_file()
+    # The wheel's template has no git history: the service cannot be
+    # updated, and svcforge new says so and how to get a template that can.
+    assert made.stderr.endswith(
+        "svcforge new: warning: `copier update` cannot update this service: "
+        f"svcforge was installed from an archive ({wheel.resolve().as_uri()}), "
+        "not from git\n"
+        "  hint: install svcforge from git (pip install 'svcforge[gen] @ "
+        "git+<URL>') or from a clone in editable mode (pip install -e "
+        "'<clone>[gen]'), or pass --template <git URL or clone of svcforge> to "
+        "svcforge new\n"
+    ), made.stderr
+    assert "next steps:" in made.stdout
     where = subprocess.run(
         [str(py), "-c", "import generator; print(generator.__file__)"],
         cwd=tmp_path,

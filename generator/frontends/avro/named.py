@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from generator import ir
-from generator.frontends.avro.logical import LOGICAL_BASE, decimal, wrong_base
+from generator.frontends.avro.logical import (
+    LOGICAL_BASE,
+    decimal,
+    unknown,
+    wrong_base,
+)
 from generator.frontends.avro.names import NAME, namespace_of, qualify, valid_fullname
 from generator.frontends.avro.resolve import resolve_type
 from generator.frontends.avro.state import Definition, State, describe, text
@@ -267,6 +272,8 @@ def _fixed(state: State, d: Definition, py_name: str) -> ir.Fixed | None:
     elif lname in LOGICAL_BASE:
         wrong_base(state, d.doc, d.ptr, lname, "fixed")
         return None
+    elif lname is not None:
+        unknown(state, d.doc, d.ptr, lname, "fixed")
     return ir.Fixed(
         d.fullname, py_name, size, d.doc.span(d.ptr), logical, doc_text, aliases
     )

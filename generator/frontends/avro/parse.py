@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from generator import ir
-from generator.errors import SchemaError
+from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro.collect import collect_file
 from generator.frontends.avro.cycles import check_cycles
 from generator.frontends.avro.defaults import check_defaults
@@ -32,10 +32,21 @@ from generator.naming import class_names, message_names
 
 def parse_avro(
     documents: Sequence[JsonDocument],
+    warnings: list[Diagnostic] | None = None,
 ) -> tuple[tuple[ir.NamedType, ...], tuple[ir.Message, ...]]:
     """Turn parsed ``.avsc`` documents into IR; raise ``SchemaError`` listing
-    every problem found."""
+    every problem found.  Warnings go to ``warnings``, errors or not."""
     state = State()
+    try:
+        return _parse(state, documents)
+    finally:
+        if warnings is not None:
+            warnings.extend(state.warnings)
+
+
+def _parse(
+    state: State, documents: Sequence[JsonDocument]
+) -> tuple[tuple[ir.NamedType, ...], tuple[ir.Message, ...]]:
     for doc in sorted(documents, key=lambda d: d.path):
         collect_file(state, doc)
     if state.diagnostics:

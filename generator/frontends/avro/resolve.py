@@ -7,7 +7,12 @@ import difflib
 from typing import Any, cast
 
 from generator import ir
-from generator.frontends.avro.logical import LOGICAL_BASE, decimal, wrong_base
+from generator.frontends.avro.logical import (
+    LOGICAL_BASE,
+    decimal,
+    unknown,
+    wrong_base,
+)
 from generator.frontends.avro.names import NAMED_KINDS, PRIMITIVES, qualify
 from generator.frontends.avro.state import State, describe, text
 from generator.jsonsource import JsonDocument, pointer
@@ -77,6 +82,8 @@ def _primitive(
 ) -> ir.Type | None:
     lname = text(node.get("logicalType"))
     if lname is None or lname not in LOGICAL_BASE:
+        if lname is not None:
+            unknown(state, doc, ptr, lname, kind)
         return ir.Primitive(cast(ir.PrimitiveName, kind))
     if kind not in LOGICAL_BASE[lname]:
         wrong_base(state, doc, ptr, lname, kind)

@@ -39,11 +39,16 @@ class State:
     files: list[FileSchema] = field(default_factory=list)
     """Files whose schema is a message of its own, by path."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    """Problems that do not stop generation (an unknown logical type)."""
     default_spans: dict[tuple[str, str], ir.Span] = field(default_factory=dict)
     """Where each field default was written, by record and field name."""
 
     def error(self, doc: JsonDocument, ptr: str, message: str, hint: str = "") -> None:
         self.diagnostics.append(Diagnostic(doc.span(ptr), message, hint))
+
+    def warn(self, doc: JsonDocument, ptr: str, message: str, hint: str = "") -> None:
+        self.warnings.append(Diagnostic(doc.span(ptr), message, hint))
 
 
 def text(value: Any) -> str | None:
