@@ -20,13 +20,16 @@ from generator.emitters.queries import emit_queries
 from generator.emitters.repo_tests import emit_repo_tests
 from generator.emitters.repos import emit_repos
 from generator.emitters.settings import emit_settings
+from generator.emitters.stores import emit_stores
 from generator.emitters.tests import emit_message_tests
+from generator.emitters.wiring import emit_wiring
 from generator.errors import Diagnostic, SchemaError
 from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
 from generator.frontends.jsonschema import (
     JsonSchemaIR,
+    add_runtime_groups,
     parse_config,
     parse_jsonschema,
 )
@@ -35,6 +38,7 @@ from generator.frontends.sql.queries.extensions import extensions_used
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
 from generator.frontends.sql.type_overrides import apply_type_overrides
+from generator.frontends.stores import bind_stores
 from generator.jsonsource import JsonDocument, load_json
 from generator.linking import share_enums
 from generator.manifest import Manifest, load_manifest
@@ -145,13 +149,33 @@ def load_service(
     if errors or isinstance(with_json, _Failed) or isinstance(database, _Failed):
         raise SchemaError(errors)
     service = _with(with_json, database)
-    if isinstance(settings, ir.Settings):
+    if isinstance(settings, ir.Settings) or manifest.uses:
+        full = add_runtime_groups(
+            settings if isinstance(settings, ir.Settings) else None,
+            manifest.name,
+            runtime_parts(manifest.uses, service),
+        )
         service = replace(
             service,
-            settings=settings,
-            sources=tuple(sorted({*service.sources, *settings.sources})),
+            settings=full,
+            sources=tuple(sorted({*service.sources, *full.sources})),
         )
-    return manifest, share_enums(service)
+    service = share_enums(service)
+    if any(e.decl.store is not None for e in manifest.channels):
+        service = bind_stores(manifest.channels, service)
+    return manifest, service
+
+
+def runtime_parts(uses: tuple[str, ...], service: ir.Service) -> tuple[str, ...]:
+    """What the runtime settings groups are made for: ``uses``, ``avro`` when a
+    channel consumed here carries Avro (the decode limits), ``outbox`` when a
+    channel is published through the outbox (its relay)."""
+    parts = set(uses)
+    if any(c.consume and c.encoding == "avro" for c in service.channels):
+        parts.add("avro")
+    if any(c.outbox for c in service.channels):
+        parts.add("outbox")
+    return tuple(sorted(parts))
 
 
 def _with_json_schema(service: ir.Service, parsed: JsonSchemaIR | None) -> ir.Service:
@@ -182,14 +206,12 @@ def _with_json_schema(service: ir.Service, parsed: JsonSchemaIR | None) -> ir.Se
 
 
 def _settings(root: Path, manifest: Manifest) -> ir.Settings | None:
-    """The settings class, when the service has config schemas."""
+    """The service's own settings, when it has config schemas."""
     errors: list[Diagnostic] = []
     documents = _load_json_files(root, CONFIG_DIR, "*.json", errors)
     if errors:
         raise SchemaError(errors)
-    if not documents:
-        return None
-    return parse_config(documents, manifest.name, manifest.uses)
+    return parse_config(documents, manifest.name)
 
 
 def _load_sql(root: Path, folder: str) -> list[SqlSource]:
@@ -254,6 +276,8 @@ EMITTERS: tuple[Emitter, ...] = (
     emit_json_message_tests,
     emit_settings,
     emit_channels,
+    emit_stores,
+    emit_wiring,
     emit_repos,
     emit_repo_tests,
     emit_queries,
