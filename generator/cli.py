@@ -290,7 +290,8 @@ def parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument(
         "--dsn",
-        help="postgresql://... (default: the DATABASE_URL environment variable)",
+        help="postgresql://... (default: the service's <PREFIX>_DATABASE__URL "
+        "environment variable, as its settings read it)",
     )
     migrate.set_defaults(func=cmd_migrate)
     _add_compat(sub)

@@ -130,16 +130,14 @@ def _record(name: str, server: Any, address: str, sig: int) -> Started:
 def _variables(prefix: str, started: list[Started]) -> list[tuple[str, str]]:
     groups = {part: attr for attr, part, *_ in RUNTIME_GROUPS if part}
     # Nested settings are joined by "__" after the service's prefix; outside
-    # a service, the names are the usual ones (REDIS_URL).
+    # a service, the names are the usual ones (DATABASE_URL, REDIS_URL).
     joint = "__" if prefix else "_"
-    out = []
-    for s in started:
-        name = f"{prefix}{groups[s.name]}{joint}{_FIELDS[s.name]}".upper()
-        if name != "DATABASE_URL":
-            out.append((name, s.address))
-        if s.name == "postgres":
-            out.append(("DATABASE_URL", s.address))  # svcforge migrate
-    return out
+    # One name per setting: svcforge migrate reads the service's own
+    # variable (<PREFIX>_DATABASE__URL) too.
+    return [
+        (f"{prefix}{groups[s.name]}{joint}{_FIELDS[s.name]}".upper(), s.address)
+        for s in started
+    ]
 
 
 def _read_state(path: Path) -> dict[str, Any] | None:

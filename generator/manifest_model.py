@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from generator.ir import ChannelTransport, Compression, RetryPolicy
+from generator.ir import ChannelTransport, Compression, RetryPolicy, StoreConflict
 from generator.tomlcheck import problem
 
 RuntimePart = Literal["kafka", "postgres", "redis"]
@@ -161,6 +161,15 @@ class ChannelDecl(_Table):
         description="a table like { attempts = 5, backoff_ms = 200 }",
     )
     encoding: Encoding | None = Field(default=None, description='"avro" or "json"')
+    store: NonEmpty | None = Field(
+        default=None,
+        description="the name of a table of schemas/tables",
+        examples=["trades"],
+    )
+    on_conflict: StoreConflict | None = Field(
+        default=None, description='"ignore" or "update"'
+    )
+    outbox: bool = Field(default=False, description="true or false")
     compat: CompatMode | None = Field(
         default=None,
         description=_COMPAT_MODES,
@@ -218,6 +227,24 @@ class ChannelDecl(_Table):
             raise problem(
                 "neither published nor consumed by this service",
                 hint="set publish = true or consume = true",
+            )
+        if self.store is not None and self.consume is False:
+            raise problem(
+                "store applies to a channel this service consumes",
+                hint="add consume = true, or remove store",
+                at="store",
+            )
+        if self.on_conflict is not None and self.store is None:
+            raise problem(
+                "on_conflict applies to a channel with store",
+                hint='add store = "<table>", or remove on_conflict',
+                at="on_conflict",
+            )
+        if self.outbox and not self.publish:
+            raise problem(
+                "outbox applies to a channel this service publishes",
+                hint="set publish = true, or remove outbox",
+                at="outbox",
             )
         return self
 

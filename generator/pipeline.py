@@ -20,7 +20,9 @@ from generator.emitters.queries import emit_queries
 from generator.emitters.repo_tests import emit_repo_tests
 from generator.emitters.repos import emit_repos
 from generator.emitters.settings import emit_settings
+from generator.emitters.stores import emit_stores
 from generator.emitters.tests import emit_message_tests
+from generator.emitters.wiring import emit_wiring
 from generator.errors import Diagnostic, SchemaError
 from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
@@ -139,13 +141,37 @@ def load_service(
     if errors or isinstance(with_json, _Failed) or isinstance(database, _Failed):
         raise SchemaError(errors)
     service = _with(with_json, database)
-    if isinstance(settings, ir.Settings):
+    if isinstance(settings, ir.Settings) or manifest.uses:
+        from generator.frontends.jsonschema.config import add_runtime_groups
+
+        full = add_runtime_groups(
+            settings if isinstance(settings, ir.Settings) else None,
+            manifest.name,
+            runtime_parts(manifest.uses, service),
+        )
         service = replace(
             service,
-            settings=settings,
-            sources=tuple(sorted({*service.sources, *settings.sources})),
+            settings=full,
+            sources=tuple(sorted({*service.sources, *full.sources})),
         )
-    return manifest, share_enums(service)
+    service = share_enums(service)
+    if any(e.decl.store is not None for e in manifest.channels):
+        from generator.frontends.stores import bind_stores
+
+        service = bind_stores(manifest.channels, service)
+    return manifest, service
+
+
+def runtime_parts(uses: tuple[str, ...], service: ir.Service) -> tuple[str, ...]:
+    """What the runtime settings groups are made for: ``uses``, ``avro`` when a
+    channel consumed here carries Avro (the decode limits), ``outbox`` when a
+    channel is published through the outbox (its relay)."""
+    parts = set(uses)
+    if any(c.consume and c.encoding == "avro" for c in service.channels):
+        parts.add("avro")
+    if any(c.outbox for c in service.channels):
+        parts.add("outbox")
+    return tuple(sorted(parts))
 
 
 def _jsonschema(documents: list[JsonDocument]) -> JsonSchemaIR | None:
@@ -186,7 +212,7 @@ def _with_json_schema(service: ir.Service, parsed: JsonSchemaIR | None) -> ir.Se
 
 
 def _settings(root: Path, manifest: Manifest) -> ir.Settings | None:
-    """The settings class, when the service has config schemas."""
+    """The service's own settings, when it has config schemas."""
     errors: list[Diagnostic] = []
     documents = _load_json_files(root, CONFIG_DIR, "*.json", errors)
     if errors:
@@ -195,7 +221,7 @@ def _settings(root: Path, manifest: Manifest) -> ir.Settings | None:
         return None
     from generator.frontends.jsonschema import parse_config
 
-    return parse_config(documents, manifest.name, manifest.uses)
+    return parse_config(documents, manifest.name)
 
 
 def _sql_paths(root: Path, folder: str) -> list[Path]:
@@ -274,6 +300,8 @@ EMITTERS: tuple[Emitter, ...] = (
     emit_json_message_tests,
     emit_settings,
     emit_channels,
+    emit_stores,
+    emit_wiring,
     emit_repos,
     emit_repo_tests,
     emit_queries,

@@ -24,10 +24,13 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from pydantic import BaseModel, ConfigDict, Field
+
 __all__ = [
     "BUDGET",
     "IN_FORCE",
     "ITEM_COST",
+    "AvroSettings",
     "DecodeLimits",
     "LimitExceeded",
     "decode_limits",
@@ -66,6 +69,32 @@ class _InForce:
 
 IN_FORCE = _InForce()
 """``IN_FORCE.limits``: the limits in force (read inline by the codecs)."""
+
+
+class AvroSettings(BaseModel):
+    """Bounds on what one Avro payload may decode to (a payload beyond them is
+    a decode error, dead-lettered by a consumer)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_items: int = Field(default=1_000_000, ge=1)
+    """Items of one array, or entries of one map, over all of its blocks."""
+    max_decoded_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    """Decoded size of one message: its payload plus 64 bytes per array item
+    and map entry."""
+    max_message_bytes: int = Field(default=16 * 1024 * 1024, ge=1)
+    """The largest payload decoded at all."""
+
+    def limits(self) -> DecodeLimits:
+        return DecodeLimits(
+            max_items=self.max_items,
+            max_decoded_bytes=self.max_decoded_bytes,
+            max_message_bytes=self.max_message_bytes,
+        )
+
+    def apply(self) -> DecodeLimits:
+        """Put these limits in force for the process; returns the previous ones."""
+        return set_decode_limits(self.limits())
 
 
 def decode_limits() -> DecodeLimits:

@@ -22,7 +22,8 @@ forward and a payload cut short always ends past ``len(data)``: the codec's
 final position check catches what no index error did.
 
 Arrays and maps check each block's count against ``DecodeLimits`` before
-reading any item (``set_decode_limits`` changes them): a payload cannot
+reading any item (``set_decode_limits`` changes them, and so does the
+``avro`` group of a service's settings, ``AvroSettings``): a payload cannot
 announce more items than the limits allow, whatever their size.
 """
 
@@ -43,6 +44,7 @@ from svcforge._avro_complex import (
 )
 from svcforge._avro_limits import (
     ITEM_COST,
+    AvroSettings,
     DecodeLimits,
     LimitExceeded,
     decode_limits,
@@ -91,6 +93,7 @@ from svcforge._avro_scalar import (
 
 __all__ = [
     "ITEM_COST",
+    "AvroSettings",
     "DecodeLimits",
     "LimitExceeded",
     "Reader",

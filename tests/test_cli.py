@@ -124,7 +124,14 @@ def test_regen_removes_files_whose_schema_disappeared(service: Path) -> None:
     ]:
         path.unlink()
     assert main(["regen", str(service)]) == 0
-    assert sorted(p.name for p in (service / GENERATED).iterdir()) == ["__init__.py"]
+    # What is left comes from `uses` and the config schemas: settings and wiring.
+    assert sorted(p.name for p in (service / GENERATED).iterdir()) == [
+        ".env.example",
+        "CONFIGURATION.md",
+        "__init__.py",
+        "settings.py",
+        "wiring.py",
+    ]
     assert not (service / "tests/generated/test_messages.py").exists()
     assert not list((service / "tests/generated").glob("test_db_*.py"))
 

@@ -60,10 +60,12 @@ def test_migrate_applies_each_migration_once(
     assert "0 applied, 4 already applied" in capsys.readouterr().out
 
 
-def test_migrate_reads_database_url(
+def test_migrate_reads_the_variable_the_settings_read(
     service: Path, postgres_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", postgres_dsn)
+    """One name per setting: the service's own ``<PREFIX>_DATABASE__URL``."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.setenv("IOT_ENERGY_DATABASE__URL", postgres_dsn)
     assert main(["migrate", str(service)]) == 0
     assert "public.devices" in tables(postgres_dsn)
 
@@ -72,8 +74,23 @@ def test_migrate_without_a_database_is_a_usage_error(
     service: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("IOT_ENERGY_DATABASE__URL", raising=False)
     assert main(["migrate", str(service)]) == 2
-    assert "DATABASE_URL" in capsys.readouterr().err
+    assert (
+        "no database: give --dsn or set IOT_ENERGY_DATABASE__URL"
+        in capsys.readouterr().err
+    )
+
+
+def test_the_former_database_url_gets_a_helpful_error(
+    service: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("IOT_ENERGY_DATABASE__URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://postgres@127.0.0.1:1/x")
+    assert main(["migrate", str(service)]) == 2
+    err = capsys.readouterr().err
+    assert "DATABASE_URL is no longer read" in err
+    assert "rename DATABASE_URL to IOT_ENERGY_DATABASE__URL" in err
 
 
 def test_bad_sql_is_refused_before_anything_runs(

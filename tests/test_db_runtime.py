@@ -51,13 +51,16 @@ def run(
 
 
 def test_settings_come_from_the_environment() -> None:
+    """The names the service's generated settings read."""
     s = DatabaseSettings.from_env(
+        "MARKET_DATA_",
         environ={
-            "DATABASE_URL": "postgresql://u@h:1/d",
-            "DATABASE_MAX_SIZE": "3",
-            "DATABASE_STATEMENT_TIMEOUT": "2.5",
+            "MARKET_DATA_DATABASE__URL": "postgresql://u@h:1/d",
+            "MARKET_DATA_DATABASE__MAX_SIZE": "3",
+            "MARKET_DATA_DATABASE__STATEMENT_TIMEOUT": "2.5",
+            "DATABASE_MAX_SIZE": "7",
             "OTHER": "x",
-        }
+        },
     )
     assert (s.url, s.max_size, s.statement_timeout, s.min_size) == (
         "postgresql://u@h:1/d",
@@ -65,6 +68,11 @@ def test_settings_come_from_the_environment() -> None:
         2.5,
         1,
     )
+
+
+def test_the_former_database_url_is_refused_with_the_new_name() -> None:
+    with pytest.raises(DatabaseError, match="rename DATABASE_URL to DATABASE__URL"):
+        DatabaseSettings.from_env(environ={"DATABASE_URL": "postgresql://u@h:1/d"})
 
 
 def test_pool_size_and_timeouts_reach_the_pool(postgres_dsn: str) -> None:

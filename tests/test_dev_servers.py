@@ -86,13 +86,12 @@ def test_up_starts_all_three_and_down_stops_exactly_them(tmp_path: Path) -> None
     up = svcforge("dev", "up", cwd=sub)  # from a subfolder: the root's state
     assert up.returncode == 0, up.stderr
     env = exports(up.stdout)
+    # One name per setting: svcforge migrate reads DEV_SVC_DATABASE__URL too.
     assert sorted(env) == [
-        "DATABASE_URL",
         "DEV_SVC_DATABASE__URL",
         "DEV_SVC_KAFKA__BOOTSTRAP_SERVERS",
         "DEV_SVC_REDIS__URL",
     ]
-    assert env["DATABASE_URL"] == env["DEV_SVC_DATABASE__URL"]
     pids = started_pids(up.stderr)
     assert sorted(pids) == ["kafka", "postgres", "redis"]
     assert all(running(p) for p in pids.values())
@@ -100,7 +99,7 @@ def test_up_starts_all_three_and_down_stops_exactly_them(tmp_path: Path) -> None
     assert port_answers(env["DEV_SVC_KAFKA__BOOTSTRAP_SERVERS"], b"", b"")
 
     async def select_one() -> int:
-        conn = await asyncpg.connect(env["DATABASE_URL"])
+        conn = await asyncpg.connect(env["DEV_SVC_DATABASE__URL"])
         try:
             return int(await conn.fetchval("SELECT 1"))
         finally:
@@ -116,8 +115,7 @@ def test_up_starts_all_three_and_down_stops_exactly_them(tmp_path: Path) -> None
     assert main(["regen", str(svc)]) == 0
     documented = (svc / "src/dev_svc/generated/.env.example").read_text()
     for name in env:
-        if name != "DATABASE_URL":
-            assert re.search(rf"^#? ?{name}=", documented, re.MULTILINE), name
+        assert re.search(rf"^#? ?{name}=", documented, re.MULTILINE), name
 
     again = svcforge("dev", "up", cwd=svc)
     assert again.returncode == 0

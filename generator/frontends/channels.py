@@ -71,6 +71,7 @@ def _channel(
         group=(decl.group or service.name) if consume else decl.group,
         retry=decl.retry.policy(),
         encoding="json" if encoding == "json" else "avro",
+        outbox=decl.outbox,
     )
 
 

@@ -40,6 +40,10 @@ from generator.ir.channels import (
     KafkaTarget,
     RedisTarget,
     RetryPolicy,
+    Store,
+    StoreConflict,
+    StoreConversion,
+    StoreValue,
 )
 from generator.ir.jsonschema import (
     JsonMessage,
@@ -141,6 +145,10 @@ __all__ = [
     "SqlEnum",
     "SqlFunction",
     "SqlType",
+    "Store",
+    "StoreConflict",
+    "StoreConversion",
+    "StoreValue",
     "Table",
     "TableKind",
     "Type",

@@ -6,10 +6,12 @@
 
 from svcforge.db._codecs import register_codecs
 from svcforge.db._database import (
+    OLD_URL_VARIABLE,
     Connection,
     Database,
     DatabaseError,
     DatabaseSettings,
+    moved_url_variable,
 )
 from svcforge.db._extensions import missing_extensions
 from svcforge.db._migrate import (
@@ -19,6 +21,7 @@ from svcforge.db._migrate import (
     apply_migrations,
     load_migrations,
 )
+from svcforge.db._outbox import OUTBOX_MIGRATION, OUTBOX_TABLE
 from svcforge.db._repository import (
     NoRowReturned,
     copy_rows,
@@ -27,6 +30,7 @@ from svcforge.db._repository import (
     insert_rows,
     returned,
 )
+from svcforge.db._store import Store, StoreSpec, json_value, naive_utc
 from svcforge.db._types import (
     UNSET,
     Cidr,
@@ -42,6 +46,9 @@ from svcforge.db._types import (
 
 __all__ = [
     "MIGRATIONS_TABLE",
+    "OLD_URL_VARIABLE",
+    "OUTBOX_MIGRATION",
+    "OUTBOX_TABLE",
     "UNSET",
     "Cidr",
     "CompositeType",
@@ -57,6 +64,8 @@ __all__ = [
     "MigrationError",
     "NoRowReturned",
     "Record",
+    "Store",
+    "StoreSpec",
     "Unset",
     "apply_migrations",
     "changed",
@@ -64,8 +73,11 @@ __all__ = [
     "fetch_one_each",
     "insert_row",
     "insert_rows",
+    "json_value",
     "load_migrations",
     "missing_extensions",
+    "moved_url_variable",
+    "naive_utc",
     "register_codecs",
     "returned",
 ]

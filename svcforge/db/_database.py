@@ -16,7 +16,26 @@ from svcforge.db._codecs import register_codecs
 from svcforge.db._types import CompositeType, EnumType, Record
 from svcforge.settings._secret import MaskedModel, SecretUrl, describe
 
-__all__ = ["Connection", "Database", "DatabaseError", "DatabaseSettings"]
+__all__ = [
+    "OLD_URL_VARIABLE",
+    "Connection",
+    "Database",
+    "DatabaseError",
+    "DatabaseSettings",
+    "moved_url_variable",
+]
+
+OLD_URL_VARIABLE = "DATABASE_URL"
+
+
+def moved_url_variable(new: str) -> str:
+    """What to say when only the former ``DATABASE_URL`` is set."""
+    return (
+        f"{OLD_URL_VARIABLE} is no longer read: the database URL is {new}, the "
+        "variable the service's generated settings read (svcforge dev up "
+        f"exports it); rename {OLD_URL_VARIABLE} to {new}"
+    )
+
 
 Isolation = Literal["read_committed", "repeatable_read", "serializable"]
 
@@ -26,8 +45,8 @@ class DatabaseError(RuntimeError):
 
 
 class DatabaseSettings(MaskedModel):
-    """Pool size and timeouts (seconds).  Nest it in the service's settings,
-    or read it from ``DATABASE_*`` environment variables with ``from_env``."""
+    """Pool size and timeouts (seconds).  Nested in the service's settings
+    (``<PREFIX>_DATABASE__URL``), or read alone with ``from_env``."""
 
     model_config = ConfigDict(hide_input_in_errors=True)
 
@@ -47,18 +66,28 @@ class DatabaseSettings(MaskedModel):
     """Prepared statements kept per connection (0 behind pgbouncer in
     transaction mode)."""
     application_name: str = ""
+    migrate: bool = False
+    """Apply the service's migrations when it starts (else run ``svcforge
+    migrate`` before); an embedded database always gets them."""
 
     @classmethod
     def from_env(
-        cls, prefix: str = "DATABASE_", environ: Mapping[str, str] | None = None
+        cls, prefix: str = "", environ: Mapping[str, str] | None = None
     ) -> DatabaseSettings:
-        """``DATABASE_URL``, ``DATABASE_MAX_SIZE``, ... (each field, upper case)."""
+        """The variables the service's generated settings read:
+        ``<prefix>DATABASE__URL``, ``<prefix>DATABASE__MAX_SIZE``, ... where
+        ``prefix`` is the service's (``Settings.model_config["env_prefix"]``,
+        ``MARKET_DATA_``).  The former ``DATABASE_URL`` is no longer read:
+        when it is set and the new name is not, ``DatabaseError`` says so."""
         env = os.environ if environ is None else environ
+        group = f"{prefix.upper()}DATABASE__"
         values = {
-            name: env[f"{prefix}{name.upper()}"]
+            name: env[f"{group}{name.upper()}"]
             for name in cls.model_fields
-            if f"{prefix}{name.upper()}" in env
+            if f"{group}{name.upper()}" in env
         }
+        if "url" not in values and env.get(OLD_URL_VARIABLE):
+            raise DatabaseError(moved_url_variable(f"{group}URL"))
         return cls.model_validate(values)
 
 
@@ -120,9 +149,11 @@ class _Runs:
         records: Iterable[Sequence[object]],
         *,
         columns: Sequence[str],
-        schema: str = "public",
+        schema: str | None = "public",
     ) -> int:
-        """COPY rows into a table (the fastest bulk insert); returns the count."""
+        """COPY rows into a table (the fastest bulk insert); returns the count.
+        ``schema=None``: the table as the search path finds it (a temporary
+        table, say)."""
         status: str = await self._run(
             "copy_records_to_table",
             table,

@@ -90,7 +90,7 @@ class Executor(Protocol):
         records: Iterable[Sequence[object]],
         *,
         columns: Sequence[str],
-        schema: str = "public",
+        schema: str | None = "public",
     ) -> int: ...
 
 

@@ -17,6 +17,7 @@ Delivery is at-least-once: a record is committed (Kafka) or acknowledged
 aiokafka and redis are imported only when a Kafka or Redis broker starts.
 """
 
+from svcforge.messaging._batch import BatchHandler
 from svcforge.messaging._broker import Broker, Delivery, Handler
 from svcforge.messaging._channel import (
     Channel,
@@ -46,6 +47,7 @@ from svcforge.messaging._spec import (
 )
 
 __all__ = [
+    "BatchHandler",
     "Broker",
     "Channel",
     "ChannelSpec",

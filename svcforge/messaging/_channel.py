@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 
 from svcforge.messaging import _headers as h
+from svcforge.messaging._batch import BatchDispatcher, BatchHandler
 from svcforge.messaging._broker import Broker, Handler, Sender, Subscription
 from svcforge.messaging._context import current_message
 from svcforge.messaging._dispatch import Dispatcher, TombstoneHandler
@@ -44,7 +45,7 @@ class Messaging:
             self._brokers["redis"] = redis
         self.metrics = metrics if metrics is not None else MessagingMetrics()
         self._started = False
-        self._dispatchers: dict[str, Dispatcher[Any]] = {}
+        self._dispatchers: dict[tuple[str, Transport], Dispatcher[Any]] = {}
 
     @classmethod
     def in_memory(cls, metrics: MessagingMetrics | None = None) -> Messaging:
@@ -106,21 +107,45 @@ class Messaging:
         return {b.name: p for b in self._unique() if (p := b.problem()) is not None}
 
     def subscribe(self, spec: ChannelSpec[M], handler: Handler[M]) -> None:
-        transport = spec.consume_from
-        if transport is None:
-            raise ValueError(f"channel {spec.name} is not consumed by this service")
-        route = spec.route(transport)
-        assert route is not None and spec.group is not None
+        transport = self._consumed(spec)
         dispatcher = Dispatcher(
             spec, handler, transport, self.metrics.channel(spec.name, transport)
         )
+        self._register(spec, transport, dispatcher)
+
+    def subscribe_batch(self, spec: ChannelSpec[M], handler: BatchHandler[M]) -> None:
+        """Consume ``spec`` with a handler of whole fetched batches."""
+        transport = self._consumed(spec)
+        dispatcher = BatchDispatcher(
+            spec, handler, transport, self.metrics.channel(spec.name, transport)
+        )
+        self._register(spec, transport, dispatcher)
+
+    def _consumed(self, spec: ChannelSpec[M]) -> Transport:
+        transport = spec.consume_from
+        if transport is None:
+            raise ValueError(f"channel {spec.name} is not consumed by this service")
+        if (spec.name, transport) in self._dispatchers:
+            raise ValueError(
+                f"channel {spec.name} has a handler on {transport} already"
+            )
+        return transport
+
+    def _register(
+        self, spec: ChannelSpec[M], transport: Transport, dispatcher: Dispatcher[M]
+    ) -> None:
+        route = spec.route(transport)
+        assert route is not None and spec.group is not None
         self.broker(transport).subscribe(Subscription(dispatcher, route, spec.group))
-        self._dispatchers[spec.name] = dispatcher
+        self._dispatchers[spec.name, transport] = dispatcher
 
     def on_tombstone(self, spec: ChannelSpec[M], handler: TombstoneHandler) -> None:
         """Records of ``spec`` without a value go to ``handler`` instead of
         the dead-letter target (register the message handler first)."""
-        dispatcher = self._dispatchers.get(spec.name)
+        transport = spec.consume_from
+        dispatcher = (
+            None if transport is None else self._dispatchers.get((spec.name, transport))
+        )
         if dispatcher is None:
             raise ValueError(f"channel {spec.name}: register its handler first")
         dispatcher.tombstone = handler
@@ -201,6 +226,19 @@ class PublishChannel(_Bound[M]):
         """Hand ``message`` to the brokers' batches and return at once; the
         returned future resolves when they acknowledged it.  For throughput:
         send many, then gather the futures."""
+        key, value, extra = self.record(message, headers=headers)
+        senders = self._senders or self._bind()
+        if len(senders) == 1:
+            return await senders[0](key, value, extra)
+        futures = [await send(key, value, extra) for send in senders]
+        return asyncio.ensure_future(_all(futures))
+
+    def record(
+        self, message: M, *, headers: Mapping[str, str | bytes] | None = None
+    ) -> tuple[bytes | None, bytes, h.Headers]:
+        """The key, value and per-message headers ``send`` puts on the wire
+        for ``message`` (the channel's own headers are added when sent): what
+        the outbox stages."""
         if not isinstance(message, self._model):
             raise TypeError(
                 f"channel {self.spec.name} carries {self._model.__name__}, "
@@ -229,10 +267,17 @@ class PublishChannel(_Bound[M]):
             extra += [
                 (k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()
             ]
+        return key, value, extra
+
+    async def send_record(
+        self, key: bytes | None, value: bytes, headers: h.Headers
+    ) -> asyncio.Future[Any]:
+        """Hand a record made by ``record`` (staged by the outbox, say) to the
+        brokers; the future resolves when they acknowledged it."""
         senders = self._senders or self._bind()
         if len(senders) == 1:
-            return await senders[0](key, value, extra)
-        futures = [await send(key, value, extra) for send in senders]
+            return await senders[0](key, value, headers)
+        futures = [await send(key, value, headers) for send in senders]
         return asyncio.ensure_future(_all(futures))
 
 
@@ -249,6 +294,15 @@ class ConsumeChannel(_Bound[M]):
         """Register ``fn`` (usable as a decorator).  It runs for every message,
         with retries; the message is acknowledged once it returned."""
         self.messaging.subscribe(self.spec, fn)
+        return fn
+
+    def batch_handler(self, fn: BatchHandler[M]) -> BatchHandler[M]:
+        """Register ``fn`` for whole fetched batches (usable as a decorator):
+        ``async def fn(messages, contexts) -> None``, acknowledged once it
+        returned.  When it keeps failing, the batch's messages are handled
+        one at a time (with retries), so that only a failing one is
+        dead-lettered."""
+        self.messaging.subscribe_batch(self.spec, fn)
         return fn
 
     def tombstones(self, fn: TombstoneHandler) -> TombstoneHandler:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import structlog
@@ -104,11 +104,14 @@ class Dispatcher(Generic[M]):
         self._consumed = metrics.consumed_tally
         self._durations = metrics.duration_tally
         self._observe = metrics.duration_tally.observe
+        self._latency = metrics.latency_tally.observe
+
+    batched = False
+    """Whether the broker hands it whole batches (``dispatch_batch``)."""
 
     def flush_metrics(self) -> None:
         """Push the counts of the messages handled so far to prometheus."""
-        self._consumed.flush()
-        self._durations.flush()
+        self.metrics.flush()
 
     async def __call__(self, d: Delivery) -> None:
         await self.dispatch(
@@ -129,6 +132,14 @@ class Dispatcher(Generic[M]):
 
     async def dispatch(self, value: bytes | None, ctx: MessageContext) -> None:
         """Handle one record (``ctx`` says where it came from)."""
+        message = await self.admit(value, ctx)
+        if message is not None:
+            self.observe_latency(ctx)
+            await self.handle(message, ctx, value)
+
+    async def admit(self, value: bytes | None, ctx: MessageContext) -> M | None:
+        """The record's message, decoded and of the channel's type; None when
+        the record was dealt with already (dead-lettered, or a tombstone)."""
         if ctx.deliveries > self._max_deliveries:
             await self._reject(
                 value,
@@ -140,24 +151,43 @@ class Dispatcher(Generic[M]):
                     f"{self._max_deliveries} allowed",
                 ),
             )
-            return
+            return None
         if value is None:
             await self._tombstone(ctx)
-            return
+            return None
         if self._avro:
             # The framing names the writer schema: the codec tells another
             # message type (or garbage) apart without looking at headers.
             try:
-                message = self._decode(value)
+                return self._decode(value)
             except (DecodeError, ValidationError, ValueError, TypeError) as exc:
                 await self._reject(value, ctx, self._undecodable(exc))
-                return
-        else:
-            decoded = self._decode_json(value, ctx)
-            if isinstance(decoded, Rejection):
-                await self._reject(value, ctx, decoded)
-                return
-            message = decoded
+                return None
+        decoded = self._decode_json(value, ctx)
+        if isinstance(decoded, Rejection):
+            await self._reject(value, ctx, decoded)
+            return None
+        return decoded
+
+    async def dispatch_batch(
+        self, records: Sequence[tuple[bytes | None, MessageContext]]
+    ) -> None:
+        """Handle the records of one fetch in order (a ``BatchDispatcher``
+        hands them to its handler at once)."""
+        for value, ctx in records:
+            await self.dispatch(value, ctx)
+
+    def observe_latency(self, ctx: MessageContext) -> None:
+        """From publishing (the ``produced-at`` header) to now."""
+        raw = ctx.headers.get(h.PRODUCED_AT)
+        if raw is not None and raw.isdigit():
+            self._latency(max(0.0, time.time() - int(raw) / 1000))
+
+    async def handle(
+        self, message: M, ctx: MessageContext, value: bytes | None
+    ) -> None:
+        """Run the handler on ``message``, with retries; dead-letter it when
+        every attempt failed."""
         token = current_message.set(ctx)
         try:
             start = time.perf_counter()

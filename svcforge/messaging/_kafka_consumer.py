@@ -118,7 +118,9 @@ class KafkaConsumer:
                     continue
                 self._idle.clear()
                 try:
-                    if len(batch) == 1:
+                    if self.dispatcher.batched:
+                        await self._batch(batch)
+                    elif len(batch) == 1:
                         ((tp, records),) = batch.items()
                         await self._partition(tp, records)
                     else:
@@ -204,6 +206,57 @@ class KafkaConsumer:
             if highwater is not None and records:
                 self.dispatcher.metrics.lag(
                     str(tp.partition), max(0, highwater - records[-1].offset - 1)
+                )
+
+    async def _batch(self, batch: dict[TopicPartition, list[ConsumerRecord]]) -> None:
+        """A batch handler's turn: every record of the fetch at once (all
+        partitions), then the offsets after them."""
+        consumer = self.consumer
+        assert consumer is not None
+        dispatcher = self.dispatcher
+        channel, transport = dispatcher.name, dispatcher.transport
+        kept = {
+            tp: recs
+            for tp, recs in batch.items()
+            if recs and not (self._revoked and tp in self._revoked)
+        }
+        if not kept:
+            return
+        records = [
+            (
+                r.value,
+                MessageContext(
+                    channel,
+                    transport,
+                    r.topic,
+                    r.partition,
+                    r.offset,
+                    None,
+                    r.key,
+                    None,
+                    raw_headers=r.headers,
+                ),
+            )
+            for recs in kept.values()
+            for r in recs
+        ]
+        try:
+            await dispatcher.dispatch_batch(records)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            tp, recs = next(iter(kept.items()))
+            if self._again(tp, recs[0].offset, exc):
+                for tp, recs in kept.items():
+                    consumer.seek(tp, recs[0].offset)
+                await asyncio.sleep(0.5)
+                return
+        for tp, recs in kept.items():
+            self._done[tp] = recs[-1].offset + 1
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                dispatcher.metrics.lag(
+                    str(tp.partition), max(0, highwater - recs[-1].offset - 1)
                 )
 
     def _again(self, tp: TopicPartition, offset: int, exc: Exception) -> bool:

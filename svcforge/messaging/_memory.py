@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from svcforge.messaging import _headers as h
 from svcforge.messaging._broker import Broker, Delivery, Route, Subscription
+from svcforge.messaging._context import MessageContext
 from svcforge.messaging._spec import KafkaRoute, Transport
 
 __all__ = ["InMemoryBroker", "StoredMessage"]
@@ -33,6 +35,35 @@ def _name(route: Route) -> str:
     if isinstance(route, KafkaRoute):
         return f"kafka:{route.topic}"
     return f"redis:{route.stream}"
+
+
+_BATCH = 500
+
+
+def _delivery(name: str, record: StoredMessage) -> Delivery:
+    return Delivery(
+        name.partition(":")[2],
+        record.value,
+        record.key,
+        record.headers,
+        partition=0,
+        offset=record.offset,
+    )
+
+
+def _context(sub: Subscription, name: str, record: StoredMessage) -> MessageContext:
+    d = sub.dispatcher
+    return MessageContext(
+        d.name,
+        d.transport,
+        name.partition(":")[2],
+        0,
+        record.offset,
+        None,
+        record.key,
+        None,
+        raw_headers=record.headers,
+    )
 
 
 def _dead_letter_name(route: Route) -> str:
@@ -163,21 +194,22 @@ class InMemoryBroker(Broker):
                     changed.clear()
                     await changed.wait()
                     continue
-                record = log[offset]
+                # A batch handler gets what is there (up to a fetch's worth),
+                # a message handler one record at a time.
+                batch: Sequence[StoredMessage] = (
+                    log[offset : offset + _BATCH] if sub.dispatcher.batched else ()
+                )
                 self._busy += 1
                 try:
-                    await sub.dispatcher(
-                        Delivery(
-                            name.partition(":")[2],
-                            record.value,
-                            record.key,
-                            record.headers,
-                            partition=0,
-                            offset=record.offset,
+                    if batch:
+                        await sub.dispatcher.dispatch_batch(
+                            [(r.value, _context(sub, name, r)) for r in batch]
                         )
-                    )
+                    else:
+                        batch = (log[offset],)
+                        await sub.dispatcher(_delivery(name, log[offset]))
                     # Commit only after the handler (or the dead letter) is done.
-                    self._offsets[(name, sub.group)] = offset + 1
+                    self._offsets[(name, sub.group)] = offset + len(batch)
                 finally:
                     self._busy -= 1
         except asyncio.CancelledError:

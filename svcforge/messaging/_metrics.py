@@ -42,6 +42,31 @@ _BUCKETS = (
     10,
 )
 
+# Publish -> handler: a few milliseconds on a healthy service, seconds behind
+# a backlog.
+_LATENCY_BUCKETS = (
+    0.001,
+    0.002,
+    0.003,
+    0.005,
+    0.0075,
+    0.01,
+    0.015,
+    0.02,
+    0.03,
+    0.05,
+    0.075,
+    0.1,
+    0.25,
+    0.5,
+    1,
+    2.5,
+    5,
+    10,
+    30,
+    60,
+)
+
 
 class CountTally:
     """Increments of one prometheus counter child, counted by the event loop
@@ -242,6 +267,14 @@ class MessagingMetrics:
             registry=r,
             buckets=_BUCKETS,
         )
+        self.delivery_latency = Histogram(
+            "svcforge_delivery_latency_seconds",
+            "From publishing (the produced-at header, in milliseconds) to the "
+            "handler's start.",
+            _LABELS,
+            registry=r,
+            buckets=_LATENCY_BUCKETS,
+        )
         self.lag = Gauge(
             "svcforge_consumer_lag",
             "Messages not yet consumed, per partition (Kafka) or group (Redis).",
@@ -269,6 +302,9 @@ class MessagingMetrics:
                 CountTally(published),
                 CountTally(consumed),
                 DurationTally(duration, _BUCKETS),
+                DurationTally(
+                    self.delivery_latency.labels(channel, transport), _LATENCY_BUCKETS
+                ),
             )
             self._channels[key] = found
         return found
@@ -295,11 +331,15 @@ class ChannelMetrics:
     """``n += 1`` per successful handler run (pushed to ``consumed``)."""
     duration_tally: DurationTally = field(repr=False)
     """``observe(seconds)`` per successful handler run (pushed to ``duration``)."""
+    latency_tally: DurationTally = field(repr=False)
+    """``observe(seconds)`` per message handed to its handler: publish ->
+    handler (pushed to ``svcforge_delivery_latency_seconds``)."""
 
     def flush(self) -> None:
         self.published_tally.flush()
         self.consumed_tally.flush()
         self.duration_tally.flush()
+        self.latency_tally.flush()
 
     def dead_lettered(self, reason: str) -> None:
         self.parent.dead_lettered.labels(self.channel, self.transport, reason).inc()

@@ -270,6 +270,9 @@ class StreamConsumer:
         if pending:
             counts = await self._deliveries(client, [e[0] for e in entries])
         done: list[bytes] = []
+        batched = self.dispatcher.batched
+        held: list[tuple[bytes | None, MessageContext]] = []
+        held_ids: list[bytes] = []
         dispatch = self.dispatcher.dispatch
         channel, transport = self.dispatcher.name, self.dispatcher.transport
         stream = self.stream
@@ -286,23 +289,28 @@ class StreamConsumer:
                 else:
                     unpack = entry_headers
                     value, key = fields.get(VALUE), fields.get(KEY)
-                await dispatch(
-                    value,
-                    MessageContext(
-                        channel,
-                        transport,
-                        stream,
-                        None,
-                        None,
-                        entry_id.decode(),
-                        key,
-                        None,
-                        counts.get(entry_id, 1) if counts else 1,
-                        raw_headers=fields,
-                        unpack=unpack,
-                    ),
+                ctx = MessageContext(
+                    channel,
+                    transport,
+                    stream,
+                    None,
+                    None,
+                    entry_id.decode(),
+                    key,
+                    None,
+                    counts.get(entry_id, 1) if counts else 1,
+                    raw_headers=fields,
+                    unpack=unpack,
                 )
+                if batched:
+                    held.append((value, ctx))
+                    held_ids.append(entry_id)
+                    continue
+                await dispatch(value, ctx)
                 done.append(entry_id)
+            if held:
+                await self.dispatcher.dispatch_batch(held)
+                done += held_ids
         finally:
             self.dispatcher.flush_metrics()
             if done:

@@ -7,8 +7,8 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import structlog
 from prometheus_client import CollectorRegistry
@@ -22,10 +22,27 @@ from svcforge.settings._secret import describe, scrub
 if TYPE_CHECKING:
     from svcforge.db import Database
 
-__all__ = ["Check", "Service", "ServiceFailed"]
+__all__ = ["Check", "Service", "ServiceFailed", "Setup", "Worker"]
 
 Check = Callable[[], Awaitable[str | None]]
 """A readiness check: None when fine, else the problem."""
+
+Setup = Callable[[], Awaitable[None]]
+"""A start-up step between opening the database and starting the brokers
+(migrations, say); retried with the rest while dependencies are down."""
+
+
+class Worker(Protocol):
+    """A task the runner starts after the brokers and stops before them (the
+    outbox relay): it may publish until ``stop`` returned."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self, timeout: float) -> None: ...
+
+    def problem(self) -> str | None:
+        """Why it no longer works (None while it does): liveness."""
+
 
 State = Literal["created", "starting", "running", "stopping", "stopped", "failed"]
 
@@ -67,8 +84,12 @@ class Service:
         database: Database | None = None,
         settings: ServiceSettings | None = None,
         checks: Mapping[str, Check] | None = None,
+        setup: Sequence[Setup] = (),
+        workers: Sequence[Worker] = (),
     ) -> None:
         self.name = name
+        self.setup = list(setup)
+        self.workers = list(workers)
         self.settings = settings or ServiceSettings()
         self.messaging = messaging
         self.database = database
@@ -98,8 +119,15 @@ class Service:
         out: dict[str, str | None] = {
             "service": self.failure or ("failed" if self.state == "failed" else None)
         }
-        if self.messaging is not None:
-            out |= self.messaging.problems()
+        return out | self.problems()
+
+    def problems(self) -> dict[str, str]:
+        """What stopped working: a consumer, a worker."""
+        out = self.messaging.problems() if self.messaging is not None else {}
+        for i, worker in enumerate(self.workers):
+            found = worker.problem()
+            if found is not None:
+                out[getattr(worker, "name", f"worker {i}")] = found
         return out
 
     async def readiness(self) -> dict[str, str | None]:
@@ -209,10 +237,20 @@ class Service:
     async def _connect(self) -> None:
         if self.database is not None:
             await self.database.open()
+        for step in self.setup:
+            await step()
         if self.messaging is not None:
             await self.messaging.start()
+        for worker in self.workers:
+            await worker.start()
+
+    async def _stop_workers(self, timeout: float) -> None:
+        for worker in reversed(self.workers):
+            await worker.stop(timeout)
 
     async def _disconnect(self, timeout: float = 5.0) -> None:
+        with contextlib.suppress(Exception):
+            await self._stop_workers(timeout)
         with contextlib.suppress(Exception):
             if self.messaging is not None:
                 await self.messaging.stop(timeout)
@@ -227,6 +265,7 @@ class Service:
         self.state = "stopping"
         timeout = self.settings.shutdown_timeout_s if timeout is None else timeout
         _log.info("service stopping", service=self.name, timeout_s=timeout)
+        await self._stop_workers(timeout)
         if self.messaging is not None:
             await self.messaging.stop(timeout)
         if self.database is not None:
@@ -314,7 +353,7 @@ class Service:
                 done, _ = await asyncio.wait(
                     waiters, timeout=_WATCH_S, return_when=asyncio.FIRST_COMPLETED
                 )
-                problems = self.messaging.problems() if self.messaging else {}
+                problems = self.problems()
                 if problems:
                     reason = "; ".join(f"{k}: {v}" for k, v in sorted(problems.items()))
                     self.state = "failed"

@@ -38,11 +38,14 @@ def emit_settings(service: ir.Service, env: Environment) -> dict[str, str]:
 
 # Runtime groups keep their own documentation; the root does not repeat it.
 _runtime_classes = {
+    "AvroSettings",
     "DatabaseSettings",
     "KafkaSettings",
     "RedisSettings",
     "HttpSettings",
     "LoggingSettings",
+    "OutboxSettings",
+    "RunnerSettings",
 }
 
 

@@ -2,7 +2,7 @@
 ``messages``) and config schemas (``schemas/config/*.json``, see ``config``)
 -> IR."""
 
-from generator.frontends.jsonschema.config import parse_config
+from generator.frontends.jsonschema.config import add_runtime_groups, parse_config
 from generator.frontends.jsonschema.messages import (
     JsonSchemaIR,
     parse_jsonschema,
@@ -11,6 +11,7 @@ from generator.frontends.jsonschema.messages import (
 
 __all__ = [
     "JsonSchemaIR",
+    "add_runtime_groups",
     "parse_config",
     "parse_jsonschema",
     "parse_jsonschema_schemas",

@@ -37,9 +37,13 @@ def env_prefix(service_name: str) -> str:
 
 
 def parse_config(
-    documents: Sequence[JsonDocument], service_name: str, uses: tuple[str, ...]
-) -> ir.Settings:
-    """The service's settings; raise ``SchemaError`` listing every problem."""
+    documents: Sequence[JsonDocument], service_name: str
+) -> ir.Settings | None:
+    """The service's own settings (no runtime group yet: see
+    ``add_runtime_groups``), None without config schemas; raise
+    ``SchemaError`` listing every problem."""
+    if not documents:
+        return None
     documents = sorted(
         documents, key=lambda d: (posixpath.basename(d.path) != ROOT_FILE, d.path)
     )
@@ -56,17 +60,6 @@ def parse_config(
     parser.diagnostics += _name_clashes(root_settings)
     if parser.diagnostics:
         raise SchemaError(parser.diagnostics)
-    runtime = runtime_groups(uses)
-    root_settings += [
-        ir.Setting(
-            name=attr,
-            type=ir.SettingType("group", group=group.py_name),
-            span=group.span,
-            default={},
-            doc=group.doc,
-        )
-        for attr, group in runtime
-    ]
     root = ir.SettingsGroup(
         py_name="Settings",
         settings=tuple(root_settings),
@@ -76,8 +69,45 @@ def parse_config(
     return ir.Settings(
         env_prefix=env_prefix(service_name),
         root=root,
-        groups=(*parser.groups, *(g for _, g in runtime)),
+        groups=tuple(parser.groups),
         sources=("pyproject.toml", *(d.path for d in documents)),
+    )
+
+
+def add_runtime_groups(
+    settings: ir.Settings | None, service_name: str, parts: tuple[str, ...]
+) -> ir.Settings:
+    """``settings`` (or, without config schemas, a settings class of the
+    runtime's groups alone) followed by the runtime's group of each part the
+    service uses (``uses``, ``avro``, ``outbox``) and those every service
+    gets (logging, the HTTP endpoint, the runner)."""
+    if settings is None:
+        settings = ir.Settings(
+            env_prefix=env_prefix(service_name),
+            root=ir.SettingsGroup(
+                py_name="Settings", settings=(), span=ir.Span("pyproject.toml")
+            ),
+            groups=(),
+            sources=("pyproject.toml",),
+        )
+    runtime = runtime_groups(parts)
+    root_settings = [
+        *settings.root.settings,
+        *(
+            ir.Setting(
+                name=attr,
+                type=ir.SettingType("group", group=group.py_name),
+                span=group.span,
+                default={},
+                doc=group.doc,
+            )
+            for attr, group in runtime
+        ),
+    ]
+    return replace(
+        settings,
+        root=replace(settings.root, settings=tuple(root_settings)),
+        groups=(*settings.groups, *(g for _, g in runtime)),
     )
 
 

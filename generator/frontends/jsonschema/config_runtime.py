@@ -17,14 +17,22 @@ from typing import Any
 
 from generator import ir
 
-# Group attribute, runtime part (manifest ``uses``; "" = always), module, class.
+# Group attribute, runtime part ("" = always), module, class, source file.
+# The parts are the manifest's ``uses``, ``avro`` (a channel carries Avro
+# messages: the decode limits) and ``outbox`` (a channel is published through
+# the outbox: its relay).
 RUNTIME_GROUPS = (
     ("database", "postgres", "svcforge.db", "DatabaseSettings", "db/_database.py"),
     ("kafka", "kafka", "svcforge.messaging", "KafkaSettings", "messaging/_settings.py"),
     ("redis", "redis", "svcforge.messaging", "RedisSettings", "messaging/_settings.py"),
+    ("avro", "avro", "svcforge.avro_binary", "AvroSettings", "_avro_limits.py"),
+    ("outbox", "outbox", "svcforge.service", "OutboxSettings", "service/_settings.py"),
     ("http", "", "svcforge.service", "HttpSettings", "service/_settings.py"),
     ("logging", "", "svcforge.service", "LoggingSettings", "service/_settings.py"),
+    ("runner", "", "svcforge.service", "RunnerSettings", "service/_settings.py"),
 )
+# Annotations whose values are secrets (shown masked, documented as such).
+_SECRET_TYPES = frozenset({"SecretStr", "SecretUrl", "SecretBytes"})
 _KINDS: dict[str, ir.SettingKind] = {
     "int": "integer",
     "float": "number",
@@ -39,12 +47,12 @@ def runtime_root() -> Path:
     return Path(svcforge.__file__).resolve().parent
 
 
-def runtime_groups(uses: tuple[str, ...]) -> list[tuple[str, ir.SettingsGroup]]:
+def runtime_groups(parts: tuple[str, ...]) -> list[tuple[str, ir.SettingsGroup]]:
     """``(attribute, group)`` of each runtime group the service gets."""
     return [
         (attr, describe(module, cls, source))
         for attr, part, module, cls, source in RUNTIME_GROUPS
-        if not part or part in uses
+        if not part or part in parts
     ]
 
 
@@ -78,6 +86,7 @@ def describe(module: str, cls: str, source: str) -> ir.SettingsGroup:
                 span=ir.Span(span.path, stmt.lineno, stmt.col_offset + 1),
                 default=default,
                 doc=doc,
+                secret=bool(_SECRET_TYPES & _names(stmt.annotation)),
                 constraints=constraints,
             )
         )
@@ -130,6 +139,10 @@ def _type(node: ast.expr) -> ir.SettingType:
         return ir.SettingType("string", choices=choices, nullable=nullable)
     kind = _KINDS.get(ast.unparse(first), "string")
     return ir.SettingType(kind, nullable=nullable)
+
+
+def _names(node: ast.expr) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
 
 
 def _union(node: ast.expr) -> list[ast.expr]:

@@ -1,16 +1,22 @@
-"""market-data: a collector that publishes trades and a consumer that records
-them.  Team code: svcforge never overwrites this file.
+"""market-data: a collector that publishes trades and order-book snapshots,
+a consumer that stores the trades in table ``trades`` (the generated store
+of the ``trades`` channel: ``store = "trades"`` in pyproject.toml) and one
+that keeps the latest order book of each symbol.  Team code: svcforge never
+overwrites this file.
 
-``python -m market_data`` runs both on the in-memory broker (no server);
-``python -m market_data --kafka HOST:PORT --redis redis://...`` runs them as a
-service on real servers until SIGTERM, with health and metrics over HTTP.
+``python -m market_data`` runs it from its settings (``MARKET_DATA_*``
+variables, listed in ``generated/CONFIGURATION.md``).  With no server
+configured it runs on embedded ones (the in-memory broker, a throwaway
+PostgreSQL), collects ``MARKET_DATA_COLLECT_TRADES`` trades, says what was
+stored and exits; with ``MARKET_DATA_KAFKA__BOOTSTRAP_SERVERS``,
+``MARKET_DATA_REDIS__URL`` and ``MARKET_DATA_DATABASE__URL`` it runs as a
+service until SIGTERM, with health and metrics over HTTP.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import os
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,24 +24,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import structlog
-from svcforge.messaging import (
-    KafkaBroker,
-    KafkaSettings,
-    MessageContext,
-    Messaging,
-    RedisBroker,
-    RedisSettings,
-)
-from svcforge.service import (
-    HttpSettings,
-    LoggingSettings,
-    Service,
-    ServiceSettings,
-    configure_logging,
-)
+from svcforge.db import Executor
+from svcforge.messaging import MessageContext
 
-from .generated.channels import Channels
-from .generated.models import Side, Trade, Venue
+from .generated.db.enums import InstrumentKind
+from .generated.db.instruments import InstrumentInsert, InstrumentRepository
+from .generated.models import OrderBookSnapshot, PriceLevel, Side, Trade, Venue
+from .generated.queries.trades import trade_count
+from .generated.wiring import App, build
 
 log = structlog.get_logger("market_data")
 
@@ -43,12 +39,15 @@ SYMBOLS = ("AAPL", "MSFT", "NVDA")
 START = datetime(2024, 3, 15, 13, 30, tzinfo=UTC)
 
 
-def simulated_trades(count: int) -> list[Trade]:
-    """What a venue feed would report: ``count`` trades over a few symbols,
-    deterministic so that runs can be compared."""
+def simulated_trades(
+    count: int, symbols: Sequence[str] = SYMBOLS, first: int = 0
+) -> list[Trade]:
+    """What a venue feed would report: ``count`` trades over ``symbols``,
+    deterministic (trade ``first + i`` is always the same) so that runs can
+    be compared."""
     trades = []
-    for i in range(count):
-        symbol = SYMBOLS[i % len(SYMBOLS)]
+    for i in range(first, first + count):
+        symbol = symbols[i % len(symbols)]
         executed = START + timedelta(milliseconds=137 * i)
         trades.append(
             Trade(
@@ -60,127 +59,125 @@ def simulated_trades(count: int) -> list[Trade]:
                 quantity=Decimal(10 * (1 + i % 5)),
                 executed_at=executed,
                 received_at=executed + timedelta(milliseconds=3),
-                sequence=i // len(SYMBOLS),
+                sequence=i // len(symbols),
             )
         )
     return trades
 
 
+def simulated_book(trade: Trade) -> OrderBookSnapshot:
+    """The order book of ``trade``'s symbol right after it: one level a side."""
+    tick = Decimal("0.01")
+    return OrderBookSnapshot(
+        symbol=trade.symbol,
+        venue=trade.venue,
+        sequence=trade.sequence,
+        taken_at=trade.executed_at,
+        bids=[PriceLevel(price=trade.price - tick, quantity=trade.quantity)],
+        asks=[PriceLevel(price=trade.price + tick, quantity=trade.quantity)],
+    )
+
+
 @dataclass
-class TradeBook:
-    """What the consumer stores: per symbol, trades seen, volume, last price.
-    (With tables in schemas/tables, this would go through the generated
-    repository instead.)"""
+class Books:
+    """The latest order book of each symbol (kept in memory: a hand-written
+    handler beside the generated store)."""
 
-    trades: dict[str, int] = field(default_factory=dict)
-    volume: dict[str, Decimal] = field(default_factory=dict)
-    last_price: dict[str, Decimal] = field(default_factory=dict)
-    seen: set[uuid.UUID] = field(default_factory=set)
+    latest: dict[str, OrderBookSnapshot] = field(default_factory=dict)
 
-    def record(self, trade: Trade) -> bool:
-        """Store one trade; False when it was already stored (at-least-once
-        delivery may hand it over twice)."""
-        if trade.trade_id in self.seen:
-            return False
-        self.seen.add(trade.trade_id)
-        self.trades[trade.symbol] = self.trades.get(trade.symbol, 0) + 1
-        self.volume[trade.symbol] = (
-            self.volume.get(trade.symbol, Decimal(0)) + trade.quantity
-        )
-        self.last_price[trade.symbol] = trade.price
-        return True
-
-    def summary(self) -> list[str]:
-        return [
-            f"  {s}: {self.trades[s]} trades, volume {self.volume[s]}, "
-            f"last {self.last_price[s]}"
-            for s in sorted(self.trades)
-        ]
+    def update(self, book: OrderBookSnapshot) -> None:
+        seen = self.latest.get(book.symbol)
+        if seen is None or seen.sequence <= book.sequence:
+            self.latest[book.symbol] = book
 
 
-def wire(messaging: Messaging, book: TradeBook) -> Channels:
-    """Bind the generated channels and register the consumer's handler."""
-    channels = Channels(messaging)
+def wire(app: App) -> Books:
+    """Register what the generated wiring does not: the instruments the
+    trades refer to (before the consumers start) and the order-book handler.
+    The ``trades`` channel is consumed by its generated store."""
+    books = Books()
+    symbols = app.settings.symbols
 
-    @channels.trades.handler
-    async def store_trade(trade: Trade, ctx: MessageContext) -> None:
-        if book.record(trade):
-            ctx.log.debug("trade stored", symbol=trade.symbol, sequence=trade.sequence)
+    @app.parts.setup
+    async def instruments() -> None:
+        await seed_instruments(app.database, symbols)
 
-    return channels
+    @app.channels.order_books.handler
+    async def on_book(book: OrderBookSnapshot, ctx: MessageContext) -> None:
+        books.update(book)
+
+    return books
 
 
-async def collect(channels: Channels, trades: Sequence[Trade]) -> None:
-    """The collector: publish every trade (to Kafka and Redis: the channel fans
-    out), batched by the brokers, then wait for all acknowledgements."""
-    pending = [await channels.trades.send(t) for t in trades]
+async def seed_instruments(db: Executor, symbols: Sequence[str]) -> None:
+    """A row of ``instruments`` for each symbol that has none."""
+    repo = InstrumentRepository(db)
+    for symbol in symbols:
+        if await repo.get(symbol) is None:
+            await repo.insert(
+                InstrumentInsert(symbol=symbol, name=symbol, kind=InstrumentKind.EQUITY)
+            )
+
+
+async def collect(app: App, count: int, rate: float = 0.0, first: int = 0) -> None:
+    """The collector: publish ``count`` trades (to Kafka and Redis: the
+    channel fans out) and an order book after each, at ``rate`` per second
+    (0: batched by the brokers, as fast as they take them), then wait for
+    every acknowledgement."""
+    trades = simulated_trades(count, app.settings.symbols, first)
+    start = time.monotonic()
+    pending = []
+    for n, trade in enumerate(trades):
+        pending.append(await app.channels.trades.send(trade))
+        pending.append(await app.channels.order_books.send(simulated_book(trade)))
+        if rate > 0:
+            await asyncio.sleep(max(0.0, start + (n + 1) / rate - time.monotonic()))
     await asyncio.gather(*pending)
 
 
-async def run_in_memory(count: int) -> list[str]:
-    """Collector and consumer on the in-memory broker; say what happened."""
-    messaging = Messaging.in_memory()
-    book = TradeBook()
-    channels = wire(messaging, book)
-    async with messaging:
-        await collect(channels, simulated_trades(count))
-        await messaging.drain()
-    published = messaging.metrics.registry.get_sample_value(
-        "svcforge_messages_published_total", {"channel": "trades", "transport": "kafka"}
-    )
+async def stored(app: App) -> int:
+    return await trade_count(app.database, symbols=list(app.settings.symbols))
+
+
+async def demo(app: App, books: Books) -> list[str]:
+    """Collect, wait until the store caught up, and say what happened."""
+    count = app.settings.collect_trades
+    await collect(app, count, app.settings.collect_rate)
+    deadline = time.monotonic() + 30
+    while await stored(app) < count and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    rows = await stored(app)
     return [
-        f"published {published:.0f} trades to channel 'trades' "
-        "(Kafka topic market-data.trades + Redis stream market-data:trades, in memory)",
-        f"consumed and stored {len(book.seen)} trades (group market-data-store):",
-        *book.summary(),
+        f"published {count} trades to channel 'trades' (Kafka topic "
+        "market-data.trades + Redis stream market-data:trades) and as many "
+        "order books",
+        f"stored {rows} trades in table trades (group market-data-store, "
+        "each fetched batch in one transaction)",
+        *(
+            f"  {s}: last book {b.bids[0].price} / {b.asks[0].price}"
+            for s, b in sorted(books.latest.items())
+        ),
     ]
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="market_data", description=__doc__)
-    p.add_argument("--count", type=int, default=30, help="trades to collect")
-    p.add_argument("--kafka", default=os.environ.get("KAFKA_BOOTSTRAP_SERVERS"))
-    p.add_argument("--redis", default=os.environ.get("REDIS_URL"))
-    p.add_argument("--http-port", type=int, default=8080)
-    p.add_argument(
-        "--no-idempotence",
-        action="store_true",
-        help="for brokers without idempotent producers (test brokers)",
-    )
-    return p.parse_args(argv)
+def main() -> None:
+    app = build()
+    books = wire(app)
+    if app.embedded == ("database", "kafka", "redis"):
+        print(
+            "market-data: on embedded servers (in-memory broker, throwaway PostgreSQL)"
+        )
+        lines: list[str] = []
 
+        async def run_demo() -> None:
+            lines.extend(await demo(app, books))
 
-async def run_service(args: argparse.Namespace) -> None:
-    messaging = Messaging(
-        kafka=KafkaBroker(
-            KafkaSettings(
-                bootstrap_servers=args.kafka,
-                enable_idempotence=not args.no_idempotence,
-            )
-        ),
-        redis=RedisBroker(RedisSettings(url=args.redis)),
-    )
-    book = TradeBook()
-    channels = wire(messaging, book)
-    service = Service(
-        "market-data",
-        messaging=messaging,
-        settings=ServiceSettings(http=HttpSettings(port=args.http_port)),
-    )
+        asyncio.run(app.run(run_demo, stop_when_main_returns=True))
+        print("\n".join(lines))
+        return
 
     async def collector() -> None:
-        await collect(channels, simulated_trades(args.count))
-        log.info("collected", trades=args.count)
+        await collect(app, app.settings.collect_trades, app.settings.collect_rate)
+        log.info("collected", trades=app.settings.collect_trades)
 
-    await service.run(collector)
-
-
-def main(argv: Sequence[str] | None = None) -> None:
-    args = parse_args(argv)
-    if args.kafka and args.redis:
-        asyncio.run(run_service(args))
-        return
-    configure_logging(LoggingSettings(level="WARNING"), environment="development")
-    print("market-data: collector and consumer on the in-memory broker (no server)")
-    for line in asyncio.run(run_in_memory(args.count)):
-        print(line)
+    asyncio.run(app.run(collector))
