@@ -36,10 +36,8 @@ import hashlib
 import importlib
 import io
 import json
-import multiprocessing
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
@@ -51,6 +49,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from wild_pool import Died, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = {
@@ -85,12 +85,13 @@ class Outcome:
     source: str
     name: str
     status: str
-    """ok, no-message, refused, traceback, import-failed, timeout"""
+    """ok, no-message, refused, traceback, import-failed, timeout, crash"""
     message: str = ""
     agree: int = 0
     disagree: int = 0
     disagreements: list[str] = field(default_factory=list)
     project: str = ""
+    seconds: float = 0.0
 
 
 # -- fetching -------------------------------------------------------------------
@@ -247,33 +248,30 @@ package = "{package}"
 """
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(signum: int, frame: Any) -> None:
-    raise _Timeout
+def _project(case: Case, workdir: str) -> tuple[Path, str]:
+    digest = hashlib.sha1(f"{case.source}/{case.name}".encode()).hexdigest()[:12]
+    package = f"wild_{digest}"
+    return Path(workdir) / package, package
 
 
 def run_case(args: tuple[Case, str, bool]) -> Outcome:
+    """One case, in a process of its own (``wild_pool``)."""
     case, workdir, keep = args
-    digest = hashlib.sha1(f"{case.source}/{case.name}".encode()).hexdigest()[:12]
-    package = f"wild_{digest}"
-    project = Path(workdir) / package
+    project, package = _project(case, workdir)
     out = Outcome(case.source, case.name, "ok")
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(CASE_SECONDS)
-    try:
-        _regen_and_import(case, project, package, out)
-    except _Timeout:
-        out.status, out.message = "timeout", f"more than {CASE_SECONDS} s"
-    finally:
-        signal.alarm(0)
+    _regen_and_import(case, project, package, out)
     if keep and out.status == "ok":
         out.project = str(project)
     else:
         shutil.rmtree(project, ignore_errors=True)
     return out
+
+
+def _died(args: tuple[Case, str, bool], died: Died) -> Outcome:
+    case, workdir, _ = args
+    shutil.rmtree(_project(case, workdir)[0], ignore_errors=True)
+    status = "timeout" if died.reason.startswith("more than") else "crash"
+    return Outcome(case.source, case.name, status, died.reason)
 
 
 def _regen_and_import(case: Case, project: Path, package: str, out: Outcome) -> None:
@@ -290,8 +288,6 @@ def _regen_and_import(case: Case, project: Path, package: str, out: Outcome) -> 
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
             code = main(["regen", str(project)])
-    except _Timeout:
-        raise
     except BaseException:
         out.status, out.message = "traceback", _last_line(traceback.format_exc())
         return
@@ -305,8 +301,6 @@ def _regen_and_import(case: Case, project: Path, package: str, out: Outcome) -> 
         return
     try:
         _exercise(project, package, case, out)
-    except _Timeout:
-        raise
     except Exception:
         out.status, out.message = "import-failed", _last_line(traceback.format_exc())
 
@@ -401,7 +395,15 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
     )
     for o in outcomes:
         by_source[o.source][o.status] += 1
-    kinds = ["ok", "no-message", "refused", "import-failed", "traceback", "timeout"]
+    kinds = [
+        "ok",
+        "no-message",
+        "refused",
+        "import-failed",
+        "traceback",
+        "timeout",
+        "crash",
+    ]
     print(
         f"{'source':<18}{'files':>7}"
         + "".join(f"{k:>15}" for k in kinds)
@@ -438,11 +440,14 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
     for line in [d for o in outcomes for d in o.disagreements][:10]:
         print(f"  {line}")
     print(f"mypy --strict on a sample of {mypy[0]} generated packages: {mypy[1]}")
+    print("slowest:")
+    for o in sorted(outcomes, key=lambda o: -o.seconds)[:5]:
+        print(f"  {o.seconds:6.1f} s  {o.source} {o.name} ({o.status})")
     print(f"{n} schemas in {elapsed:.0f} s")
     print()
     print(
         f"bench: jsonschema_ok={good / max(n, 1):.3f} "
-        f"tracebacks={total['traceback']} "
+        f"tracebacks={total['traceback'] + total['crash']} "
         f"suite_agreement={agree / max(agree + disagree, 1):.3f}"
     )
 
@@ -456,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", help="one source")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--verbose", action="store_true", help="every failure")
+    parser.add_argument("--progress", action="store_true", help="each case as done")
     args = parser.parse_args(argv)
     cases = all_cases(fetch(args.cache))
     chosen = [
@@ -472,10 +478,19 @@ def main(argv: list[str] | None = None) -> int:
         for c in chosen:
             keep[c.source] += 1
             jobs.append((c, tmp, keep[c.source] <= MYPY_SAMPLE * 3))
-        with multiprocessing.get_context("fork").Pool(
-            args.jobs, maxtasksperchild=100
-        ) as pool:
-            outcomes = list(pool.imap_unordered(run_case, jobs, chunksize=4))
+        outcomes = []
+        for task, result, seconds in run_all(
+            run_case, jobs, jobs=args.jobs, seconds=CASE_SECONDS
+        ):
+            outcome = _died(task, result) if isinstance(result, Died) else result
+            outcome.seconds = seconds
+            outcomes.append(outcome)
+            if args.progress:
+                print(
+                    f"{len(outcomes)}/{len(jobs)} {seconds:6.1f}s {outcome.status:<13} "
+                    f"{outcome.source} {outcome.name} {outcome.message[:100]}",
+                    flush=True,
+                )
         mypy = mypy_sample(outcomes, work)
     if args.verbose:
         for o in sorted(outcomes, key=lambda o: (o.source, o.name)):
