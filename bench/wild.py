@@ -44,8 +44,9 @@ import tarfile
 import tempfile
 import time
 import traceback
+import urllib.parse
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,11 +162,19 @@ def _load(path: Path) -> Any:
         return None
 
 
-def collection_cases(source: str, files: list[Path], base: Path) -> Iterator[Case]:
-    """One case per file, with the files of the collection it refers to."""
-    by_id: dict[str, Path] = {p.name: p for p in files}
+def collection_cases(
+    source: str,
+    files: list[Path],
+    base: Path,
+    referable: Sequence[Path] = (),
+    urls: dict[str, Path] | None = None,
+) -> Iterator[Case]:
+    """One case per file of ``files``, with the files of the collection it
+    refers to (``files``, ``referable`` and ``urls``: where the collection's
+    index says a URL is kept)."""
+    by_id: dict[str, Path] = {p.name: p for p in [*referable, *files]}
     texts: dict[Path, str] = {}
-    for path in files:
+    for path in [*referable, *files]:
         value = _load(path)
         if value is None:
             continue
@@ -173,23 +182,60 @@ def collection_cases(source: str, files: list[Path], base: Path) -> Iterator[Cas
         ident = value.get("$id") or value.get("id") if isinstance(value, dict) else None
         if isinstance(ident, str):
             by_id[ident.partition("#")[0].rstrip("/")] = path
-    for path in sorted(texts):
+    for url, path in (urls or {}).items():
+        if path in texts:
+            by_id.setdefault(url.partition("#")[0].rstrip("/"), path)
+            by_id.setdefault(url.partition("#")[0].removesuffix(".json"), path)
+    for path in sorted(p for p in texts if p in set(files)):
         closure = _closure(path, texts, by_id)
         rel = {p: p.relative_to(base).as_posix() for p in closure}
         ordered = [path, *sorted(p for p in closure if p != path)]
-        yield Case(source, rel[path], {rel[p]: texts[p] for p in ordered})
+        yield Case(
+            source, rel[path], {rel[p]: _with_id(texts[p], closure[p]) for p in ordered}
+        )
 
 
-def _closure(path: Path, texts: dict[Path, str], by_id: dict[str, Path]) -> set[Path]:
-    seen = {path}
+def _with_id(text: str, uri: str) -> str:
+    """A vendored file known by the URL it is referred to by: its ``$id``
+    says so (as a service vendoring it would write), unless it already does."""
+    if not uri:
+        return text
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        return text
+    own = value.get("$id") or value.get("id")
+    if isinstance(own, str) and own.partition("#")[0].rstrip("/") == uri:
+        return text
+    value.pop("id", None)
+    return json.dumps({"$id": uri, **value}, indent=2, ensure_ascii=False)
+
+
+def _closure(
+    path: Path, texts: dict[Path, str], by_id: dict[str, Path]
+) -> dict[Path, str]:
+    """The files ``path`` refers to, transitively: each with the absolute
+    URL it is referred to by, if that is not its ``$id`` (else ``""``).  A
+    relative reference resolves against the referring file's ``$id``, or its
+    place in the collection."""
+    seen = {path: ""}
     todo = [path]
     while todo:
-        text = texts[todo.pop()]
+        here = todo.pop()
+        text = texts[here]
+        value = _load(here)
+        own = value.get("$id") or value.get("id") if isinstance(value, dict) else None
+        base = own if isinstance(own, str) and "://" in own else ""
         for ref in re.findall(r'"\$ref"\s*:\s*"([^"#]+)', text):
-            target = by_id.get(ref.rstrip("/")) or by_id.get(ref.rpartition("/")[2])
-            if target is not None and target not in seen:
-                seen.add(target)
-                todo.append(target)
+            url = urllib.parse.urljoin(base, ref).rstrip("/") if base else ref
+            target = by_id.get(url.rstrip("/"))
+            if target is None and "://" not in ref:
+                local = (here.parent / ref).resolve()
+                target = local if local in texts else None
+                url = ""
+            if target is None or target in seen or target not in texts:
+                continue
+            seen[target] = url if "://" in url else ""
+            todo.append(target)
     return seen
 
 
@@ -215,15 +261,22 @@ def suite_cases(root: Path) -> Iterator[Case]:
 def all_cases(folders: dict[str, Path]) -> dict[str, list[Case]]:
     out: dict[str, list[Case]] = {}
     store = folders["schemastore"]
+    index = json.loads((store.parent / "index.json").read_text())
+    urls = {url: store / f"{digest}.json" for url, digest in index["by_url"].items()}
     out["schemastore"] = list(
-        collection_cases("schemastore", sorted(store.glob("*.json")), store)
+        collection_cases("schemastore", sorted(store.glob("*.json")), store, urls=urls)
     )
     asy = folders["asyncapi"]
     out["asyncapi"] = list(
         collection_cases(
             "asyncapi",
             sorted((asy / "definitions").rglob("*.json")),
-            asy / "definitions",
+            asy,
+            referable=sorted(
+                p
+                for folder in ("bindings", "extensions", "common")
+                for p in (asy / folder).rglob("*.json")
+            ),
         )
     )
     out["test-suite"] = list(suite_cases(folders["test-suite"]))
@@ -459,6 +512,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=0, help="schemas per source")
     parser.add_argument("--only", help="one source")
+    parser.add_argument("--stride", type=int, default=1, help="every Nth schema")
+    parser.add_argument("--match", help="only cases whose name matches this regex")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--verbose", action="store_true", help="every failure")
     parser.add_argument("--progress", action="store_true", help="each case as done")
@@ -468,7 +523,8 @@ def main(argv: list[str] | None = None) -> int:
         c
         for source, group in sorted(cases.items())
         if not args.only or source == args.only
-        for c in (group[: args.limit] if args.limit else group)
+        for c in (group[: args.limit] if args.limit else group)[:: args.stride]
+        if not args.match or re.search(args.match, c.name)
     ]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="svcforge-wild-") as tmp:

@@ -7,6 +7,7 @@ Finishing, on the syntax tree: the bundle's own root class goes; ``MISSING``
 comes from ``pydantic``; mutable defaults become ``default_factory`` (ruff's
 RUF012, and no shared instances); ``None`` moves to the end of unions
 (RUF036); ``set`` (``uniqueItems``) becomes svcforge's ``UniqueList``;
+``EmailStr`` is svcforge's;
 docstrings are dedented.  The pipeline's formatter lays the module out.
 """
 
@@ -220,6 +221,10 @@ def _prune_imports(tree: ast.Module) -> None:
             node.module = "pydantic"
         if isinstance(node, ast.ImportFrom) and node.module != "__future__":
             node.names = [a for a in node.names if (a.asname or a.name) in used]
+            if node.module == "pydantic" and "EmailStr" in used:
+                # svcforge's: exact (never normalised) and cheap.
+                node.names = [a for a in node.names if a.name != "EmailStr"]
+                body.append(ast.ImportFrom("svcforge", [ast.alias("EmailStr")], 0))
             if not node.names:
                 continue
             has_field |= node.module == "pydantic" and any(
