@@ -17,7 +17,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from generator.cli import main
-from svcforge import EmailStr
+from svcforge import DecodeError, EmailStr
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "tests" / "golden" / "json_schema_wild"
@@ -88,3 +88,20 @@ def test_email_syntax_is_rfc_5321_and_6531(text: str, valid: bool) -> None:
     else:
         with pytest.raises(ValidationError):
             adapter.validate_python(text)
+
+
+def test_parts_of_a_meta_schema_are_what_the_meta_schema_says(codecs: Any) -> None:
+    codec = codecs.FIELD_DOC_JSON
+    assert codec.decode('{"title": "t", "minLength": 0, "schema": {}}') is not None
+    with pytest.raises(DecodeError):
+        codec.decode('{"title": 5, "minLength": 0}')
+    with pytest.raises(DecodeError):
+        codec.decode('{"title": "t", "minLength": -1}')
+
+
+def test_a_pointer_into_a_draft_04_tuple_reaches_its_item(codecs: Any) -> None:
+    assert codecs.PAIR_JSON.decode('{"mode": "dev", "level": 2}') is not None
+    with pytest.raises(DecodeError):
+        codecs.PAIR_JSON.decode('{"mode": "prod"}')
+    with pytest.raises(DecodeError):
+        codecs.PAIR_JSON.decode('{"level": "high"}')
