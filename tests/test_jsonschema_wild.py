@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import TypeAdapter, ValidationError
+from pydantic import MISSING, TypeAdapter, ValidationError
 
 from generator.cli import main
 from svcforge import DecodeError, EmailStr
@@ -105,3 +105,10 @@ def test_a_pointer_into_a_draft_04_tuple_reaches_its_item(codecs: Any) -> None:
         codecs.PAIR_JSON.decode('{"mode": "prod"}')
     with pytest.raises(DecodeError):
         codecs.PAIR_JSON.decode('{"level": "high"}')
+
+
+def test_a_default_that_holds_itself_is_missing_when_absent(codecs: Any) -> None:
+    node = codecs.NODE_JSON.decode('{"name": "a"}')
+    assert node.more is MISSING
+    inner = codecs.NODE_JSON.decode('{"more": {"more": true}}')
+    assert inner.more.more is True
