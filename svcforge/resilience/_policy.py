@@ -74,10 +74,11 @@ class Policy:
             retry = self.spec.retry
             if retry is None or retry.attempts <= 1:
                 return await self._attempt(fn, *args, **kwargs)
+            backoff = retry.backoff_ms / 1000
             async for attempt in AsyncRetrying(
                 stop=stop_after_attempt(retry.attempts),
                 wait=wait_exponential_jitter(
-                    initial=retry.backoff_ms / 1000, max=retry.max_backoff_ms / 1000
+                    multiplier=backoff, max=retry.max_backoff_ms / 1000, jitter=backoff
                 ),
                 retry=retry_if_not_exception_type(PolicyRejected),
                 reraise=True,
