@@ -141,6 +141,11 @@ def load_service(
     if errors or isinstance(with_json, _Failed) or isinstance(database, _Failed):
         raise SchemaError(errors)
     service = _with(with_json, database)
+    if manifest.policies or any(c.policy for c in service.channels):
+        from generator.frontends.policies import parse_policies
+
+        policies = parse_policies(manifest, service.channels)
+        service = replace(service, policies=policies)
     if isinstance(settings, ir.Settings) or manifest.uses:
         from generator.frontends.jsonschema.config import add_runtime_groups
 

@@ -28,6 +28,9 @@ R = TypeVar("R")
 class Guard(Protocol):
     """What guards publishing (a ``svcforge.resilience.Policy``)."""
 
+    @property
+    def name(self) -> str: ...
+
     async def call(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R: ...
 
 
@@ -217,6 +220,11 @@ class PublishChannel(_Bound[M]):
         ``publish`` (hand-over and acknowledgement) and ``send`` (hand-over).
         A policy guarded first is applied outermost."""
         self._guards = (*self._guards, policy)
+
+    @property
+    def guards(self) -> tuple[Guard, ...]:
+        """The policies publishing runs under, outermost first."""
+        return self._guards
 
     def _bind(self) -> list[Sender]:
         spec, messaging = self.spec, self.messaging
