@@ -6,6 +6,7 @@ three processes."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 import time
@@ -284,3 +285,77 @@ def test_redis_rate_limit_is_shared_by_three_processes(redis_url: str) -> None:
         sum(start + s <= t < start + s + 1 for t in every) for s in range(1, 4)
     ]
     assert all(95 <= n <= 105 for n in per_second), per_second
+
+
+def test_policies_guard_database_calls_on_a_real_postgres(postgres_dsn: str) -> None:
+    """The generated ``App.db``: repositories' calls under the postgres
+    policy; a statement past the timeout fails, and failures open the
+    breaker, after which calls never reach the server."""
+    from svcforge.db import Database
+    from svcforge.resilience import GuardedExecutor
+
+    async def scenario() -> None:
+        policies = Policies()
+        spec = PolicySpec(
+            "postgres", timeout_s=0.2, breaker=BreakerSpec(failures=2, reset_s=60)
+        )
+        async with Database(postgres_dsn) as database:
+            db = GuardedExecutor(database, policies.policy(spec))
+            assert await db.fetchval("SELECT 41 + 1") == 42
+            for _ in range(2):
+                with pytest.raises(TimeoutError):
+                    await db.execute("SELECT pg_sleep(5)")
+            began = time.monotonic()
+            with pytest.raises(BreakerOpen):
+                await db.fetchval("SELECT 1")
+            assert time.monotonic() - began < 0.1
+            assert "breaker postgres" in policies.problems()
+            # The server is fine: only the guarded path fails fast.
+            assert await database.fetchval("SELECT 1") == 1
+
+    asyncio.run(scenario())
+
+
+def test_a_guarded_channel_publishes_at_its_rate() -> None:
+    """A channel's policy applies to each publish: 30 messages through a
+    20/s bucket (burst 10) take about a second."""
+    from messaging_support import TRADES, example_trade
+
+    from svcforge.messaging import Channel, Messaging
+
+    async def scenario() -> float:
+        messaging = Messaging.in_memory()
+        channel = Channel(TRADES, messaging)
+        policy = Policies().policy(
+            PolicySpec("channel:trades", rate_limit=RateLimitSpec(rate=20, burst=10))
+        )
+        channel.guard(policy)
+        assert [g.name for g in channel.guards] == ["channel:trades"]
+        async with messaging:
+            began = time.monotonic()
+            for _ in range(30):
+                await channel.publish(example_trade())
+            return time.monotonic() - began
+
+    elapsed = asyncio.run(scenario())
+    assert 0.9 <= elapsed < 3.0, elapsed
+
+
+def test_bench_quick_prints_the_table_and_the_bench_line() -> None:
+    """Format only: never a speed assertion."""
+    out = subprocess.run(
+        [sys.executable, str(HERE.parent / "bench" / "resilience.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert "open breaker refuses" in out.stdout
+    assert re.fullmatch(
+        r"bench: closed_breaker_vs_plain=\S+ bucket_vs_plain=\S+ "
+        r"fail_fast_vs_plain=\S+ fail_fast_vs_purgatory=\S+ "
+        r"fail_fast_vs_1ms_call=\S+",
+        lines[-1],
+    ), lines[-1]
