@@ -9,7 +9,6 @@ import textwrap
 from jinja2 import Environment
 
 from generator import ir
-from generator.emitters.policies import channel_guards, policy_code
 from generator.emitters.pysrc import (
     INDENT,
     docstring,
@@ -18,6 +17,7 @@ from generator.emitters.pysrc import (
     py_str,
     tuple_expr,
 )
+from generator.emitters.wiring.policies import channel_guards, policy_code
 
 _I2 = INDENT * 2
 
