@@ -120,6 +120,32 @@ def test_breaker_opens_fails_fast_half_opens_and_closes() -> None:
     asyncio.run(scenario())
 
 
+def test_a_cancelled_trial_neither_closes_nor_reopens_the_breaker() -> None:
+    async def scenario() -> None:
+        policy = Policies().policy(
+            PolicySpec("feed", breaker=BreakerSpec(failures=1, reset_s=0.2))
+        )
+        breaker = policy.breaker
+        assert breaker is not None
+        feed = Dependency()
+        with pytest.raises(ConnectionError):
+            await policy.call(feed)
+        await asyncio.sleep(0.25)
+        feed.up, feed.delay_s = True, 5.0
+        trial = asyncio.ensure_future(policy.call(feed))
+        await asyncio.sleep(0.02)
+        trial.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await trial
+        assert breaker.state == "half_open"
+        feed.up, feed.delay_s = False, 0.001
+        with pytest.raises(ConnectionError):  # the next call is the trial
+            await policy.call(feed)
+        assert breaker.state == "open"
+
+    asyncio.run(scenario())
+
+
 class _Settings(BaseModel):
     """The smallest settings a ``ServiceParts`` runs on: the runner alone."""
 

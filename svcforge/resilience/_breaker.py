@@ -27,8 +27,8 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 # Neither a cancelled call nor a call another policy refused says anything
-# about the dependency's health.
-_NOT_FAILURES: list[Any] = [asyncio.CancelledError, PolicyRejected]
+# about the dependency's health: not a failure, not a success.
+_NOT_FAILURES = (asyncio.CancelledError, PolicyRejected)
 
 
 class Breaker:
@@ -43,16 +43,17 @@ class Breaker:
         self._factory = AsyncCircuitBreakerFactory(
             default_threshold=self.spec.failures,
             default_ttl=self.spec.reset_s,
-            exclude=list(_NOT_FAILURES),
         )
         self._factory.add_listener(self._event)
+        self._engine_state: str = "closed"
         self._opened_at: float | None = None
         self._failures = 0
         self._trial = False
 
     def _event(self, name: str, kind: str, event: Any) -> None:
         if isinstance(event, ContextChanged):
-            self._opened_at = event.opened_at if event.state == "opened" else None
+            self._engine_state = event.state
+            self._opened_at = event.opened_at
             if event.state == "closed":
                 self._failures = 0
         elif isinstance(event, CircuitBreakerFailed):
@@ -60,9 +61,11 @@ class Breaker:
 
     @property
     def state(self) -> BreakerState:
-        opened = self._opened_at
-        if opened is None:
+        engine, opened = self._engine_state, self._opened_at
+        if engine == "closed":
             return "closed"
+        if engine == "half-opened" or opened is None:
+            return "half_open"
         # purgatory reads the wall clock; so must this, to agree with it.
         return "half_open" if time.time() > opened + self.spec.reset_s else "open"
 
@@ -73,10 +76,10 @@ class Breaker:
 
     def problem(self) -> str | None:
         """Readiness: why calls fail fast now, or None."""
-        if self.state != "open":
+        opened = self._opened_at
+        if self.state != "open" or opened is None:
             return None
-        assert self._opened_at is not None
-        left = self._opened_at + self.spec.reset_s - time.time()
+        left = opened + self.spec.reset_s - time.time()
         return (
             f"circuit open after {self.spec.failures} failures in a row; "
             f"a trial call in {max(left, 0.0):.1f} s"
@@ -96,12 +99,33 @@ class Breaker:
                 raise BreakerOpen(self.name, "circuit half-open, a trial call runs")
             self._trial = True
         try:
-            guard = await self._factory.get_breaker(self.name)
-            try:
-                async with guard:
-                    return await fn(*args, **kwargs)
-            except OpenedState:
-                raise BreakerOpen(self.name, "circuit open") from None
+            return await self._run(fn, *args, **kwargs)
         finally:
             if trial:
                 self._trial = False
+
+    async def _run(
+        self, fn: Callable[P, Awaitable[T]], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        # purgatory's context manager would count an excluded exception as a
+        # success (closing a half-open circuit on a cancelled trial), so its
+        # state machine is driven here: success, failure, or neither.
+        guard = await self._factory.get_breaker(self.name)
+        context = guard.context
+        try:
+            context.handle_new_request()
+        except OpenedState:
+            raise BreakerOpen(self.name, "circuit open") from None
+        try:
+            result = await fn(*args, **kwargs)
+        except _NOT_FAILURES:
+            raise
+        except Exception as exc:
+            context.handle_exception(exc)
+            raise
+        else:
+            context.handle_end_request()
+            return result
+        finally:
+            while context.messages:
+                await guard.messagebus.handle(context.messages.pop(0), guard.uow)
