@@ -34,7 +34,7 @@ from svcforge.messaging import (
     PublishChannel,
     RedisBroker,
 )
-from svcforge.resilience import GuardedExecutor, Policies, Policy, PolicySpec
+from svcforge.resilience import Policies, Policy, PolicySpec
 from svcforge.service._outbox import OutboxChannel, OutboxRelay
 from svcforge.service._runner import Service, Setup
 from svcforge.service._settings import OutboxSettings, ServiceSettings
@@ -180,11 +180,6 @@ class ServiceParts:
 
             self.service.checks[name] = check
         return made
-
-    def guarded_database(self, spec: PolicySpec) -> GuardedExecutor:
-        """The database as an ``Executor`` whose calls run under ``spec``'s
-        policy (what the repositories and queries take)."""
-        return GuardedExecutor(self.require_database(), self.policy(spec))
 
     async def _started(self) -> None:
         for group in self.embedded:
