@@ -67,7 +67,8 @@ def test_breaker_opens_fails_fast_half_opens_and_closes() -> None:
     async def scenario() -> None:
         registry = CollectorRegistry()
         policies = Policies(registry)
-        spec = PolicySpec("venue", breaker=BreakerSpec(failures=3, reset_s=0.4))
+        # reset_s: far longer than the fail-fast loop takes on a loaded machine.
+        spec = PolicySpec("venue", breaker=BreakerSpec(failures=3, reset_s=1.5))
         policy = policies.policy(spec)
         feed = Dependency()
         assert states(registry, "venue") == only("closed")
@@ -96,7 +97,7 @@ def test_breaker_opens_fails_fast_half_opens_and_closes() -> None:
         assert rejected == n
 
         # Half-open after the reset timeout: one trial; a failure reopens.
-        await asyncio.sleep(0.45)
+        await asyncio.sleep(1.55)
         assert states(registry, "venue") == only("half_open")
         assert policies.problems() == {}
         with pytest.raises(ConnectionError):
@@ -105,15 +106,17 @@ def test_breaker_opens_fails_fast_half_opens_and_closes() -> None:
 
         # Half-open again: while the trial runs, other calls fail fast; its
         # success closes the circuit.
-        await asyncio.sleep(0.45)
+        await asyncio.sleep(1.55)
         feed.up = True
-        feed.delay_s = 0.1
+        feed.delay_s = 0.5
         trial = asyncio.ensure_future(policy.call(feed))
         await asyncio.sleep(0.02)
         with pytest.raises(BreakerOpen, match="trial"):
             await policy.call(feed)
+        assert states(registry, "venue") == only("half_open")
         assert await trial == "quote"
         assert states(registry, "venue") == only("closed")
+        feed.delay_s = 0.002
         assert await policy.call(feed) == "quote"
         assert feed.calls == 6
 
@@ -165,7 +168,7 @@ def test_open_breaker_shows_in_readiness_and_metrics() -> None:
         http=HttpSettings(host="127.0.0.1", port=0), ready_cache_s=0
     )
     parts = ServiceParts(_Settings(service=runner))
-    spec = PolicySpec("venue-feed", breaker=BreakerSpec(failures=2, reset_s=0.5))
+    spec = PolicySpec("venue-feed", breaker=BreakerSpec(failures=2, reset_s=3.0))
     policy = parts.policy(spec)
     feed = Dependency()
     seen: dict[str, tuple[int, str]] = {}
@@ -179,7 +182,7 @@ def test_open_breaker_shows_in_readiness_and_metrics() -> None:
                 await policy.call(feed)
         seen["open"] = await asyncio.to_thread(get, f"{http.url}/health/ready")
         seen["metrics"] = await asyncio.to_thread(get, f"{http.url}/metrics")
-        await asyncio.sleep(0.55)
+        await asyncio.sleep(3.05)
         feed.up = True
         await policy.call(feed)
         seen["closed"] = await asyncio.to_thread(get, f"{http.url}/health/ready")
