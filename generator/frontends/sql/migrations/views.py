@@ -15,8 +15,12 @@ from typing import Any
 from pglast.enums import ObjectType
 
 from generator import ir
-from generator.frontends.sql.catalog import Catalog, CatColumn, CatTable
-from generator.frontends.sql.migrations.step import Step, relation_name
+from generator.frontends.sql.catalog import TEMP_SCHEMA, Catalog, CatColumn, CatTable
+from generator.frontends.sql.migrations.step import (
+    Step,
+    created_relation,
+    relation_name,
+)
 from generator.frontends.sql.queries.dml import relation_outputs
 from generator.frontends.sql.source import SqlError
 
@@ -24,7 +28,7 @@ TEXT = ir.SqlType("text")
 
 
 def create_view(step: Step, node: Any) -> None:
-    rel = node.view
+    rel = created_relation(node.view)
     qual = step.catalog.qualify(rel.relname, rel.schemaname, rel.location)
     existing = step.catalog.tables.get(qual)
     if existing is not None and not (node.replace and existing.kind == "view"):
@@ -36,7 +40,7 @@ def create_view(step: Step, node: Any) -> None:
 def create_table_as(step: Step, node: Any) -> None:
     """``CREATE TABLE ... AS``, ``CREATE MATERIALIZED VIEW``, ``SELECT INTO``."""
     into = node.into if hasattr(node, "into") else node.intoClause
-    rel = into.rel
+    rel = created_relation(into.rel)
     qual = step.catalog.qualify(rel.relname, rel.schemaname, rel.location)
     if step.catalog.relation_taken(qual):
         if getattr(node, "if_not_exists", False):
@@ -112,6 +116,10 @@ def provisional_tables(catalog: Catalog, exclude: str = "") -> dict[str, ir.Tabl
             ir.Column(c.name, c.name, c.type, c.nullable, c.span) for c in t.columns
         )
         out[qual] = ir.Table(t.schema, t.name, "", "", "", "", columns, t.span)
+    for t in catalog.tables.values():
+        if t.schema == TEMP_SCHEMA and t.qualname in out:
+            # First on the search path: an unqualified name means the temporary one.
+            out[f"public.{t.name}"] = out[t.qualname]
     return out
 
 
