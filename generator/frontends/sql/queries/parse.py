@@ -120,6 +120,8 @@ def _file(
         except SqlError as exc:
             errors.append(source.diagnostic(exc))
             continue
+        if query is None:
+            continue
         if query.py_name in seen:
             errors.append(
                 Diagnostic(
@@ -146,8 +148,10 @@ def _distinct_row_classes(
     ]
 
 
-def _query(source: SqlSource, stmt: Statement, schema: _Schema) -> ir.Query:
+def _query(source: SqlSource, stmt: Statement, schema: _Schema) -> ir.Query | None:
     note = annotation(source, stmt)
+    if note is None:  # a schema statement: no query
+        return None
     rw = rewrite(source.slice(stmt.start, stmt.end), stmt.start)
     try:
         node, ctx, results = _typed(rw, schema)
