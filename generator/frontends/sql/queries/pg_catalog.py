@@ -58,8 +58,12 @@ class PgFunction:
     ``VARIADIC "any"``)."""
     defaults: int = 0
     outs: tuple[tuple[str, str], ...] = ()
-    """The columns of a ``record`` result (OUT parameters, RETURNS TABLE)."""
+    """The columns of a ``record`` result (OUT parameters, RETURNS TABLE), or
+    the one that names a scalar result."""
     argnames: tuple[str, ...] = ()
+    created: bool = False
+    """Created by the migrations: its body is not read, so its result may be
+    NULL whatever its arguments."""
 
 
 @dataclass
