@@ -162,6 +162,14 @@ CASES = [
         "without a name annotation",
     ),
     (
+        "query_execlastid_without_returning",
+        "queries",
+        "items.sql",
+        "-- name: DeleteItem :execlastid\nDELETE FROM items WHERE id = $1;\n",
+        "schemas/queries/items.sql:1:",
+        "is :execlastid but returns no columns",
+    ),
+    (
         "query_bad_command",
         "queries",
         "items.sql",
