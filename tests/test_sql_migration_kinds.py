@@ -227,6 +227,10 @@ def test_the_generated_code_passes_mypy_strict(service: Path) -> None:
             "CREATE TEMP TABLE public.t (a int);",
             "cannot create temporary relation in non-temporary schema",
         ),
+        (
+            "CREATE TEMP TABLE t (a int);\nCREATE VIEW public.v AS SELECT a FROM t;",
+            "cannot create temporary relation in non-temporary schema",
+        ),
     ],
 )
 def test_refuses_what_postgres_refuses(

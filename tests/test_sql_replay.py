@@ -102,6 +102,7 @@ SQLC_DDL = {
         INSERT INTO staging VALUES (1, 'a');
         CREATE TABLE kept AS SELECT * FROM staging;
         ALTER TABLE staging ADD COLUMN extra integer;
+        CREATE VIEW over_staging AS SELECT val FROM staging;
     """,
     "003_after.sql": """
         INSERT INTO kept SELECT val, note FROM pg_temp.staging;

@@ -13,6 +13,7 @@ from copy import copy
 from typing import Any
 
 from pglast.enums import ObjectType
+from pglast.visitors import Visitor
 
 from generator import ir
 from generator.frontends.sql.catalog import TEMP_SCHEMA, Catalog, CatColumn, CatTable
@@ -28,6 +29,8 @@ TEXT = ir.SqlType("text")
 
 
 def create_view(step: Step, node: Any) -> None:
+    if _reads_temporary(step.catalog, node.query):
+        node.view.relpersistence = "t"  # PostgreSQL makes it temporary too
     rel = created_relation(node.view)
     qual = step.catalog.qualify(rel.relname, rel.schemaname, rel.location)
     existing = step.catalog.tables.get(qual)
@@ -35,6 +38,23 @@ def create_view(step: Step, node: Any) -> None:
         raise SqlError(rel.location, f'relation "{qual}" already exists')
     aliases = [a.sval for a in node.aliases or ()]
     _define(step, rel, "view", node.query, aliases, existing)
+
+
+class _Relations(Visitor):
+    def __init__(self) -> None:
+        self.names: list[tuple[str | None, str]] = []
+
+    def visit_RangeVar(self, ancestors: Any, node: Any) -> None:
+        self.names.append((node.schemaname, node.relname))
+
+
+def _reads_temporary(catalog: Catalog, query: Any) -> bool:
+    found = _Relations()
+    found(query)
+    return any(
+        f"{TEMP_SCHEMA}.{name}" in catalog.tables and schema in (None, TEMP_SCHEMA)
+        for schema, name in found.names
+    )
 
 
 def create_table_as(step: Step, node: Any) -> None:
