@@ -19,6 +19,7 @@ import pytest
 from generator import ir
 from generator.errors import SchemaError
 from generator.frontends.sql.migrations.parse import parse_migrations, parse_schema
+from generator.frontends.sql.queries.extensions import extensions_used
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource
 from generator.pipeline import load_service
@@ -843,3 +844,62 @@ def test_schema_statements_in_a_query_file_are_no_queries() -> None:
     )
     queries = parse_queries([SqlSource("schemas/queries/q.sql", text)], enums, tables)
     assert [(q.name, q.span.line) for q in queries] == [("ListBar", 7)]
+
+
+PGVECTOR_SQL = (
+    'CREATE EXTENSION IF NOT EXISTS "vector";\n\n'
+    "CREATE TABLE items (id bigserial PRIMARY KEY, embedding vector(3));\n"
+)
+PGVECTOR_QUERIES = """\
+-- name: InsertVector :exec
+INSERT INTO items (embedding) VALUES ($1);
+
+-- name: NearestNeighbor :many
+SELECT *
+FROM items
+ORDER BY embedding <-> $1
+LIMIT 5;
+
+-- name: Distances :many
+SELECT id, embedding <=> @probe AS cosine, l2_distance(embedding, @probe) AS l2,
+       vector_dims(embedding) AS dims
+FROM items;
+"""
+
+
+def test_pgvector_operators_and_functions_type_queries() -> None:
+    """sqlc's pg_vector case: the operators and functions of pgvector (read
+    from its install script, as the test server lacks the extension) type
+    parameters and results once the migrations create the extension; without
+    it, its operator does not exist, as on the server."""
+    sources = [SqlSource("schemas/tables/001.sql", PGVECTOR_SQL)]
+    schema = parse_schema(sources)
+    tables = schema.tables
+    used = extensions_used(sources, tables)
+    assert "vector" in used
+    queries = {
+        q.name: q
+        for q in parse_queries(
+            [SqlSource("schemas/queries/q.sql", PGVECTOR_QUERIES)],
+            schema.enums,
+            tables,
+            extensions=used,
+        )
+    }
+    assert [_pg_name(p.type) for p in queries["NearestNeighbor"].params] == ["vector"]
+    distances = queries["Distances"]
+    assert [_pg_name(p.type) for p in distances.params] == ["vector"]
+    assert [(c.name, _pg_name(c.type)) for c in distances.columns] == [
+        ("id", "int8"),
+        ("cosine", "float8"),
+        ("l2", "float8"),
+        ("dims", "int4"),
+    ]
+    plain = "CREATE TABLE items (id bigserial PRIMARY KEY, embedding float8[]);\n"
+    without = parse_schema([SqlSource("schemas/tables/001.sql", plain)])
+    with pytest.raises(SchemaError, match="operator does not exist"):
+        parse_queries(
+            [SqlSource("schemas/queries/q.sql", PGVECTOR_QUERIES)],
+            without.enums,
+            without.tables,
+        )
