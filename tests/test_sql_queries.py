@@ -567,7 +567,15 @@ def test_sqlc_queries_run_against_postgres(tmp_path: Path, postgres_dsn: str) ->
     [
         (
             "SELECT id FROM authors WHERE ARRAY['a']::text[] && $1::varchar[]",
-            "operator does not exist: text[] && ",
+            "operator does not exist: text[] && character varying[]",
+        ),
+        (
+            "SELECT id FROM authors WHERE $1 = id AND $1 = tags[1]",
+            "operator does not exist: bigint = character varying",
+        ),
+        (
+            "SELECT id FROM shop.orders WHERE placed_at = 1",
+            "operator does not exist: timestamp with time zone = integer",
         ),
         ("SELECT * FROM (SELECT 1 AS one)", "subquery in FROM must have an alias"),
         ("SELECT date_trunc() FROM authors", "function date_trunc() does not exist"),
@@ -614,7 +622,7 @@ def test_refuses_what_postgres_refuses(
         parse_queries([SqlSource("schemas/queries/q.sql", text)], enums, tables)
     (d,) = err.value.diagnostics
     assert d.span.line == 4, d
-    assert fragment in refused.replace("character varying", "varchar"), refused
+    assert fragment in refused, refused
     assert fragment in d.message, d.message
 
 
