@@ -231,6 +231,18 @@ def test_the_generated_code_passes_mypy_strict(service: Path) -> None:
             "CREATE TEMP TABLE t (a int);\nCREATE VIEW public.v AS SELECT a FROM t;",
             "cannot create temporary relation in non-temporary schema",
         ),
+        ("CREATE TABLE a (id int);\nCREATE SEQUENCE a;", "already exists"),
+        (
+            "CREATE SEQUENCE s;\nALTER SEQUENCE s RENAME TO s2;\n"
+            "CREATE TABLE s2 (id int);",
+            "already exists",
+        ),
+        (
+            "CREATE SCHEMA x;\nCREATE SEQUENCE x.s;\nALTER SCHEMA x RENAME TO y;\n"
+            "CREATE VIEW y.s AS SELECT 1 AS one;",
+            "already exists",
+        ),
+        ("CREATE SCHEMA x;\nCREATE SEQUENCE x.s;\nDROP SCHEMA x;", "depend on it"),
     ],
 )
 def test_refuses_what_postgres_refuses(
@@ -253,6 +265,39 @@ def test_refuses_what_postgres_refuses(
         parse_schema([SqlSource("schemas/tables/001.sql", sql)])
     (d,) = err.value.diagnostics
     assert fragment in d.message and d.span.line == sql.count("\n") + 1, d
+
+
+SEQUENCE_MOVES = """
+CREATE SCHEMA x;
+CREATE SEQUENCE s;
+ALTER TABLE s RENAME TO s2;
+CREATE SEQUENCE IF NOT EXISTS s;
+CREATE SEQUENCE IF NOT EXISTS s;
+ALTER SEQUENCE s2 SET SCHEMA x;
+CREATE TABLE s2 (id int PRIMARY KEY DEFAULT nextval('x.s2'));
+ALTER SEQUENCE IF EXISTS missing RENAME TO m;
+DROP SCHEMA x CASCADE;
+CREATE SCHEMA x;
+CREATE VIEW x.s2 AS SELECT id FROM s2;
+"""
+
+
+def test_renamed_moved_and_dropped_sequences_free_their_names(
+    postgres_dsn: str,
+) -> None:
+    """A sequence holds its name among its schema's relations until it is
+    renamed, moved or dropped, as in PostgreSQL."""
+
+    async def apply() -> None:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            await conn.execute(SEQUENCE_MOVES)
+        finally:
+            await conn.close()
+
+    asyncio.run(apply())
+    schema = parse_schema([SqlSource("schemas/tables/001.sql", SEQUENCE_MOVES)])
+    assert sorted(t.qualname for t in schema.tables) == ["public.s2", "x.s2"]
 
 
 def test_same_columns_of_two_parents_are_one() -> None:

@@ -190,6 +190,7 @@ class Catalog:
             or qualname in self.composites
             or qualname in self.domains
             or qualname in self.other_types
+            or qualname in self.sequences
         )
 
     def enum_lookup(self, name: str, schema: str | None) -> str | None:

@@ -34,7 +34,8 @@ def create_view(step: Step, node: Any) -> None:
     rel = created_relation(node.view)
     qual = step.catalog.qualify(rel.relname, rel.schemaname, rel.location)
     existing = step.catalog.tables.get(qual)
-    if existing is not None and not (node.replace and existing.kind == "view"):
+    replaces = existing is not None and node.replace and existing.kind == "view"
+    if step.catalog.relation_taken(qual) and not replaces:
         raise SqlError(rel.location, f'relation "{qual}" already exists')
     aliases = [a.sval for a in node.aliases or ()]
     _define(step, rel, "view", node.query, aliases, existing)
