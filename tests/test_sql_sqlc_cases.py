@@ -1,7 +1,7 @@
 """Statements of sqlc's end-to-end cases that are no plain SELECT or DML
-(procedures, DO, NOTIFY/LISTEN, TRUNCATE, sequences): each generates a
-function that runs against a real PostgreSQL and does what the statement
-says."""
+(procedures, DO, NOTIFY/LISTEN, TRUNCATE, sequences, read with nextval or as
+the one-row relations they are): each generates a function that runs against
+a real PostgreSQL and does what the statement says."""
 
 from __future__ import annotations
 
@@ -79,6 +79,12 @@ SELECT pk, pk FROM
 
 -- name: NextFromSequence :one
 SELECT nextval('my_sequence'::regclass) AS n;
+
+-- name: GetLastValue :one
+SELECT last_value FROM my_sequence;
+
+-- name: SequenceState :one
+SELECT s.* FROM public.my_sequence AS s;
 """
 }
 
@@ -99,6 +105,13 @@ def test_sqlc_utility_statements_run_against_postgres(
         ("pk_2", "int8", False),
     ]
     assert by_name["CountBar"].row_guaranteed
+    assert [
+        (c.name, c.type.name, c.nullable) for c in by_name["SequenceState"].columns
+    ] == [
+        ("last_value", "int8", False),
+        ("log_cnt", "int8", False),
+        ("is_called", "bool", False),
+    ]
     q = import_generated(root, "sqlccases", "queries.q")
     gen = importlib.import_module("sqlccases.generated.db")
 
@@ -118,6 +131,12 @@ def test_sqlc_utility_statements_run_against_postgres(
             assert first is not None and first.pk == first.pk_2 == 1
             assert await q.next_from_sequence(db) == 1
             assert await q.next_from_sequence(db) == 2
+            assert await q.get_last_value(db) == 2
+            state = await q.sequence_state(db)
+            assert state is not None and (state.last_value, state.is_called) == (
+                2,
+                True,
+            )
 
         heard: list[str] = []
         listener = await asyncpg.connect(postgres_dsn)
@@ -140,8 +159,13 @@ def test_sqlc_utility_statements_run_against_postgres(
                 "SELECT column_name FROM information_schema.columns"
                 " WHERE table_name = 'authors' ORDER BY ordinal_position"
             )
+            prepared = await conn.prepare(by_name["SequenceState"].sql)
+            described = [(a.name, a.type.name) for a in prepared.get_attributes()]
         finally:
             await conn.close()
         assert [c[0] for c in columns][-1] == "marked_for_processing"
+        assert described == [
+            (c.name, c.type.name) for c in by_name["SequenceState"].columns
+        ]
 
     asyncio.run(main())

@@ -31,6 +31,8 @@ class SqlSchema(NamedTuple):
     migrations: tuple[ir.Migration, ...]
     composites: tuple[ir.SqlComposite, ...]
     functions: tuple[ir.SqlFunction, ...]
+    sequences: tuple[str, ...] = ()
+    """Qualified names of the sequences queries may read (not temporary)."""
 
 
 def parse_schema(sources: list[SqlSource]) -> SqlSchema:
@@ -47,6 +49,9 @@ def parse_schema(sources: list[SqlSource]) -> SqlSchema:
         migrations,
         _composites(catalog),
         tuple(functions),
+        tuple(
+            sorted(q for q in catalog.sequences if not q.startswith(TEMP_SCHEMA + "."))
+        ),
     )
 
 

@@ -119,7 +119,9 @@ def query_columns(
     node's offsets refer to), or None when the typer cannot follow it."""
     tables = provisional_tables(catalog, exclude)
     try:
-        outputs = relation_outputs(tables, catalog.enum_lookup, query, text)
+        outputs = relation_outputs(
+            tables, catalog.enum_lookup, query, text, frozenset(catalog.sequences)
+        )
     except SqlError:
         return None
     span = ir.Span("")

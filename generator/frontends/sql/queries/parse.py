@@ -53,12 +53,14 @@ def parse_queries(
     tables: tuple[ir.Table, ...],
     functions: Sequence[SqlFunctionLike] = (),
     extensions: frozenset[str] = frozenset(),
+    sequences: Sequence[str] = (),
 ) -> tuple[ir.Query, ...]:
     """Every named query, by file then position; ``SchemaError`` with every
     problem found (queries are independent, so all are checked).
     ``functions``: those the migrations create, callable beside the
     built-in ones; ``extensions``: those whose functions, operators and
-    casts queries may use (see ``extensions.extensions_used``)."""
+    casts queries may use (see ``extensions.extensions_used``);
+    ``sequences``: the migrations' (qualified), which queries may read."""
     by_name = {t.qualname: t for t in tables}
     user = user_functions(functions)
     enum_names = {e.qualname for e in enums}
@@ -76,7 +78,10 @@ def parse_queries(
             errors += exc.diagnostics
             continue
         out += _file(
-            source, statements, _Schema(by_name, enum_lookup, user, extensions), errors
+            source,
+            statements,
+            _Schema(by_name, enum_lookup, user, extensions, frozenset(sequences)),
+            errors,
         )
     if errors:
         raise SchemaError(errors)
@@ -91,6 +96,7 @@ class _Schema:
     enum_lookup: EnumLookup
     functions: dict[str, list[PgFunction]]
     extensions: frozenset[str]
+    sequences: frozenset[str]
 
 
 def _file(
@@ -204,6 +210,7 @@ def _typed(rw: Rewritten, schema: _Schema) -> tuple[Any, Context, list[Output]]:
         rw.embeds,
         schema.functions,
         schema.extensions,
+        schema.sequences,
     )
     for n, named in rw.params.items():
         ctx.names[n] = named.name

@@ -104,6 +104,8 @@ def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
         return _aliased(Rel(alias, system), rv.alias)
     qual = f"{rv.schemaname or 'public'}.{rv.relname}"
     table = ctx.tables.get(qual)
+    if table is None and qual in ctx.sequences:
+        return _aliased(Rel(alias, list(_SEQUENCE_COLUMNS)), rv.alias)
     if table is None:
         close = difflib.get_close_matches(qual, sorted(ctx.tables), n=1)
         raise SqlError(
@@ -117,6 +119,14 @@ def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
         )
     rel = Rel(alias, [(c.name, c.type, c.nullable) for c in table.columns], table)
     return _aliased(rel, rv.alias)
+
+
+# What SELECT * FROM a sequence gives (PostgreSQL 15).
+_SEQUENCE_COLUMNS = (
+    ("last_value", sql_type("int8"), False),
+    ("log_cnt", sql_type("int8"), False),
+    ("is_called", sql_type("bool"), False),
+)
 
 
 def _system_relation(ctx: Context, rv: Any) -> list[Column] | None:
