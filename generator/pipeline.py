@@ -282,6 +282,7 @@ def _database(root: Path, overrides: tuple[TypeOverride, ...] | None) -> ir.Serv
         schema.tables,
         functions=schema.functions,
         extensions=extensions or frozenset(),
+        sequences=schema.sequences,
     )
     sources = {m.path for m in schema.migrations} | {q.path for q in query_files}
     return ir.Service(
