@@ -157,3 +157,41 @@ def test_offline_verify_matches_postgres(
     destructive = {b.rule for b in destructive_breaks(old, new)}
     if "DROP COLUMN" in CASES[case] and "tmp" not in CASES[case]:
         assert "SQL_COLUMN_DROPPED" in destructive
+
+
+def test_queries_using_the_migrations_functions_and_sequences(tmp_path: Path) -> None:
+    """Compat types queries with what the migrations give them, as regen
+    does: a function they create and a sequence they read.  Unchanged
+    migrations break nothing; dropping the function breaks the query that
+    calls it, naming it."""
+    base = (
+        BASE + "CREATE SEQUENCE tickets;\n"
+        "CREATE FUNCTION initials(t text) RETURNS text LANGUAGE sql "
+        "AS $$ SELECT left(t, 1) $$;\n"
+    )
+    queries = (
+        "-- name: user_initials :one\n"
+        "SELECT initials(email) AS initials FROM users WHERE id = $1;\n\n"
+        "-- name: last_ticket :one\n"
+        "SELECT last_value FROM tickets;\n"
+    )
+
+    def tree(name: str, migrations: dict[str, str]) -> Path:
+        root = _service(tmp_path / name, migrations)
+        (root / "schemas/queries/users.sql").write_text(queries)
+        return root
+
+    old = load_tree(tree("old", {"001_base.sql": base}))
+    assert not old.errors, old.errors
+    assert {q.name for q in old.service.queries} == {"user_initials", "last_ticket"}
+    same = load_tree(tree("same", {"001_base.sql": base}))
+    assert query_breaks(old, same) == []
+    dropped = load_tree(
+        tree(
+            "dropped",
+            {"001_base.sql": base, "002_drop.sql": "DROP FUNCTION initials(text);"},
+        )
+    )
+    breaks = query_breaks(old, dropped)
+    assert [b.rule for b in breaks] == ["SQL_QUERY_BROKEN"]
+    assert "user_initials" in breaks[0].message

@@ -16,7 +16,8 @@ from generator.errors import Diagnostic, SchemaError
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
 from generator.frontends.jsonschema import parse_jsonschema, parse_jsonschema_schemas
-from generator.frontends.sql.migrations.parse import parse_migrations
+from generator.frontends.sql.migrations.parse import parse_schema
+from generator.frontends.sql.queries.extensions import extensions_used
 from generator.frontends.sql.queries.parse import parse_queries
 from generator.frontends.sql.source import SqlSource, Statement
 from generator.jsonsource import JsonDocument, load_json
@@ -26,6 +27,7 @@ from generator.naming import message_names
 __all__ = [
     "JsonDocument",
     "Loaded",
+    "QueryContext",
     "load_json",
     "load_messages",
     "load_tree",
@@ -34,6 +36,18 @@ __all__ = [
     "statements",
 ]
 from generator.pipeline import MESSAGES_DIR, QUERIES_DIR, TABLES_DIR
+
+
+@dataclass(frozen=True, slots=True)
+class QueryContext:
+    """What the migrations give queries beside enums and tables: the
+    functions they create, the extensions whose functions and operators
+    queries may use, the sequences queries may read (as the pipeline passes
+    them)."""
+
+    functions: tuple[ir.SqlFunction, ...] = ()
+    extensions: frozenset[str] = frozenset()
+    sequences: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -49,6 +63,7 @@ class Loaded:
     messages_ok: bool = False
     """Avro and JSON Schema messages loaded."""
     tables_ok: bool = False
+    context: QueryContext = QueryContext()
     queries_ok: bool = False
     query_files: tuple[tuple[str, str], ...] = ()
     """``schemas/queries/*.sql`` as (path, text), for typing them again."""
@@ -84,9 +99,16 @@ def _messages(out: Loaded) -> None:
 
 
 def _tables(out: Loaded) -> None:
-    enums, tables, migrations = parse_migrations(_sources(out.root, TABLES_DIR))
+    sources = _sources(out.root, TABLES_DIR)
+    schema = parse_schema(sources)
     out.service = replace(
-        out.service, sql_enums=enums, tables=tables, migrations=migrations
+        out.service,
+        sql_enums=schema.enums,
+        tables=schema.tables,
+        migrations=schema.migrations,
+    )
+    out.context = QueryContext(
+        schema.functions, extensions_used(sources, schema.tables), schema.sequences
     )
     out.tables_ok = True
 
@@ -95,7 +117,9 @@ def _queries(out: Loaded) -> None:
     if not out.tables_ok:
         return
     s = out.service
-    queries = parse_queries(_sources(out.root, QUERIES_DIR), s.sql_enums, s.tables)
+    queries = _typed(
+        _sources(out.root, QUERIES_DIR), s.sql_enums, s.tables, out.context
+    )
     out.service = replace(out.service, queries=queries)
     out.queries_ok = True
 
@@ -172,11 +196,28 @@ class Retyped:
     errors: tuple[Diagnostic, ...] = ()
 
 
+def _typed(
+    sources: list[SqlSource],
+    enums: tuple[ir.SqlEnum, ...],
+    tables: tuple[ir.Table, ...],
+    context: QueryContext,
+) -> tuple[ir.Query, ...]:
+    return parse_queries(
+        sources,
+        enums,
+        tables,
+        functions=context.functions,
+        extensions=context.extensions,
+        sequences=context.sequences,
+    )
+
+
 def retype_queries(
     files: tuple[tuple[str, str], ...],
     enums: tuple[ir.SqlEnum, ...],
     tables: tuple[ir.Table, ...],
     names: dict[tuple[str, int], str],
+    context: QueryContext = QueryContext(),
 ) -> list[Retyped]:
     """Each named query of ``files`` typed against ``tables``.  Queries are
     independent, so a file whose queries partly fail is typed again with the
@@ -184,7 +225,7 @@ def retype_queries(
     (file, line of its annotation), to name the ones that fail."""
     out: list[Retyped] = []
     for path, text in files:
-        out += _retype_file(SqlSource(path, text), enums, tables, names)
+        out += _retype_file(SqlSource(path, text), enums, tables, names, context)
     return out
 
 
@@ -193,6 +234,7 @@ def _retype_file(
     enums: tuple[ir.SqlEnum, ...],
     tables: tuple[ir.Table, ...],
     names: dict[tuple[str, int], str],
+    context: QueryContext,
 ) -> list[Retyped]:
     try:
         statements = source.statements()
@@ -210,7 +252,7 @@ def _retype_file(
     text = source.text
     for _ in range(len(statements) + 1):
         try:
-            queries = parse_queries([SqlSource(source.path, text)], enums, tables)
+            queries = _typed([SqlSource(source.path, text)], enums, tables, context)
         except SchemaError as exc:
             blank = _failing(ranges, exc.diagnostics)
             if not blank:
@@ -226,9 +268,12 @@ def _retype_file(
                     "",
                 )
                 failed.append(Retyped(source.path, name, None, tuple(found)))
+                # Its name annotation goes too: left alone, it would name
+                # the next statement.
+                start = stmt.comments[0][0] if stmt.comments else stmt.start
                 text = (
-                    text[: stmt.start]
-                    + _spaces(text[stmt.start : stmt.end + 1])
+                    text[:start]
+                    + _spaces(text[start : stmt.end + 1])
                     + text[stmt.end + 1 :]
                 )
             continue

@@ -333,7 +333,7 @@ def query_breaks(old: Loaded, new: Loaded) -> list[Break]:
     current = {(q.source, q.name): q for q in new.service.queries}
     out = []
     retyped = retype_queries(
-        old.query_files, new.service.sql_enums, new.service.tables, names
+        old.query_files, new.service.sql_enums, new.service.tables, names, new.context
     )
     for r in retyped:
         before = baseline.get((r.source, r.name))
