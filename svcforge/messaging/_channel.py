@@ -16,7 +16,8 @@ from svcforge.messaging._context import current_message
 from svcforge.messaging._dispatch import Dispatcher, TombstoneHandler
 from svcforge.messaging._memory import InMemoryBroker
 from svcforge.messaging._metrics import MessagingMetrics
-from svcforge.messaging._spec import ChannelSpec, Transport
+from svcforge.messaging._spec import ChannelSpec, KafkaRoute, RedisRoute, Transport
+from svcforge.tracing._switch import SpanHooks, switch
 
 __all__ = ["Channel", "ConsumeChannel", "Messaging", "PublishChannel"]
 
@@ -178,7 +179,7 @@ class _Bound(Generic[M]):
 class PublishChannel(_Bound[M]):
     """A channel this service publishes: ``await channel.publish(message)``."""
 
-    __slots__ = ("_encode", "_headers", "_key", "_model", "_senders")
+    __slots__ = ("_encode", "_headers", "_key", "_model", "_senders", "_targets")
 
     def __init__(self, spec: ChannelSpec[M], messaging: Messaging) -> None:
         super().__init__(spec, messaging)
@@ -201,6 +202,7 @@ class PublishChannel(_Bound[M]):
         # Bound to the brokers at the first send (a missing broker is an
         # error then, not while the channels are declared).
         self._senders: list[Sender] | None = None
+        self._targets: list[tuple[str, str]] = []
 
     def _bind(self) -> list[Sender]:
         spec, messaging = self.spec, self.messaging
@@ -210,8 +212,19 @@ class PublishChannel(_Bound[M]):
             assert route is not None
             published = messaging.metrics.channel(spec.name, t).published_tally
             senders.append(messaging.broker(t).sender(route, self._headers, published))
+        self._targets = [self._target(t) for t in spec.transports]
         self._senders = senders
         return senders
+
+    def _target(self, transport: Transport) -> tuple[str, str]:
+        """``messaging.system`` and ``messaging.destination.name`` of a
+        transport of the channel."""
+        route = self.spec.route(transport)
+        if isinstance(route, KafkaRoute):
+            return transport, route.topic
+        if isinstance(route, RedisRoute):
+            return transport, route.stream
+        return transport, self.spec.name
 
     async def publish(
         self, message: M, *, headers: Mapping[str, str | bytes] | None = None
@@ -226,6 +239,9 @@ class PublishChannel(_Bound[M]):
         """Hand ``message`` to the brokers' batches and return at once; the
         returned future resolves when they acknowledged it.  For throughput:
         send many, then gather the futures."""
+        hooks = switch.hooks
+        if hooks is not None:
+            return await self._send_traced(hooks, message, headers)
         key, value, extra = self.record(message, headers=headers)
         senders = self._senders or self._bind()
         if len(senders) == 1:
@@ -233,12 +249,37 @@ class PublishChannel(_Bound[M]):
         futures = [await send(key, value, extra) for send in senders]
         return asyncio.ensure_future(_all(futures))
 
-    def record(
-        self, message: M, *, headers: Mapping[str, str | bytes] | None = None
-    ) -> tuple[bytes | None, bytes, h.Headers]:
-        """The key, value and per-message headers ``send`` puts on the wire
-        for ``message`` (the channel's own headers are added when sent): what
-        the outbox stages."""
+    async def _send_traced(
+        self,
+        hooks: SpanHooks,
+        message: M,
+        headers: Mapping[str, str | bytes] | None,
+    ) -> asyncio.Future[Any]:
+        """``send`` with a PRODUCER span per broker, each record carrying
+        its own span's context."""
+        key, value = self._encoded(message)
+        senders = self._senders or self._bind()
+        fallback = _fallback_parent()
+        user = _user_headers(headers)
+        futures = []
+        for send, (system, destination) in zip(senders, self._targets, strict=True):
+            span, carried = hooks.start_send(
+                system, destination, self.spec.name, key, len(value), "send", fallback
+            )
+            try:
+                fut = await send(
+                    key, value, [(h.PRODUCED_AT, h.now_ms()), *carried, *user]
+                )
+            except BaseException as exc:
+                hooks.end(span, exc)
+                raise
+            hooks.end_when_done(span, fut)
+            futures.append(fut)
+        if len(futures) == 1:
+            return futures[0]
+        return asyncio.ensure_future(_all(futures))
+
+    def _encoded(self, message: M) -> tuple[bytes | None, bytes]:
         if not isinstance(message, self._model):
             raise TypeError(
                 f"channel {self.spec.name} carries {self._model.__name__}, "
@@ -246,6 +287,34 @@ class PublishChannel(_Bound[M]):
             )
         value = self._encode(message)
         key = self._key(message).encode() if self._key is not None else None
+        return key, value
+
+    def record(
+        self, message: M, *, headers: Mapping[str, str | bytes] | None = None
+    ) -> tuple[bytes | None, bytes, h.Headers]:
+        """The key, value and per-message headers ``send`` puts on the wire
+        for ``message`` (the channel's own headers are added when sent): what
+        the outbox stages.  While tracing, its context is that of a
+        PRODUCER span ``create <destination>``."""
+        key, value = self._encoded(message)
+        hooks = switch.hooks
+        if hooks is not None:
+            system, destination = self._target(self.spec.transports[0])
+            span, carried = hooks.start_send(
+                system,
+                destination,
+                self.spec.name,
+                key,
+                len(value),
+                "create",
+                _fallback_parent(),
+            )
+            hooks.end(span)
+            return (
+                key,
+                value,
+                [(h.PRODUCED_AT, h.now_ms()), *carried, *_user_headers(headers)],
+            )
         # Continue the trace of the caller (``current_trace``) or of the
         # message being handled; else start one.
         trace = h.current_trace.get()
@@ -264,9 +333,7 @@ class PublishChannel(_Bound[M]):
             if trace.state:
                 extra.append((h.TRACESTATE, trace.state.encode()))
         if headers:
-            extra += [
-                (k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()
-            ]
+            extra += _user_headers(headers)
         return key, value, extra
 
     async def send_record(
@@ -283,6 +350,19 @@ class PublishChannel(_Bound[M]):
 
 async def _all(futures: list[asyncio.Future[Any]]) -> None:
     await asyncio.gather(*futures)
+
+
+def _user_headers(headers: Mapping[str, str | bytes] | None) -> h.Headers:
+    if not headers:
+        return []
+    return [(k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()]
+
+
+def _fallback_parent() -> str | None:
+    """The trace the caller set with ``current_trace`` (continued while no
+    span is current)."""
+    trace = h.current_trace.get()
+    return None if trace is None else trace.traceparent
 
 
 class ConsumeChannel(_Bound[M]):

@@ -1,0 +1,278 @@
+"""Tracing with OpenTelemetry, in one process: the spans of publishes,
+handled messages (one at a time and in batches) and database calls, their
+parents and semantic-convention attributes, the context in ``traceparent``,
+log lines carrying the ids, and the set-up from OpenTelemetry's variables.
+Across processes: tests/test_tracing_processes.py."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import messaging_support as ms
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
+    InMemorySpanExporter,
+)
+from opentelemetry.trace import SpanKind, StatusCode
+
+from svcforge.messaging import (
+    Channel,
+    KafkaRoute,
+    MessageContext,
+    Messaging,
+    RetryPolicy,
+    TraceContext,
+    current_trace,
+)
+from svcforge.service import LoggingSettings, configure_logging
+from svcforge.tracing import (
+    configure_tracing,
+    disable_tracing,
+    enable_tracing,
+    shutdown_tracing,
+    tracing_enabled,
+)
+
+SPEC = replace(
+    ms.TRADES, redis=None, retry=RetryPolicy(attempts=2, backoff_ms=1, max_backoff_ms=2)
+)
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    enable_tracing(provider)
+    yield exporter
+    disable_tracing()
+    provider.shutdown()
+
+
+def by_kind(exporter: InMemorySpanExporter, kind: SpanKind) -> list[ReadableSpan]:
+    return [s for s in exporter.get_finished_spans() if s.kind == kind]
+
+
+def ids_of(span: ReadableSpan) -> tuple[str, str]:
+    sc = span.get_span_context()
+    assert sc is not None
+    return f"{sc.trace_id:032x}", f"{sc.span_id:016x}"
+
+
+def test_tracing_is_off_until_enabled() -> None:
+    assert not tracing_enabled()
+
+
+def test_a_handled_message_is_the_child_of_its_publish(
+    spans: InMemorySpanExporter,
+) -> None:
+    async def scenario() -> list[bytes]:
+        messaging = Messaging.in_memory()
+        channel = Channel(SPEC, messaging)
+        seen: list[bytes] = []
+
+        @channel.handler
+        async def handle(trade: ms.Trade, ctx: MessageContext) -> None:
+            seen.append(ctx.headers["traceparent"])
+
+        async with messaging:
+            await channel.publish(ms.example_trade())
+            await messaging.drain()
+        return seen
+
+    (carried,) = asyncio.run(scenario())
+    (producer,) = by_kind(spans, SpanKind.PRODUCER)
+    (consumer,) = by_kind(spans, SpanKind.CONSUMER)
+    # The record carries the producer span's own context ...
+    parsed = TraceContext.parse(carried.decode())
+    assert parsed is not None
+    assert (parsed.trace_id, parsed.span_id) == ids_of(producer)
+    # ... and the consumer span continues it.
+    assert consumer.parent is not None
+    assert consumer.parent.span_id == producer.context.span_id
+    assert consumer.context.trace_id == producer.context.trace_id
+    assert producer.name == "send market-data.trades"
+    assert consumer.name == "process market-data.trades"
+    attrs = dict(producer.attributes or {})
+    assert int(str(attrs.pop("messaging.message.body.size"))) > 0
+    assert attrs == {
+        "messaging.system": "kafka",
+        "messaging.destination.name": "market-data.trades",
+        "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
+        "messaging.kafka.message.key": ms.example_trade().symbol,
+        "svcforge.channel": "trades",
+    }
+    attrs = dict(consumer.attributes or {})
+    assert attrs["messaging.operation.type"] == "process"
+    assert attrs["messaging.consumer.group.name"] == SPEC.group
+    assert attrs["messaging.destination.partition.id"] == "0"
+    assert attrs["messaging.kafka.offset"] == 0
+    assert consumer.status.status_code == StatusCode.UNSET
+
+
+def test_publishing_in_a_handler_makes_a_child_of_the_consumer_span(
+    spans: InMemorySpanExporter,
+) -> None:
+    forward = replace(
+        SPEC,
+        name="forwarded",
+        kafka=KafkaRoute("forwarded", "forwarded.dlq"),
+        consume_from=None,
+    )
+
+    async def scenario() -> None:
+        messaging = Messaging.in_memory()
+        inbound = Channel(SPEC, messaging)
+        outbound = Channel(forward, messaging)
+
+        @inbound.handler
+        async def relay(trade: ms.Trade, ctx: MessageContext) -> None:
+            await outbound.publish(trade)
+
+        async with messaging:
+            await inbound.publish(ms.example_trade())
+            await messaging.drain()
+
+    asyncio.run(scenario())
+    first, second = sorted(
+        by_kind(spans, SpanKind.PRODUCER), key=lambda s: s.start_time or 0
+    )
+    (consumer,) = by_kind(spans, SpanKind.CONSUMER)
+    assert second.name == "send forwarded"
+    assert second.parent is not None
+    assert second.parent.span_id == consumer.context.span_id
+    assert {first.context.trace_id, second.context.trace_id} == {
+        consumer.context.trace_id
+    }
+
+
+def test_a_trace_set_by_the_caller_is_continued(spans: InMemorySpanExporter) -> None:
+    caller = TraceContext.new()
+
+    async def scenario() -> None:
+        messaging = Messaging.in_memory()
+        channel = Channel(replace(SPEC, consume_from=None), messaging)
+        token = current_trace.set(caller)
+        try:
+            async with messaging:
+                await channel.publish(ms.example_trade())
+        finally:
+            current_trace.reset(token)
+
+    asyncio.run(scenario())
+    (producer,) = by_kind(spans, SpanKind.PRODUCER)
+    assert f"{producer.context.trace_id:032x}" == caller.trace_id
+    assert producer.parent is not None
+    assert f"{producer.parent.span_id:016x}" == caller.span_id
+
+
+def test_a_dead_lettered_message_has_a_failed_consumer_span(
+    spans: InMemorySpanExporter,
+) -> None:
+    async def scenario() -> None:
+        messaging = Messaging.in_memory()
+        channel = Channel(SPEC, messaging)
+
+        @channel.handler
+        async def handle(trade: ms.Trade, ctx: MessageContext) -> None:
+            raise ValueError("no such venue")
+
+        async with messaging:
+            await channel.publish(ms.example_trade())
+            await messaging.drain()
+
+    asyncio.run(scenario())
+    (consumer,) = by_kind(spans, SpanKind.CONSUMER)
+    assert consumer.status.status_code == StatusCode.ERROR
+    assert "no such venue" in (consumer.status.description or "")
+    attrs = consumer.attributes or {}
+    assert attrs["svcforge.dead_letter.reason"] == "handler-failed"
+
+
+def test_a_batch_gives_a_consumer_span_per_message_and_a_linked_batch_span(
+    spans: InMemorySpanExporter,
+) -> None:
+    async def scenario() -> int:
+        messaging = Messaging.in_memory()
+        channel = Channel(SPEC, messaging)
+        sizes: list[int] = []
+
+        @channel.batch_handler
+        async def store(trades: list[ms.Trade], contexts: list[Any]) -> None:
+            sizes.append(len(trades))
+
+        async with messaging:
+            for trade in ms.trades(5):
+                await channel.send(trade)
+            await messaging.drain()
+        return sum(sizes)
+
+    assert asyncio.run(scenario()) == 5
+    producers = by_kind(spans, SpanKind.PRODUCER)
+    consumers = by_kind(spans, SpanKind.CONSUMER)
+    batches = [s for s in spans.get_finished_spans() if s.name.startswith("process batch")]
+    assert len(producers) == len(consumers) == 5
+    by_id = {p.context.span_id: p for p in producers}
+    for c in consumers:
+        assert c.parent is not None
+        assert by_id[c.parent.span_id].context.trace_id == c.context.trace_id
+    linked = {link.context.span_id for b in batches for link in b.links}
+    assert linked == {c.context.span_id for c in consumers}
+
+
+def test_log_lines_in_a_handler_carry_the_trace_and_span_ids(
+    spans: InMemorySpanExporter,
+) -> None:
+    out = io.StringIO()
+    configure_logging(LoggingSettings(format="json"), stream=out)
+
+    async def scenario() -> None:
+        messaging = Messaging.in_memory()
+        channel = Channel(SPEC, messaging)
+
+        @channel.handler
+        async def handle(trade: ms.Trade, ctx: MessageContext) -> None:
+            ctx.log.info("handled")
+
+        async with messaging:
+            await channel.publish(ms.example_trade())
+            await messaging.drain()
+
+    asyncio.run(scenario())
+    (consumer,) = by_kind(spans, SpanKind.CONSUMER)
+    (line,) = [json.loads(x) for x in out.getvalue().splitlines() if "handled" in x]
+    assert line["trace_id"] == f"{consumer.context.trace_id:032x}"
+    assert line["span_id"] == f"{consumer.context.span_id:016x}"
+
+
+def test_configure_reads_the_standard_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "none")
+    assert configure_tracing("svc") is False
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "console")
+    monkeypatch.setenv("OTEL_SDK_DISABLED", "true")
+    assert configure_tracing("svc") is False
+    monkeypatch.delenv("OTEL_SDK_DISABLED")
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "zipkin_json")
+    with pytest.raises(RuntimeError, match="no trace exporter 'zipkin_json'"):
+        configure_tracing("svc")
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "otlp")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")
+    with pytest.raises(RuntimeError, match="'http/json' is not one of"):
+        configure_tracing("svc")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    try:
+        assert configure_tracing("svc") is True
+        assert tracing_enabled()
+    finally:
+        shutdown_tracing()
+    assert not tracing_enabled()
