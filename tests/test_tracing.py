@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import io
+import importlib
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import messaging_support as ms
@@ -218,7 +221,9 @@ def test_a_batch_gives_a_consumer_span_per_message_and_a_linked_batch_span(
     assert asyncio.run(scenario()) == 5
     producers = by_kind(spans, SpanKind.PRODUCER)
     consumers = by_kind(spans, SpanKind.CONSUMER)
-    batches = [s for s in spans.get_finished_spans() if s.name.startswith("process batch")]
+    batches = [
+        s for s in spans.get_finished_spans() if s.name.startswith("process batch")
+    ]
     assert len(producers) == len(consumers) == 5
     by_id = {p.context.span_id: p for p in producers}
     for c in consumers:
@@ -276,3 +281,58 @@ def test_configure_reads_the_standard_variables(
     finally:
         shutdown_tracing()
     assert not tracing_enabled()
+
+
+TABLE = """
+CREATE TABLE orders (
+    id bigint PRIMARY KEY,
+    customer text NOT NULL,
+    total numeric NOT NULL DEFAULT 0
+);
+"""
+QUERIES = """
+-- name: big_orders :many
+SELECT id, customer FROM orders WHERE total > $1 ORDER BY id;
+"""
+
+
+def test_database_calls_are_client_spans_named_after_the_query(
+    spans: InMemorySpanExporter, tmp_path: Path, postgres_dsn: str
+) -> None:
+    from db_support import import_generated, make_service
+
+    from svcforge.db import Database
+
+    root = make_service(
+        tmp_path / "svc", "traced_orders", {"001_orders.sql": TABLE}, {"o.sql": QUERIES}
+    )
+    queries = import_generated(root, "traced_orders", "queries.o")
+    repo_module = importlib.import_module("traced_orders.generated.db.orders")
+
+    async def scenario() -> None:
+        async with Database(postgres_dsn) as db:
+            await db.execute(TABLE)
+            repo = repo_module.OrderRepository(db)
+            await repo.insert(repo_module.OrderInsert(id=1, customer="ada", total=5))
+            async with db.transaction() as conn:
+                assert await repo_module.OrderRepository(conn).get(1) is not None
+            rows = await queries.big_orders(db, total=1)
+            assert [r.customer for r in rows] == ["ada"]
+
+    spans.clear()
+    asyncio.run(scenario())
+    client = by_kind(spans, SpanKind.CLIENT)
+    names = [s.name for s in client]
+    assert names == [
+        "CREATE",
+        "OrderRepository.insert",
+        "OrderRepository.get",
+        "big_orders",
+    ]
+    insert = dict(client[1].attributes or {})
+    assert insert["db.system.name"] == "postgresql"
+    assert str(insert["db.query.text"]).startswith('INSERT INTO "public"."orders"')
+    assert insert["server.address"] == "127.0.0.1"
+    assert "db.namespace" in insert
+    query = dict(client[3].attributes or {})
+    assert query["db.query.text"] == queries.BIG_ORDERS.strip()

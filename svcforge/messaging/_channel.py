@@ -220,11 +220,11 @@ class PublishChannel(_Bound[M]):
         """``messaging.system`` and ``messaging.destination.name`` of a
         transport of the channel."""
         route = self.spec.route(transport)
-        if isinstance(route, KafkaRoute):
-            return transport, route.topic
+        name = route.topic if isinstance(route, KafkaRoute) else self.spec.name
         if isinstance(route, RedisRoute):
-            return transport, route.stream
-        return transport, self.spec.name
+            name = route.stream
+        broker = self.messaging.brokers.get(transport)
+        return transport, name if broker is None else broker.destination(name)
 
     async def publish(
         self, message: M, *, headers: Mapping[str, str | bytes] | None = None

@@ -18,9 +18,11 @@ _MAX_DEPTH = 16
 
 
 def statement_name(query: str, method: str) -> str:
-    """The span name of ``query``: the qualified name of the generated
-    function (a module inside a ``generated`` package) that runs it, else
-    its first keyword (``SELECT``), or ``COPY`` for ``copy_records``."""
+    """The span name of ``query``: the qualified name of the function that
+    runs it, when that is generated code (a module inside a ``generated``
+    package: ``InstrumentRepository.get``, ``recent_trades``) or svcforge's
+    own (``Store.write``); else, for statements of the application's own,
+    its first keyword (``SELECT``), or ``COPY <table>`` for COPY."""
     name = _NAMES.get(query)
     if name is None:
         name = _from_stack(sys._getframe(1)) or _keyword(query, method)
@@ -29,14 +31,17 @@ def statement_name(query: str, method: str) -> str:
     return name
 
 
+# The runtime's statement plumbing: never what a span is named after.
+_PLUMBING = ("svcforge.tracing.", "svcforge.db._connection", "svcforge.db._database")
+_HELPERS = "svcforge.db._repository"
+
+
 def _from_stack(frame: FrameType | None) -> str | None:
-    """The first caller outside svcforge, if it is generated code."""
     depth = 0
     while frame is not None and depth < _MAX_DEPTH:
         module = frame.f_globals.get("__name__", "")
-        if not (module == "svcforge" or module.startswith("svcforge.")):
-            parts = module.split(".")
-            if "generated" in parts[:-1]:
+        if not (module.startswith(_PLUMBING) or module == _HELPERS):
+            if module.startswith("svcforge.") or "generated" in module.split(".")[:-1]:
                 return frame.f_code.co_qualname
             return None
         frame = frame.f_back
