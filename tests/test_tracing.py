@@ -7,10 +7,9 @@ Across processes: tests/test_tracing_processes.py."""
 from __future__ import annotations
 
 import asyncio
-import io
 import importlib
+import io
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path

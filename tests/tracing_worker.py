@@ -25,6 +25,7 @@ from market_data.generated.models import Trade
 
 from svcforge.messaging import (
     Channel,
+    Handler,
     KafkaBroker,
     KafkaSettings,
     MessageContext,
@@ -72,7 +73,7 @@ def main() -> None:
             other = "redis" if transport == "kafka" else "kafka"
             spec = replace(TRADES, consume_from=transport, **{other: None})
 
-            def handler(transport: str = transport):  # type: ignore[no-untyped-def]
+            def handler(transport: str = transport) -> Handler[Trade]:
                 async def handle(trade: Trade, ctx: MessageContext) -> None:
                     print(f"handled {transport} {trade.sequence}", file=sys.stderr)
                     seen[transport] += 1
