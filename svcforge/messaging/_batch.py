@@ -107,7 +107,7 @@ class BatchDispatcher(Dispatcher[M]):
         handler in an INTERNAL span linked to them."""
         admitted: list[tuple[M, MessageContext, bytes, Any]] = []
         for value, ctx in records:
-            span = self.start_span(hooks, value, ctx)
+            span = self.start_span(hooks, ctx)
             token = hooks.activate(span)
             try:
                 message = await self.admit(value, ctx)

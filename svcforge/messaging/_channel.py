@@ -264,7 +264,7 @@ class PublishChannel(_Bound[M]):
         futures = []
         for send, (system, destination) in zip(senders, self._targets, strict=True):
             span, carried = hooks.start_send(
-                system, destination, self.spec.name, key, len(value), "send", fallback
+                system, destination, self.spec.name, key, "send", fallback
             )
             try:
                 fut = await send(
@@ -305,7 +305,6 @@ class PublishChannel(_Bound[M]):
                 destination,
                 self.spec.name,
                 key,
-                len(value),
                 "create",
                 _fallback_parent(),
             )

@@ -147,7 +147,7 @@ class Dispatcher(Generic[M]):
     ) -> None:
         """``dispatch`` in a CONSUMER span, the child of the context the
         record carries, current while the handler runs."""
-        span = self.start_span(hooks, value, ctx)
+        span = self.start_span(hooks, ctx)
         token = hooks.activate(span)
         error: BaseException | None = None
         try:
@@ -162,14 +162,9 @@ class Dispatcher(Generic[M]):
             hooks.deactivate(token)
             hooks.end(span, error)
 
-    def start_span(
-        self, hooks: SpanHooks, value: bytes | None, ctx: MessageContext
-    ) -> Any:
+    def start_span(self, hooks: SpanHooks, ctx: MessageContext) -> Any:
         """The CONSUMER span of one record."""
-        size = len(value) if value is not None else 0
-        return hooks.start_process(
-            self.transport, self.name, self.spec.group, ctx, size
-        )
+        return hooks.start_process(self.transport, self.name, self.spec.group, ctx)
 
     async def admit(self, value: bytes | None, ctx: MessageContext) -> M | None:
         """The record's message, decoded and of the channel's type; None when

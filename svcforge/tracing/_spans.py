@@ -49,7 +49,6 @@ class OtelHooks:
         destination: str,
         channel: str,
         key: bytes | None,
-        size: int,
         operation: str,
         fallback: str | None,
     ) -> tuple[Any, list[tuple[str, bytes]]]:
@@ -63,7 +62,6 @@ class OtelHooks:
             "messaging.destination.name": destination,
             "messaging.operation.type": operation,
             "messaging.operation.name": operation,
-            "messaging.message.body.size": size,
             "svcforge.channel": channel,
         }
         if key is not None and system == "kafka":
@@ -91,7 +89,6 @@ class OtelHooks:
         channel: str,
         group: str | None,
         ctx: Any,
-        size: int,
     ) -> Any:
         parent = propagate.extract(ctx.headers, getter=_GETTER)
         attributes: dict[str, Any] = {
@@ -99,7 +96,6 @@ class OtelHooks:
             "messaging.destination.name": ctx.source,
             "messaging.operation.type": "process",
             "messaging.operation.name": "process",
-            "messaging.message.body.size": size,
             "svcforge.channel": channel,
         }
         if group is not None:

@@ -24,7 +24,6 @@ class SpanHooks(Protocol):
         destination: str,
         channel: str,
         key: bytes | None,
-        size: int,
         operation: str,
         fallback: str | None,
     ) -> tuple[Any, list[tuple[str, bytes]]]:
@@ -41,7 +40,6 @@ class SpanHooks(Protocol):
         channel: str,
         group: str | None,
         ctx: Any,
-        size: int,
     ) -> Any:
         """A CONSUMER span whose parent is the context the record carries;
         ``ctx`` is its ``MessageContext``."""
