@@ -103,7 +103,6 @@ def test_a_handled_message_is_the_child_of_its_publish(
     assert producer.name == "send market-data.trades"
     assert consumer.name == "process market-data.trades"
     attrs = dict(producer.attributes or {})
-    assert int(str(attrs.pop("messaging.message.body.size"))) > 0
     assert attrs == {
         "messaging.system": "kafka",
         "messaging.destination.name": "market-data.trades",
