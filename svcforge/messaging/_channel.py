@@ -219,10 +219,11 @@ class PublishChannel(_Bound[M]):
     def _target(self, transport: Transport) -> tuple[str, str]:
         """``messaging.system`` and ``messaging.destination.name`` of a
         transport of the channel."""
-        route = self.spec.route(transport)
-        name = route.topic if isinstance(route, KafkaRoute) else self.spec.name
-        if isinstance(route, RedisRoute):
-            name = route.stream
+        match self.spec.route(transport):
+            case KafkaRoute(topic=name) | RedisRoute(stream=name):
+                pass
+            case _:
+                name = self.spec.name
         broker = self.messaging.brokers.get(transport)
         return transport, name if broker is None else broker.destination(name)
 
@@ -296,24 +297,16 @@ class PublishChannel(_Bound[M]):
         for ``message`` (the channel's own headers are added when sent): what
         the outbox stages.  While tracing, its context is that of a
         PRODUCER span ``create <destination>``."""
-        key, value = self._encoded(message)
         hooks = switch.hooks
         if hooks is not None:
-            system, destination = self._target(self.spec.transports[0])
-            span, carried = hooks.start_send(
-                system,
-                destination,
-                self.spec.name,
-                key,
-                "create",
-                _fallback_parent(),
+            return self._record_traced(hooks, message, headers)
+        if not isinstance(message, self._model):
+            raise TypeError(
+                f"channel {self.spec.name} carries {self._model.__name__}, "
+                f"not {type(message).__name__}"
             )
-            hooks.end(span)
-            return (
-                key,
-                value,
-                [(h.PRODUCED_AT, h.now_ms()), *carried, *_user_headers(headers)],
-            )
+        value = self._encode(message)
+        key = self._key(message).encode() if self._key is not None else None
         # Continue the trace of the caller (``current_trace``) or of the
         # message being handled; else start one.
         trace = h.current_trace.get()
@@ -333,6 +326,21 @@ class PublishChannel(_Bound[M]):
                 extra.append((h.TRACESTATE, trace.state.encode()))
         if headers:
             extra += _user_headers(headers)
+        return key, value, extra
+
+    def _record_traced(
+        self,
+        hooks: SpanHooks,
+        message: M,
+        headers: Mapping[str, str | bytes] | None,
+    ) -> tuple[bytes | None, bytes, h.Headers]:
+        key, value = self._encoded(message)
+        system, destination = self._target(self.spec.transports[0])
+        span, carried = hooks.start_send(
+            system, destination, self.spec.name, key, "create", _fallback_parent()
+        )
+        hooks.end(span)
+        extra = [(h.PRODUCED_AT, h.now_ms()), *carried, *_user_headers(headers)]
         return key, value, extra
 
     async def send_record(
