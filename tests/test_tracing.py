@@ -334,3 +334,31 @@ def test_database_calls_are_client_spans_named_after_the_query(
     assert "db.namespace" in insert
     query = dict(client[3].attributes or {})
     assert query["db.query.text"] == queries.BIG_ORDERS.strip()
+
+
+def test_a_record_staged_for_the_outbox_carries_a_create_span(
+    spans: InMemorySpanExporter,
+) -> None:
+    channel = Channel(replace(SPEC, consume_from=None), Messaging.in_memory())
+    _, _, headers = channel.record(ms.example_trade(), headers={"tenant": "acme"})
+    (create,) = by_kind(spans, SpanKind.PRODUCER)
+    assert create.name == "create market-data.trades"
+    assert (create.attributes or {})["messaging.operation.type"] == "create"
+    carried = TraceContext.parse(dict(headers)["traceparent"].decode())
+    assert carried is not None
+    assert (carried.trace_id, carried.span_id) == ids_of(create)
+    assert dict(headers)["tenant"] == b"acme"
+
+
+def test_a_tracing_variable_that_cannot_work_fails_the_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from svcforge.service import HttpSettings, Service, ServiceFailed, ServiceSettings
+
+    monkeypatch.setenv("OTEL_TRACES_EXPORTER", "no_such_exporter")
+    service = Service(
+        "traced", settings=ServiceSettings(http=HttpSettings(enabled=False))
+    )
+    with pytest.raises(ServiceFailed, match="no trace exporter 'no_such_exporter'"):
+        asyncio.run(service.run(configure_logs=False))
+    assert service.state == "failed"

@@ -137,8 +137,12 @@ def test_market_data_on_embedded_servers_prints_its_traces() -> None:
     assert len(producers) == 3 * 20
     assert len(consumers) == 2 * 20
     check_messaging_trace(spans, 2 * 20, all_handled=False)
-    batches = [s for s in spans if s.name.startswith("process batch")]
+    batches = {s.span_id for s in spans if s.name.startswith("process batch")}
     assert batches
+    # The store's statements run in its batch span.
+    store = [s for s in spans if s.name.startswith("Store.")]
+    assert store
+    assert all(s.parent_id in batches for s in store)
     # The store writes each batch in a span of its own, linked to the
     # messages; database calls are named after the generated function.
     names = {s.name for s in spans if s.kind == "CLIENT"}

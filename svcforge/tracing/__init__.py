@@ -34,6 +34,9 @@ TRACER_NAME = "svcforge"
 
 _provider: Any = None
 """The provider ``configure_tracing`` made (shut down by ``shutdown_tracing``)."""
+_made: Any = None
+"""The global provider, when ``configure_tracing`` set it (OpenTelemetry
+sets it once per process: a later configuration makes a provider of its own)."""
 
 
 def tracing_enabled() -> bool:
@@ -71,7 +74,7 @@ def configure_tracing(service_name: str = "") -> bool:
     ``OTEL_SERVICE_NAME`` says otherwise.  Returns whether tracing is on.
     Raises ``RuntimeError`` when the variables ask for what is not
     installed or valid."""
-    global _provider
+    global _provider, _made
     exporters = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
     if not exporters or exporters == "none":
         return tracing_enabled()
@@ -86,6 +89,12 @@ def configure_tracing(service_name: str = "") -> bool:
             f"OTEL_TRACES_EXPORTER={exporters} needs OpenTelemetry: "
             "pip install 'svcforge[otel]'"
         ) from None
+    current = trace.get_tracer_provider()
+    if not isinstance(current, trace.ProxyTracerProvider) and current is not _made:
+        # Set up already (``opentelemetry-instrument``, the application):
+        # the same variables made it, and its exporters are the process's.
+        enable_tracing(current)
+        return True
     try:
         provider = make_provider(service_name)
     except TracingError as exc:
@@ -94,9 +103,10 @@ def configure_tracing(service_name: str = "") -> bool:
         return tracing_enabled()
     shutdown_tracing()
     _provider = provider
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+    if isinstance(current, trace.ProxyTracerProvider):
         # Instrumentations of other libraries then join the same traces.
         trace.set_tracer_provider(provider)
+        _made = provider
     enable_tracing(provider)
     return True
 
