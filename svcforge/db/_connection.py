@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence, Sized
 from contextlib import asynccontextmanager
 from typing import Any, Literal
@@ -29,17 +30,19 @@ def endpoint(url: str) -> Endpoint | None:
     return parts.hostname, port or 5432, parts.path.lstrip("/") or None
 
 
-class StatementRunner:
+class StatementRunner(ABC):
     """Statement methods shared by ``Database`` (pooled) and ``Connection``:
     each runs ``_run(method, ...)`` on an asyncpg connection."""
 
     _endpoint: Endpoint | None = None
 
+    @abstractmethod
     async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        """The statement, traced while tracing is on."""
 
+    @abstractmethod
     async def _plain(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        """The statement, untraced."""
 
     async def _traced(
         self, hooks: SpanHooks, method: str, args: tuple[Any, ...], kwargs: Any
