@@ -10,6 +10,8 @@ import asyncio
 import importlib
 import io
 import json
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -362,3 +364,65 @@ def test_a_tracing_variable_that_cannot_work_fails_the_start(
     with pytest.raises(ServiceFailed, match="no trace exporter 'no_such_exporter'"):
         asyncio.run(service.run(configure_logs=False))
     assert service.state == "failed"
+
+
+WITHOUT_OTEL = """
+import asyncio, sys
+from importlib.abc import MetaPathFinder
+
+class NoOtel(MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "opentelemetry" or name.startswith("opentelemetry."):
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+
+sys.meta_path.insert(0, NoOtel())
+import messaging_support as ms
+from svcforge.messaging import Channel, Messaging
+from svcforge.service import configure_logging
+from svcforge.tracing import configure_tracing, tracing_enabled
+
+configure_logging()
+async def main():
+    messaging = Messaging.in_memory()
+    channel = Channel(ms.TRADES, messaging)
+    seen = []
+
+    @channel.handler
+    async def handle(trade, ctx):
+        seen.append(ctx.trace)
+
+    async with messaging:
+        await channel.publish(ms.example_trade())
+        await messaging.drain()
+    return seen
+
+(trace,) = asyncio.run(main())
+assert trace is not None and not tracing_enabled()
+assert not [m for m in sys.modules if m.startswith("opentelemetry")]
+try:
+    configure_tracing("svc")
+except RuntimeError as exc:
+    print(exc)
+"""
+
+
+def test_the_runtime_works_without_opentelemetry() -> None:
+    """Without the ``otel`` extra: messages still carry a ``traceparent``,
+    nothing imports OpenTelemetry, and asking for an exporter says what to
+    install."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OTEL_")}
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_OTEL],
+        cwd=Path(__file__).resolve().parent,
+        env=env | {"OTEL_TRACES_EXPORTER": "otlp"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "OTEL_TRACES_EXPORTER=otlp needs OpenTelemetry: pip install 'svcforge[otel]'"
+    )
