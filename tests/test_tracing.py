@@ -426,3 +426,39 @@ def test_the_runtime_works_without_opentelemetry() -> None:
     assert done.stdout.strip() == (
         "OTEL_TRACES_EXPORTER=otlp needs OpenTelemetry: pip install 'svcforge[otel]'"
     )
+
+
+def test_a_failing_batch_is_retraced_one_message_at_a_time(
+    spans: InMemorySpanExporter,
+) -> None:
+    """The batch span fails; each message's own CONSUMER span then covers
+    its handling alone, and only the poison message's span fails."""
+    poison = ms.trades(3)[1].trade_id
+
+    async def scenario() -> None:
+        messaging = Messaging.in_memory()
+        channel = Channel(SPEC, messaging)
+
+        @channel.batch_handler
+        async def store(trades: list[ms.Trade], contexts: list[Any]) -> None:
+            if any(t.trade_id == poison for t in trades):
+                raise ValueError("constraint violated")
+
+        async with messaging:
+            for trade in ms.trades(3):
+                await channel.send(trade)
+            await messaging.drain()
+
+    asyncio.run(scenario())
+    consumers = by_kind(spans, SpanKind.CONSUMER)
+    assert len(consumers) == 3
+    failed = [c for c in consumers if c.status.status_code == StatusCode.ERROR]
+    assert len(failed) == 1
+    assert (failed[0].attributes or {})["svcforge.dead_letter.reason"] == (
+        "handler-failed"
+    )
+    batches = [
+        s for s in spans.get_finished_spans() if s.name.startswith("process batch")
+    ]
+    assert batches
+    assert any(b.status.status_code == StatusCode.ERROR for b in batches)
