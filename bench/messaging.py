@@ -19,7 +19,12 @@ alternates), on fresh topics and streams, each run after ``settle()``; the
 table keeps each side's best run, so that a noisy neighbour on a shared
 machine hurts the ratio less, and shows the spread of the per-round ratios.
 
-    python bench/messaging.py [--quick] [-n N] [--repeats R]
+    python bench/messaging.py [--quick] [-n N] [--repeats R] [--tracing]
+
+``--tracing`` (or ``SVCFORGE_BENCH_TRACING=1``) runs the typed side with
+tracing on: every publish and handled message a span, sampled, through the
+SDK's batch processor to an exporter that only counts them (what tracing
+costs the service, without a collector's I/O); the raw side has none.
 
 Ends with ``bench: kafka_publish_vs_raw=… kafka_consume_vs_raw=…
 redis_publish_vs_raw=… redis_consume_vs_raw=…`` (typed rate / raw rate).
@@ -31,6 +36,7 @@ import argparse
 import asyncio
 import gc
 import io
+import os
 import sys
 import time
 import uuid
@@ -377,6 +383,43 @@ async def run(n: int, repeats: int) -> dict[str, tuple[list[float], list[float]]
         redis.stop()
 
 
+def enable_bench_tracing() -> Callable[[], int]:
+    """Tracing on, to an exporter that counts the spans; returns a function
+    that flushes and says how many were exported."""
+    from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+    from opentelemetry.sdk.trace.export import (
+        BatchSpanProcessor,
+        SpanExporter,
+        SpanExportResult,
+    )
+
+    from svcforge.tracing import enable_tracing
+
+    class Counting(SpanExporter):
+        exported = 0
+
+        def export(self, spans: Any) -> SpanExportResult:
+            batch: list[ReadableSpan] = list(spans)
+            self.exported += len(batch)
+            return SpanExportResult.SUCCESS
+
+    exporter = Counting()
+    provider = TracerProvider()
+    # A queue that holds a whole run: no span is dropped (dropping is cheaper).
+    provider.add_span_processor(
+        BatchSpanProcessor(
+            exporter, max_queue_size=1_000_000, schedule_delay_millis=200
+        )
+    )
+    enable_tracing(provider)
+
+    def exported() -> int:
+        provider.force_flush()
+        return exporter.exported
+
+    return exported
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 messages, once")
@@ -384,7 +427,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--repeats", type=int, default=None, help="runs per case and side (best kept)"
     )
+    parser.add_argument(
+        "--tracing",
+        action="store_true",
+        default=os.environ.get("SVCFORGE_BENCH_TRACING") == "1",
+        help="typed side with tracing on (spans to a counting exporter)",
+    )
     args = parser.parse_args(argv)
+    exported = enable_bench_tracing() if args.tracing else None
     n = args.n or (2_000 if args.quick else 25_000)
     repeats = args.repeats or (1 if args.quick else 7)
     import logging
@@ -398,6 +448,8 @@ def main(argv: list[str] | None = None) -> None:
         f"messaging: {n} trades of {len(TRADE_AVRO.encode(example_trade()))} bytes "
         f"each, best of {repeats} run{'s' if repeats != 1 else ''} per side"
     )
+    if exported is not None:
+        print(f"tracing on: {exported():,} spans exported by the typed side")
     print(
         f"{'case':<16}{'typed msg/s':>14}{'raw msg/s':>14}{'ratio':>8}"
         f"{'round ratios':>16}"

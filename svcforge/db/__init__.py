@@ -5,9 +5,9 @@
 """
 
 from svcforge.db._codecs import register_codecs
+from svcforge.db._connection import Connection
 from svcforge.db._database import (
     OLD_URL_VARIABLE,
-    Connection,
     Database,
     DatabaseError,
     DatabaseSettings,

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import os
-from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import ConfigDict, Field
 
 from svcforge.db._codecs import register_codecs
+from svcforge.db._connection import Connection, Isolation, StatementRunner, endpoint
 from svcforge.db._types import CompositeType, EnumType, Record
 from svcforge.settings._secret import MaskedModel, SecretUrl, describe
+from svcforge.tracing._switch import switch
 
 __all__ = [
     "OLD_URL_VARIABLE",
@@ -36,9 +37,6 @@ def moved_url_variable(new: str) -> str:
         "variable the service's generated settings read (svcforge dev up "
         f"exports it); rename {OLD_URL_VARIABLE} to {new}"
     )
-
-
-Isolation = Literal["read_committed", "repeatable_read", "serializable"]
 
 
 class DatabaseError(RuntimeError):
@@ -111,86 +109,7 @@ async def _light_reset(conn: Any) -> None:
         await conn.reset()
 
 
-class _Runs(ABC):
-    """Statement methods shared by ``Database`` (pooled) and ``Connection``:
-    each runs ``_run(method, ...)`` on an asyncpg connection."""
-
-    @abstractmethod
-    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any: ...
-
-    async def fetch(self, query: str, *args: object) -> list[Record]:
-        rows: list[Record] = await self._run("fetch", query, *args)
-        return rows
-
-    async def fetchrow(self, query: str, *args: object) -> Record | None:
-        row: Record | None = await self._run("fetchrow", query, *args)
-        return row
-
-    async def fetchval(self, query: str, *args: object) -> Any:
-        return await self._run("fetchval", query, *args)
-
-    async def execute(self, query: str, *args: object) -> str:
-        status: str = await self._run("execute", query, *args)
-        return status
-
-    async def executemany(self, query: str, args: Iterable[Sequence[object]]) -> None:
-        await self._run("executemany", query, args)
-
-    async def fetchmany(
-        self, query: str, args: Iterable[Sequence[object]]
-    ) -> list[Record]:
-        """The statement run once per set of ``args``, pipelined (as
-        ``executemany``); the rows of every run, in order."""
-        rows: list[Record] = await self._run("fetchmany", query, args)
-        return rows
-
-    async def copy_records(
-        self,
-        table: str,
-        records: Iterable[Sequence[object]],
-        *,
-        columns: Sequence[str],
-        schema: str | None = "public",
-    ) -> int:
-        """COPY rows into a table (the fastest bulk insert); returns the count.
-        ``schema=None``: the table as the search path finds it (a temporary
-        table, say)."""
-        status: str = await self._run(
-            "copy_records_to_table",
-            table,
-            records=records,
-            columns=list(columns),
-            schema_name=schema,
-        )
-        return int(status.rpartition(" ")[2] or 0)
-
-
-class Connection(_Runs):
-    """One connection taken from the pool: what ``Database.acquire`` and
-    ``Database.transaction`` give.  Repositories and queries take it as they
-    take the ``Database``."""
-
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
-
-    @property
-    def raw(self) -> Any:
-        """The underlying ``asyncpg.Connection``."""
-        return self._raw
-
-    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        return await getattr(self._raw, method)(*args, **kwargs)
-
-    @asynccontextmanager
-    async def transaction(
-        self, *, isolation: Isolation | None = None, readonly: bool = False
-    ) -> AsyncIterator[Connection]:
-        """A transaction, or a savepoint when one is already open."""
-        async with self._raw.transaction(isolation=isolation, readonly=readonly):
-            yield self
-
-
-class Database(_Runs):
+class Database(StatementRunner):
     """A pool of connections to one PostgreSQL database.
 
     ``async with Database(settings, enums=ENUM_TYPES) as db:`` opens it and
@@ -223,6 +142,7 @@ class Database(_Runs):
         if settings.statement_timeout is not None:
             millis = str(round(settings.statement_timeout * 1000))
             self._server_settings.setdefault("statement_timeout", millis)
+        self._endpoint = endpoint(str(settings.url))
         self._pool: Any = None
         self._free: list[Any] = []
         self._held = 0
@@ -307,6 +227,12 @@ class Database(_Runs):
                 return
 
     async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        hooks = switch.hooks
+        if hooks is not None:
+            return await self._traced(hooks, method, args, kwargs)
+        return await self._plain(method, *args, **kwargs)
+
+    async def _plain(self, method: str, *args: Any, **kwargs: Any) -> Any:
         conn = self._free.pop() if self._free else await self._borrow()
         try:
             result = await getattr(conn, method)(*args, **kwargs)
@@ -320,6 +246,12 @@ class Database(_Runs):
     # coroutine frame and no attribute lookup by name on the hot path.
 
     async def fetch(self, query: str, *args: object) -> list[Record]:
+        hooks = switch.hooks
+        if hooks is not None:
+            traced: list[Record] = await self._traced(
+                hooks, "fetch", (query, *args), {}
+            )
+            return traced
         conn = self._free.pop() if self._free else await self._borrow()
         try:
             rows: list[Record] = await conn.fetch(query, *args)
@@ -330,6 +262,12 @@ class Database(_Runs):
         return rows
 
     async def fetchrow(self, query: str, *args: object) -> Record | None:
+        hooks = switch.hooks
+        if hooks is not None:
+            traced: Record | None = await self._traced(
+                hooks, "fetchrow", (query, *args), {}
+            )
+            return traced
         conn = self._free.pop() if self._free else await self._borrow()
         try:
             row: Record | None = await conn.fetchrow(query, *args)
@@ -340,6 +278,9 @@ class Database(_Runs):
         return row
 
     async def fetchval(self, query: str, *args: object) -> Any:
+        hooks = switch.hooks
+        if hooks is not None:
+            return await self._traced(hooks, "fetchval", (query, *args), {})
         conn = self._free.pop() if self._free else await self._borrow()
         try:
             value = await conn.fetchval(query, *args)
@@ -350,6 +291,10 @@ class Database(_Runs):
         return value
 
     async def execute(self, query: str, *args: object) -> str:
+        hooks = switch.hooks
+        if hooks is not None:
+            traced: str = await self._traced(hooks, "execute", (query, *args), {})
+            return traced
         conn = self._free.pop() if self._free else await self._borrow()
         try:
             status: str = await conn.execute(query, *args)
@@ -428,7 +373,7 @@ class Database(_Runs):
         advisory locks, cursors) is reset when the block ends."""
         raw = await self._borrow()
         try:
-            yield Connection(raw)
+            yield Connection(raw, self._endpoint)
         finally:
             # Also when the block raised: SET, LISTEN and advisory locks must
             # not reach the next borrower.  A connection that cannot even be

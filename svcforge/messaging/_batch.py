@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from svcforge.messaging._dispatch import Dispatcher, shutting_down
 from svcforge.messaging._metrics import ChannelMetrics
 from svcforge.messaging._spec import ChannelSpec, Transport
 from svcforge.settings._secret import describe
+from svcforge.tracing._switch import SpanHooks, switch
 
 __all__ = ["BatchDispatcher", "BatchHandler"]
 
@@ -60,6 +61,10 @@ class BatchDispatcher(Dispatcher[M]):
         self, records: Sequence[tuple[bytes | None, MessageContext]]
     ) -> None:
         """Handle the records of one fetch (value, context), in order."""
+        hooks = switch.hooks
+        if hooks is not None:
+            await self._dispatch_batch_traced(hooks, records)
+            return
         messages: list[M] = []
         contexts: list[MessageContext] = []
         values: list[bytes] = []
@@ -91,6 +96,76 @@ class BatchDispatcher(Dispatcher[M]):
             return
         self._observe(time.perf_counter() - start)
         self._consumed.n += len(messages)
+
+    async def _dispatch_batch_traced(
+        self,
+        hooks: SpanHooks,
+        records: Sequence[tuple[bytes | None, MessageContext]],
+    ) -> None:
+        """``dispatch_batch`` with a CONSUMER span per message (the child of
+        the context it carries, open until its batch is done) and the batch
+        handler in an INTERNAL span linked to them."""
+        admitted: list[tuple[M, MessageContext, bytes, Any]] = []
+        for value, ctx in records:
+            span = self.start_span(hooks, ctx)
+            token = hooks.activate(span)
+            try:
+                message = await self.admit(value, ctx)
+            except BaseException as exc:
+                hooks.end(span, exc)
+                raise
+            finally:
+                hooks.deactivate(token)
+            if message is None:
+                hooks.end(span)
+                continue
+            assert value is not None
+            self.observe_latency(ctx)
+            admitted.append((message, ctx, value, span))
+        if not admitted:
+            return
+        spans = [a[3] for a in admitted]
+        batch = hooks.start_batch(self.transport, admitted[0][1].source, spans)
+        token = hooks.activate(batch)
+        start = time.perf_counter()
+        try:
+            await self._run([a[0] for a in admitted], [a[1] for a in admitted])
+        except (Exception, asyncio.CancelledError) as exc:
+            hooks.deactivate(token)
+            hooks.end(batch, exc)
+            if isinstance(exc, asyncio.CancelledError) and shutting_down():
+                for span in spans:
+                    hooks.end(span, exc)
+                raise
+            _log.warning(
+                "batch handler failed; handling its messages one at a time",
+                channel=self.name,
+                messages=len(admitted),
+                error=describe(exc),
+            )
+            for message, ctx, value, span in admitted:
+                await self._handle_in(hooks, span, message, ctx, value)
+            return
+        hooks.deactivate(token)
+        hooks.end(batch)
+        for span in spans:
+            hooks.end(span)
+        self._observe(time.perf_counter() - start)
+        self._consumed.n += len(admitted)
+
+    async def _handle_in(
+        self, hooks: SpanHooks, span: Any, message: M, ctx: MessageContext, value: bytes
+    ) -> None:
+        token = hooks.activate(span)
+        error: BaseException | None = None
+        try:
+            await self.handle(message, ctx, value)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            hooks.deactivate(token)
+            hooks.end(span, error)
 
     async def _run(self, messages: list[M], contexts: list[MessageContext]) -> None:
         """The batch handler, with the channel's retries (each attempt with

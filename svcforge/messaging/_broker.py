@@ -139,6 +139,10 @@ class Broker(abc.ABC):
 
         return send
 
+    def destination(self, name: str) -> str:
+        """The broker's name of a topic or stream (with its name prefix)."""
+        return name
+
     def declare(self, route: Route) -> None:  # noqa: B027 - optional hook
         """A channel publishes to ``route`` (brokers may create it at start)."""
 

@@ -17,7 +17,8 @@ from svcforge.messaging._context import current_message
 from svcforge.messaging._dispatch import Dispatcher, TombstoneHandler
 from svcforge.messaging._memory import InMemoryBroker
 from svcforge.messaging._metrics import MessagingMetrics
-from svcforge.messaging._spec import ChannelSpec, Transport
+from svcforge.messaging._spec import ChannelSpec, KafkaRoute, RedisRoute, Transport
+from svcforge.tracing._switch import SpanHooks, switch
 
 __all__ = ["Channel", "ConsumeChannel", "Messaging", "PublishChannel"]
 
@@ -189,7 +190,15 @@ class _Bound(Generic[M]):
 class PublishChannel(_Bound[M]):
     """A channel this service publishes: ``await channel.publish(message)``."""
 
-    __slots__ = ("_encode", "_guards", "_headers", "_key", "_model", "_senders")
+    __slots__ = (
+        "_encode",
+        "_guards",
+        "_headers",
+        "_key",
+        "_model",
+        "_senders",
+        "_targets",
+    )
 
     def __init__(self, spec: ChannelSpec[M], messaging: Messaging) -> None:
         super().__init__(spec, messaging)
@@ -212,6 +221,7 @@ class PublishChannel(_Bound[M]):
         # Bound to the brokers at the first send (a missing broker is an
         # error then, not while the channels are declared).
         self._senders: list[Sender] | None = None
+        self._targets: list[tuple[str, str]] = []
         self._guards: tuple[Guard, ...] = ()
 
     def guard(self, policy: Guard) -> None:
@@ -234,8 +244,20 @@ class PublishChannel(_Bound[M]):
             assert route is not None
             published = messaging.metrics.channel(spec.name, t).published_tally
             senders.append(messaging.broker(t).sender(route, self._headers, published))
+        self._targets = [self._target(t) for t in spec.transports]
         self._senders = senders
         return senders
+
+    def _target(self, transport: Transport) -> tuple[str, str]:
+        """``messaging.system`` and ``messaging.destination.name`` of a
+        transport of the channel."""
+        match self.spec.route(transport):
+            case KafkaRoute(topic=name) | RedisRoute(stream=name):
+                pass
+            case _:
+                name = self.spec.name
+        broker = self.messaging.brokers.get(transport)
+        return transport, name if broker is None else broker.destination(name)
 
     async def publish(
         self, message: M, *, headers: Mapping[str, str | bytes] | None = None
@@ -271,6 +293,9 @@ class PublishChannel(_Bound[M]):
     async def _send(
         self, message: M, headers: Mapping[str, str | bytes] | None
     ) -> asyncio.Future[Any]:
+        hooks = switch.hooks
+        if hooks is not None:
+            return await self._send_traced(hooks, message, headers)
         key, value, extra = self.record(message, headers=headers)
         senders = self._senders or self._bind()
         if len(senders) == 1:
@@ -278,12 +303,56 @@ class PublishChannel(_Bound[M]):
         futures = [await send(key, value, extra) for send in senders]
         return asyncio.ensure_future(_all(futures))
 
+    async def _send_traced(
+        self,
+        hooks: SpanHooks,
+        message: M,
+        headers: Mapping[str, str | bytes] | None,
+    ) -> asyncio.Future[Any]:
+        """``send`` with a PRODUCER span per broker, each record carrying
+        its own span's context."""
+        key, value = self._encoded(message)
+        senders = self._senders or self._bind()
+        fallback = _fallback_parent()
+        user = _user_headers(headers)
+        futures = []
+        for send, (system, destination) in zip(senders, self._targets, strict=True):
+            span, carried = hooks.start_send(
+                system, destination, self.spec.name, key, "send", fallback
+            )
+            try:
+                fut = await send(
+                    key, value, [(h.PRODUCED_AT, h.now_ms()), *carried, *user]
+                )
+            except BaseException as exc:
+                hooks.end(span, exc)
+                raise
+            hooks.end_when_done(span, fut)
+            futures.append(fut)
+        if len(futures) == 1:
+            return futures[0]
+        return asyncio.ensure_future(_all(futures))
+
+    def _encoded(self, message: M) -> tuple[bytes | None, bytes]:
+        if not isinstance(message, self._model):
+            raise TypeError(
+                f"channel {self.spec.name} carries {self._model.__name__}, "
+                f"not {type(message).__name__}"
+            )
+        value = self._encode(message)
+        key = self._key(message).encode() if self._key is not None else None
+        return key, value
+
     def record(
         self, message: M, *, headers: Mapping[str, str | bytes] | None = None
     ) -> tuple[bytes | None, bytes, h.Headers]:
         """The key, value and per-message headers ``send`` puts on the wire
         for ``message`` (the channel's own headers are added when sent): what
-        the outbox stages."""
+        the outbox stages.  While tracing, its context is that of a
+        PRODUCER span ``create <destination>``."""
+        hooks = switch.hooks
+        if hooks is not None:
+            return self._record_traced(hooks, message, headers)
         if not isinstance(message, self._model):
             raise TypeError(
                 f"channel {self.spec.name} carries {self._model.__name__}, "
@@ -309,9 +378,22 @@ class PublishChannel(_Bound[M]):
             if trace.state:
                 extra.append((h.TRACESTATE, trace.state.encode()))
         if headers:
-            extra += [
-                (k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()
-            ]
+            extra += _user_headers(headers)
+        return key, value, extra
+
+    def _record_traced(
+        self,
+        hooks: SpanHooks,
+        message: M,
+        headers: Mapping[str, str | bytes] | None,
+    ) -> tuple[bytes | None, bytes, h.Headers]:
+        key, value = self._encoded(message)
+        system, destination = self._target(self.spec.transports[0])
+        span, carried = hooks.start_send(
+            system, destination, self.spec.name, key, "create", _fallback_parent()
+        )
+        hooks.end(span)
+        extra = [(h.PRODUCED_AT, h.now_ms()), *carried, *_user_headers(headers)]
         return key, value, extra
 
     async def send_record(
@@ -328,6 +410,19 @@ class PublishChannel(_Bound[M]):
 
 async def _all(futures: list[asyncio.Future[Any]]) -> None:
     await asyncio.gather(*futures)
+
+
+def _user_headers(headers: Mapping[str, str | bytes] | None) -> h.Headers:
+    if not headers:
+        return []
+    return [(k, v.encode() if isinstance(v, str) else v) for k, v in headers.items()]
+
+
+def _fallback_parent() -> str | None:
+    """The trace the caller set with ``current_trace`` (continued while no
+    span is current)."""
+    trace = h.current_trace.get()
+    return None if trace is None else trace.traceparent
 
 
 class ConsumeChannel(_Bound[M]):

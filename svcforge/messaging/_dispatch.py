@@ -26,6 +26,7 @@ from svcforge.messaging._context import MessageContext, current_message
 from svcforge.messaging._metrics import ChannelMetrics
 from svcforge.messaging._spec import ChannelSpec, Transport
 from svcforge.settings._secret import describe, scrub
+from svcforge.tracing._switch import SpanHooks, switch
 
 __all__ = ["Dispatcher", "TombstoneHandler", "shutting_down"]
 
@@ -132,10 +133,38 @@ class Dispatcher(Generic[M]):
 
     async def dispatch(self, value: bytes | None, ctx: MessageContext) -> None:
         """Handle one record (``ctx`` says where it came from)."""
+        hooks = switch.hooks
+        if hooks is not None:
+            await self._dispatch_traced(hooks, value, ctx)
+            return
         message = await self.admit(value, ctx)
         if message is not None:
             self.observe_latency(ctx)
             await self.handle(message, ctx, value)
+
+    async def _dispatch_traced(
+        self, hooks: SpanHooks, value: bytes | None, ctx: MessageContext
+    ) -> None:
+        """``dispatch`` in a CONSUMER span, the child of the context the
+        record carries, current while the handler runs."""
+        span = self.start_span(hooks, ctx)
+        token = hooks.activate(span)
+        error: BaseException | None = None
+        try:
+            message = await self.admit(value, ctx)
+            if message is not None:
+                self.observe_latency(ctx)
+                await self.handle(message, ctx, value)
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            hooks.deactivate(token)
+            hooks.end(span, error)
+
+    def start_span(self, hooks: SpanHooks, ctx: MessageContext) -> Any:
+        """The CONSUMER span of one record."""
+        return hooks.start_process(self.transport, self.name, self.spec.group, ctx)
 
     async def admit(self, value: bytes | None, ctx: MessageContext) -> M | None:
         """The record's message, decoded and of the channel's type; None when
@@ -363,6 +392,9 @@ class Dispatcher(Generic[M]):
         if value is not None and keep is not None and size > keep:
             d.value = value[:keep]
             headers += [(h.ORIGINAL_SIZE, str(size).encode()), (h.TRUNCATED, b"true")]
+        hooks = switch.hooks
+        if hooks is not None:
+            hooks.fail_current(rejection.reason, scrub(rejection.message))
         error = await self._send_dead_letter(sink, d, headers)
         fields: dict[str, Any] = {
             "channel": self.spec.name,

@@ -54,6 +54,9 @@ class KafkaBroker(Broker):
     def topic(self, name: str) -> str:
         return self.settings.name_prefix + name
 
+    def destination(self, name: str) -> str:
+        return self.settings.name_prefix + name
+
     def _common(self) -> dict[str, Any]:
         s = self.settings
         out: dict[str, Any] = {

@@ -109,6 +109,9 @@ class RedisBroker(Broker):
     def stream(self, name: str) -> str:
         return self.settings.name_prefix + name
 
+    def destination(self, name: str) -> str:
+        return self.settings.name_prefix + name
+
     @property
     def client(self) -> Redis:
         if self._client is None:

@@ -14,6 +14,7 @@ import structlog
 from svcforge.messaging import add_message_fields
 from svcforge.service._settings import LoggingSettings
 from svcforge.settings._secret import scrub
+from svcforge.tracing import add_trace_fields
 
 __all__ = ["configure_logging", "scrub_secrets"]
 
@@ -51,6 +52,7 @@ def configure_logging(
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         add_message_fields,
+        add_trace_fields,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

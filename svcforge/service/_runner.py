@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import signal
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -18,6 +19,7 @@ from svcforge.service._http import HealthServer
 from svcforge.service._logging import configure_logging
 from svcforge.service._settings import ServiceSettings
 from svcforge.settings._secret import describe, scrub
+from svcforge.tracing import configure_tracing, shutdown_tracing
 
 if TYPE_CHECKING:
     from svcforge.db import Database
@@ -290,6 +292,7 @@ class Service:
             configure_logging(
                 self.settings.logging, environment=self.settings.environment
             )
+        traced = self._start_tracing()
         loop = asyncio.get_running_loop()
         stopping = asyncio.Event()
         signals = (signal.SIGTERM, signal.SIGINT)
@@ -311,8 +314,27 @@ class Service:
             await self.stop()
             for sig in signals:
                 loop.remove_signal_handler(sig)
+            if traced:
+                # Export what the batch processors hold before the process ends.
+                await asyncio.to_thread(shutdown_tracing)
         if self.state == "failed":
             raise ServiceFailed(self.failure or f"{self.name} failed")
+
+    def _start_tracing(self) -> bool:
+        """Tracing from OpenTelemetry's variables (``OTEL_TRACES_EXPORTER``,
+        ...); a setting that cannot work fails the start."""
+        traced = False
+        try:
+            traced = configure_tracing(self.name)
+        except RuntimeError as exc:
+            self._fail(f"{self.name}: {exc}")
+        if traced:
+            _log.info(
+                "tracing",
+                service=self.name,
+                exporter=os.environ.get("OTEL_TRACES_EXPORTER"),
+            )
+        return traced
 
     async def _start_unless(self, stopping: asyncio.Event) -> bool:
         """``start``, unless a signal comes first (while dependencies are
