@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from importlib import metadata
 from pathlib import Path
 
 from generator.errors import Diagnostic, SchemaError, UsageError, sorted_diagnostics
@@ -41,6 +40,8 @@ def _shown(path: Path) -> str:
 
 
 def version() -> str:
+    from importlib import metadata  # only --version needs it
+
     try:
         return metadata.version("svcforge")
     except metadata.PackageNotFoundError:  # run from a checkout without installing

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from generator.naming import RESERVED_CLASS_NAMES, field_names, pascal_case
+from generator.naming import RESERVED_CLASS_NAMES, field_names, pascal_case, unique
 
 JSON_MODELS_MODULE = "json_models"
 """The generated module of the JSON Schema models (``models.py`` holds the
@@ -72,10 +72,5 @@ def property_attributes(
     taken = set(inherited.values())
     out = dict(inherited)
     for wire, name in zip(own, names, strict=True):
-        attr, n = name, 2
-        while attr in taken:
-            attr = f"{name}_{n}" if not name.endswith("_") else f"{name}{n}"
-            n += 1
-        taken.add(attr)
-        out[wire] = attr
+        out[wire] = unique(name, taken)
     return out

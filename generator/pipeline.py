@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 
 from generator import ir
 from generator.deep import run_deep
@@ -27,24 +27,16 @@ from generator.errors import Diagnostic, SchemaError
 from generator.formatter import format_python
 from generator.frontends.avro import parse_avro
 from generator.frontends.channels import parse_channels
-from generator.frontends.jsonschema import (
-    JsonSchemaIR,
-    add_runtime_groups,
-    parse_config,
-    parse_jsonschema,
-)
-from generator.frontends.sql.migrations.parse import parse_schema
-from generator.frontends.sql.queries.extensions import extensions_used
-from generator.frontends.sql.queries.parse import parse_queries
-from generator.frontends.sql.source import SqlSource
-from generator.frontends.sql.type_overrides import apply_type_overrides
-from generator.frontends.stores import bind_stores
 from generator.jsonsource import JsonDocument, load_json
 from generator.linking import share_enums
 from generator.manifest import Manifest, load_manifest
-from generator.manifest_sql import TypeOverride
 from generator.resources import jinja_env
 from generator.signature import sign
+
+if TYPE_CHECKING:
+    from generator.frontends.jsonschema import JsonSchemaIR
+    from generator.frontends.sql.source import SqlSource
+    from generator.manifest_sql import TypeOverride
 
 MESSAGES_DIR = "schemas/messages"
 TABLES_DIR = "schemas/tables"
@@ -123,7 +115,7 @@ def load_service(
     json_documents = _load_json_files(root, MESSAGES_DIR, "**/*.json", errors)
     json_read = len(errors) == before
     avro = _attempt(errors, parse_avro, documents, warnings) if avro_read else _FAILED
-    json = _attempt(errors, parse_jsonschema, json_documents) if json_read else _FAILED
+    json = _attempt(errors, _jsonschema, json_documents) if json_read else _FAILED
     overrides = None if isinstance(manifest, _Failed) else manifest.sql_types
     database = _attempt(errors, _database, root, overrides)
     if isinstance(manifest, _Failed):
@@ -150,6 +142,8 @@ def load_service(
         raise SchemaError(errors)
     service = _with(with_json, database)
     if isinstance(settings, ir.Settings) or manifest.uses:
+        from generator.frontends.jsonschema.config import add_runtime_groups
+
         full = add_runtime_groups(
             settings if isinstance(settings, ir.Settings) else None,
             manifest.name,
@@ -162,6 +156,8 @@ def load_service(
         )
     service = share_enums(service)
     if any(e.decl.store is not None for e in manifest.channels):
+        from generator.frontends.stores import bind_stores
+
         service = bind_stores(manifest.channels, service)
     return manifest, service
 
@@ -176,6 +172,16 @@ def runtime_parts(uses: tuple[str, ...], service: ir.Service) -> tuple[str, ...]
     if any(c.outbox for c in service.channels):
         parts.add("outbox")
     return tuple(sorted(parts))
+
+
+def _jsonschema(documents: list[JsonDocument]) -> JsonSchemaIR | None:
+    if not documents:
+        return None
+    # The JSON Schema front-end (and its validators) load only for services
+    # with JSON Schema messages: a regen is a new process each time.
+    from generator.frontends.jsonschema import parse_jsonschema
+
+    return parse_jsonschema(documents)
 
 
 def _with_json_schema(service: ir.Service, parsed: JsonSchemaIR | None) -> ir.Service:
@@ -211,19 +217,37 @@ def _settings(root: Path, manifest: Manifest) -> ir.Settings | None:
     documents = _load_json_files(root, CONFIG_DIR, "*.json", errors)
     if errors:
         raise SchemaError(errors)
+    if not documents:
+        return None
+    from generator.frontends.jsonschema import parse_config
+
     return parse_config(documents, manifest.name)
 
 
-def _load_sql(root: Path, folder: str) -> list[SqlSource]:
+def _sql_paths(root: Path, folder: str) -> list[Path]:
     """The ``*.sql`` files of a schema folder, in file-name order."""
-    paths = sorted((root / folder).glob("*.sql"), key=lambda p: p.name)
-    return [SqlSource(*_read(root, p)) for p in paths]
+    return sorted((root / folder).glob("*.sql"), key=lambda p: p.name)
+
+
+def _load_sql(root: Path, folder: str) -> list[SqlSource]:
+    from generator.frontends.sql.source import SqlSource
+
+    return [SqlSource(*_read(root, p)) for p in _sql_paths(root, folder)]
 
 
 def _database(root: Path, overrides: tuple[TypeOverride, ...] | None) -> ir.Service:
     """Tables (migrations replayed) and named queries, on an otherwise empty
     service; without the manifest (``overrides`` None) the type overrides it
     declares are not applied."""
+    if not (_sql_paths(root, TABLES_DIR) or _sql_paths(root, QUERIES_DIR)):
+        return ir.Service(name="", package="")
+    # The SQL front-end (and PostgreSQL's parser) load only for services with
+    # SQL schemas.
+    from generator.frontends.sql.migrations.parse import parse_schema
+    from generator.frontends.sql.queries.extensions import extensions_used
+    from generator.frontends.sql.queries.parse import parse_queries
+    from generator.frontends.sql.type_overrides import apply_type_overrides
+
     migration_files = _load_sql(root, TABLES_DIR)
     schema = parse_schema(migration_files)
     if overrides is not None:

@@ -13,6 +13,8 @@ Two well-defined specs exist and a channel picks one:
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 __all__ = [
     "SINGLE_OBJECT_MAGIC",
     "ConfluentFraming",
@@ -52,8 +54,10 @@ class FramingError(ValueError):
     """The bytes do not carry the framing, or name another writer schema."""
 
 
-class Framing:
-    """How a codec marks the writer schema in front of the Avro payload."""
+class Framing(ABC):
+    """How a codec marks the writer schema in front of the Avro payload: a
+    framing names its ``magic`` prefix, the ``key`` that identifies the
+    schema, and its ``name`` for errors."""
 
     __slots__ = ("header",)
 
@@ -73,16 +77,16 @@ class Framing:
         return bytes(data[start:size])
 
     @property
-    def magic(self) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def magic(self) -> bytes: ...
 
     @property
-    def key(self) -> bytes:
-        raise NotImplementedError
+    @abstractmethod
+    def key(self) -> bytes: ...
 
     @property
-    def name(self) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> str: ...
 
 
 class SingleObjectFraming(Framing):

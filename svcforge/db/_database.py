@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -110,12 +111,12 @@ async def _light_reset(conn: Any) -> None:
         await conn.reset()
 
 
-class _Runs:
+class _Runs(ABC):
     """Statement methods shared by ``Database`` (pooled) and ``Connection``:
     each runs ``_run(method, ...)`` on an asyncpg connection."""
 
-    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any: ...
 
     async def fetch(self, query: str, *args: object) -> list[Record]:
         rows: list[Record] = await self._run("fetch", query, *args)

@@ -45,7 +45,7 @@ class Messaging:
             self._brokers["redis"] = redis
         self.metrics = metrics if metrics is not None else MessagingMetrics()
         self._started = False
-        self._dispatchers: dict[str, Dispatcher[Any]] = {}
+        self._dispatchers: dict[tuple[str, Transport], Dispatcher[Any]] = {}
 
     @classmethod
     def in_memory(cls, metrics: MessagingMetrics | None = None) -> Messaging:
@@ -125,8 +125,10 @@ class Messaging:
         transport = spec.consume_from
         if transport is None:
             raise ValueError(f"channel {spec.name} is not consumed by this service")
-        if spec.name in self._dispatchers:
-            raise ValueError(f"channel {spec.name} has a handler already")
+        if (spec.name, transport) in self._dispatchers:
+            raise ValueError(
+                f"channel {spec.name} has a handler on {transport} already"
+            )
         return transport
 
     def _register(
@@ -135,12 +137,15 @@ class Messaging:
         route = spec.route(transport)
         assert route is not None and spec.group is not None
         self.broker(transport).subscribe(Subscription(dispatcher, route, spec.group))
-        self._dispatchers[spec.name] = dispatcher
+        self._dispatchers[spec.name, transport] = dispatcher
 
     def on_tombstone(self, spec: ChannelSpec[M], handler: TombstoneHandler) -> None:
         """Records of ``spec`` without a value go to ``handler`` instead of
         the dead-letter target (register the message handler first)."""
-        dispatcher = self._dispatchers.get(spec.name)
+        transport = spec.consume_from
+        dispatcher = (
+            None if transport is None else self._dispatchers.get((spec.name, transport))
+        )
         if dispatcher is None:
             raise ValueError(f"channel {spec.name}: register its handler first")
         dispatcher.tombstone = handler

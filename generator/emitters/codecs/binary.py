@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from generator import ir
 from generator.emitters.pysrc import INDENT, call
-from generator.naming import snake_case
+from generator.naming import snake_case, unique
 
 RUNTIME = "svcforge.avro_binary"
 LOGICAL = "svcforge.avro_logical"
@@ -110,11 +110,7 @@ class _Emitter:
     def unique(self, base: str) -> str:
         if len(base) > _MAX_NAME:
             base = base[: base.rfind("_", 0, _MAX_NAME)] or base[:_MAX_NAME]
-        name, n = base, 2
-        while name in self.taken:
-            name, n = f"{base}{n}", n + 1
-        self.taken.add(name)
-        return name
+        return unique(base, self.taken, sep="")
 
     def slug(self, t: ir.Type) -> str:
         """A name for a type, to name its reader and writer after."""

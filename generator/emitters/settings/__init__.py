@@ -121,7 +121,7 @@ def _field(s: ir.Setting, needed: Imports) -> str:
         args.append(f"default_factory=lambda: {json_expr(s.default)}")
     elif isinstance(s.default, list):
         args.append("default_factory=list")
-    elif not isinstance(s.default, ir._Missing):
+    elif not isinstance(s.default, ir.Missing):
         args.append(f"default={json_expr(s.default)}")
     args += [f"{k}={json_expr(v)}" for k, v in s.constraints]
     if s.doc and not (s.type.kind == "group" and s.type.group in _runtime_classes):

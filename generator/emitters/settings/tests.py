@@ -76,7 +76,7 @@ def emit_settings_tests(
     ]
     for v in all_vars:
         default = v.setting.default
-        if isinstance(default, ir._Missing) or v.section.split(".")[0] in runtime_attrs:
+        if isinstance(default, ir.Missing) or v.section.split(".")[0] in runtime_attrs:
             continue
         own_defaults += _expected(v, default, _attr(settings, v))
     own_defaults += [

@@ -28,6 +28,7 @@ from generator.frontends.jsonschema.keywords import (
 from generator.frontends.jsonschema.registry import META, Registry, Target
 from generator.json_names import RESERVED, class_name
 from generator.jsonsource import JsonDocument, pointer
+from generator.naming import unique
 
 _META = frozenset(
     {
@@ -177,10 +178,7 @@ def _is_object(node: dict[str, Any]) -> bool:
 
 
 def _free(name: str, taken: dict[str, str]) -> str:
-    out, n = name, 2
-    while out in taken or out in RESERVED:
-        out, n = f"{name}{n}", n + 1
-    return out
+    return unique(name, {*taken, *RESERVED}, sep="")
 
 
 def _name_problem(name: str, taken: dict[str, str]) -> str:

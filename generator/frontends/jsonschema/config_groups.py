@@ -25,7 +25,7 @@ from generator.frontends.jsonschema.examples import (
 from generator.frontends.jsonschema.keywords import EXACT, describe
 from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
-from generator.naming import field_names, pascal_case
+from generator.naming import field_names, pascal_case, unique
 
 _CONSTRAINT_NAMES = {
     "minimum": "ge",
@@ -78,13 +78,7 @@ class SettingsParser:
         )
 
     def class_name(self, base: str) -> str:
-        name = pascal_case(base) + "Settings"
-        n = 2
-        while name in self.taken:
-            name = f"{pascal_case(base)}Settings{n}"
-            n += 1
-        self.taken.add(name)
-        return name
+        return unique(pascal_case(base) + "Settings", self.taken, sep="")
 
     def group(
         self, doc: JsonDocument, ptr: str, node: Any, py_name: str

@@ -106,6 +106,8 @@ def forbidden(
     by one change, or two (a change that keeps it valid, then another), with
     the values of the pool and ``values`` (consts, enums, bounds of the
     schema).  Keywords no instance was found for are left out."""
+    if not keywords:
+        return {}  # nothing only the exact validator enforces: nothing to show
     pool = (*values, *_POOL)
     wanted = set(keywords)
     # Each try copies the example: a big one gets fewer tries, so that a

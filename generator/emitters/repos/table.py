@@ -1,5 +1,5 @@
-"""Tables -> ``generated/db/``: a row class, an insert class and a repository
-per table, the service's enum types and its migrations.
+"""One table's module of ``generated/db/``: its row class, its insert class
+and its repository.
 
 Rows are slotted dataclasses built positionally from the driver's records:
 PostgreSQL already typed every value, and validating it again costs more than
@@ -15,18 +15,14 @@ from jinja2 import Environment
 from generator import ir
 from generator.emitters.pysrc import INDENT, docstring, header, py_str
 from generator.emitters.pysrc import imports as imports_text
+from generator.emitters.repos.statements import Statements, key_const
 from generator.emitters.sqlpy import (
     Imports,
     binary_io,
     py_type,
-    qualified,
-    quote,
     signature,
     spread,
     spread_tuple,
-    sql_block,
-    triple_quoted_body,
-    wrap_sql,
 )
 
 I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
@@ -35,113 +31,6 @@ I1, I2, I3 = INDENT, INDENT * 2, INDENT * 3
 def _with_unset(annotation: str) -> str:
     """``T | Unset``, ``T | None | Unset`` (UNSET: the server's default)."""
     return f"{annotation} | Unset"
-
-
-def emit_repos(service: ir.Service, env: Environment) -> dict[str, str]:
-    """``generated/db/``: the enum types, the migrations, and a module per
-    table."""
-    if not service.migrations:
-        return {}
-    db = f"{service.generated_dir}/db"
-    files = {
-        f"{db}/__init__.py": _init(service, env),
-        f"{db}/enums.py": _enums(service, env),
-        f"{db}/migrations.py": _migrations(service, env),
-    }
-    for table in service.tables:
-        files[f"{db}/{table.module}.py"] = TableModule(service, table).render(env)
-    return files
-
-
-def _init(service: ir.Service, env: Environment) -> str:
-    return env.get_template("repo_init.py.j2").render(
-        header=header(m.path for m in service.migrations),
-    )
-
-
-def _enums(service: ir.Service, env: Environment) -> str:
-    imports = Imports()
-    imports.add_from("typing", "Final")
-    imports.add_from("svcforge.db", "EnumType")
-    blocks = []
-    for e in service.sql_enums:
-        if e.shared:
-            # One class for the Avro enum and this type (see generator.linking).
-            imports.add(f"from ..models import {e.py_name} as {e.py_name}")
-            continue
-        imports.add_from("enum", "StrEnum")
-        lines = [f"class {e.py_name}(StrEnum):"]
-        lines += docstring(e.doc or f"PostgreSQL enum ``{e.qualname}``.", INDENT)
-        lines.append("")
-        lines += [
-            f"{INDENT}{member} = {py_str(label)}"
-            for member, label in zip(e.member_names, e.labels, strict=True)
-        ]
-        blocks.append("\n".join(lines))
-    blocks += _composites(service, imports)
-    items = [
-        f"EnumType({py_str(e.schema)}, {py_str(e.name)}, {e.py_name})"
-        for e in service.sql_enums
-    ]
-    if service.sql_composites:
-        imports.add_from("svcforge.db", "CompositeType")
-    items += [
-        f"CompositeType({py_str(c.schema)}, {py_str(c.name)}, {c.py_name})"
-        for c in service.sql_composites
-    ]
-    if items:
-        registry = spread_tuple("ENUM_TYPES: Final = ", items)
-    else:
-        registry = "ENUM_TYPES: Final[tuple[EnumType, ...]] = ()"
-    return env.get_template("repo_enums.py.j2").render(
-        header=header(_enum_sources(service))
-        if service.sql_enums
-        else header(m.path for m in service.migrations),
-        import_block=imports_text(imports),
-        blocks=blocks,
-        registry=registry,
-    )
-
-
-def _enum_sources(service: ir.Service) -> set[str]:
-    """The migrations that define the enum types, and the Avro schemas of the
-    enums they share a class with."""
-    sources = {e.span.path for e in service.sql_enums}
-    sources |= {
-        service.named(e.shared).span.path for e in service.sql_enums if e.shared
-    }
-    return sources
-
-
-def _composites(service: ir.Service, imports: Imports) -> list[str]:
-    """Composite types as named tuples (asyncpg's tuple codec turns values
-    into them and back)."""
-    blocks = []
-    for c in service.sql_composites:
-        imports.add_from("typing", "NamedTuple")
-        lines = [f"class {c.py_name}(NamedTuple):"]
-        lines += docstring(
-            c.doc or f"PostgreSQL composite type ``{c.qualname}``.", INDENT
-        )
-        lines.append("")
-        lines += [
-            f"{INDENT}{f.py_name}: {py_type(f.type, True, service, imports)}"
-            for f in c.fields
-        ]
-        blocks.append("\n".join(lines))
-    return blocks
-
-
-def _migrations(service: ir.Service, env: Environment) -> str:
-    items = []
-    for m in service.migrations:
-        name = m.path.rpartition("/")[2]
-        body = triple_quoted_body(m.sql, closed_right_after=True)
-        items.append(f'{INDENT}Migration({py_str(name)}, """{body}""",),')
-    return env.get_template("repo_migrations.py.j2").render(
-        header=header(m.path for m in service.migrations),
-        items=items,
-    )
 
 
 @dataclass
@@ -159,9 +48,7 @@ class TableModule:
         pk = t.primary_key.columns if t.primary_key else ()
         self.pk = [t.column(c) for c in pk]
         self.updatable = [c for c in self.insertable if c.name not in pk]
-        columns = wrap_sql("SELECT", [quote(c.name) for c in t.columns])
-        self.select = f"{columns}\nFROM {qualified(t)}"
-        self.returning = wrap_sql("RETURNING", [quote(c.name) for c in t.columns])
+        self.sql = Statements(t)
 
     def annotation(self, c: ir.Column, optional: bool = False) -> str:
         return py_type(c.type, c.nullable or optional, self.service, self.imports)
@@ -204,97 +91,6 @@ class TableModule:
                 lines += docstring(c.doc, INDENT)
         return "\n".join(lines)
 
-    # --- statements ----------------------------------------------------------------
-
-    def values_sql(self) -> str:
-        """``VALUES ($1, ..., $n)``: ``insert_row`` puts DEFAULT in place of
-        the values left unset (see ``svcforge.db``)."""
-        parts = [f"${i}" for i in range(1, len(self.insertable) + 1)]
-        cols = [quote(c.name) for c in self.insertable]
-        return (
-            wrap_sql(f"INSERT INTO {qualified(self.table)} (", cols, glue="")
-            + ")\n"
-            + wrap_sql("VALUES (", parts, glue="")
-            + ")"
-        )
-
-    def statements(self) -> list[str]:
-        t = self.table
-        out = []
-        pk_where = " AND ".join(
-            f"{quote(c.name)} = ${i}" for i, c in enumerate(self.pk, 1)
-        )
-        if self.pk:
-            out.append(sql_block("GET", f"{self.select}\nWHERE {pk_where}"))
-        for key in t.unique_keys:
-            where = " AND ".join(
-                f"{quote(c)} = ${i}" for i, c in enumerate(key.columns, 1)
-            )
-            out.append(sql_block(self._key_const(key), f"{self.select}\nWHERE {where}"))
-        if self.insertable:
-            out.append(sql_block("INSERT", f"{self.values_sql()}\n{self.returning}"))
-        if self.can_upsert():
-            out.append(sql_block("UPSERT", self.upsert_sql()))
-        if self.pk and self.updatable:
-            out.append(sql_block("UPDATE", self.update_sql()))
-        if self.pk and t.writable:
-            out.append(
-                sql_block("DELETE", f"DELETE FROM {qualified(t)}\nWHERE {pk_where}")
-            )
-        out.append(sql_block("COUNT", f"SELECT count(*) FROM {qualified(t)}"))
-        if self.pk:
-            order = ", ".join(quote(c.name) for c in self.pk)
-            n = len(self.pk)
-            out.append(
-                sql_block("PAGE_FIRST", f"{self.select}\nORDER BY {order}\nLIMIT $1")
-            )
-            if n == 1:
-                after = f"{order} > $1"
-            else:
-                params = ", ".join(f"${i}" for i in range(1, n + 1))
-                after = f"({order}) > ({params})"
-            out.append(
-                sql_block(
-                    "PAGE_AFTER",
-                    f"{self.select}\nWHERE {after}\nORDER BY {order}\nLIMIT ${n + 1}",
-                )
-            )
-        return out
-
-    def _key_const(self, key: ir.Key) -> str:
-        return key.lookup.upper()
-
-    def can_upsert(self) -> bool:
-        return bool(self.pk) and all(c.writable for c in self.pk)
-
-    def upsert_sql(self) -> str:
-        conflict = ", ".join(quote(c.name) for c in self.pk)
-        targets = self.updatable or self.pk
-        sets = [f"{quote(c.name)} = EXCLUDED.{quote(c.name)}" for c in targets]
-        return (
-            f"{self.values_sql()}\nON CONFLICT ({conflict}) DO UPDATE SET\n"
-            + ",\n".join(INDENT + s for s in sets)
-            + f"\n{self.returning}"
-        )
-
-    def update_sql(self) -> str:
-        n = len(self.pk)
-        sets = []
-        for i, c in enumerate(self.updatable):
-            flag, value = n + 2 * i + 1, n + 2 * i + 2
-            col = quote(c.name)
-            sets.append(
-                f"{INDENT}{col} = CASE WHEN ${flag} THEN ${value} ELSE {col} END"
-            )
-        where = " AND ".join(
-            f"{quote(c.name)} = ${i}" for i, c in enumerate(self.pk, 1)
-        )
-        return (
-            f"UPDATE {qualified(self.table)} SET\n"
-            + ",\n".join(sets)
-            + f"\nWHERE {where}\n{self.returning}"
-        )
-
     # --- repository ----------------------------------------------------------------
 
     def repository(self) -> str:
@@ -320,7 +116,7 @@ class TableModule:
         if self.insertable:
             methods.append(self.insert_method())
             methods.append(self.insert_many_method())
-        if self.can_upsert():
+        if self.sql.can_upsert():
             methods.append(self.upsert_method())
         if self.pk and self.updatable:
             methods.append(self.update_method())
@@ -361,7 +157,7 @@ class TableModule:
         cols = [self.table.column(c) for c in key.columns]
         doc = f"The row with this {', '.join(key.columns)} (unique key\n``{key.name}``), or None."
         lines = self._method(key.lookup, self._params(cols), f"{self.row} | None", doc)
-        return lines + self._fetch_row(self._key_const(key), [c.py_name for c in cols])
+        return lines + self._fetch_row(key_const(key), [c.py_name for c in cols])
 
     def _returned(self, const: str) -> list[str]:
         values = [f"row.{c.py_name}" for c in self.insertable]
@@ -483,7 +279,7 @@ class TableModule:
     # --- module ----------------------------------------------------------------------
 
     def constants(self) -> list[str]:
-        out = self.statements()
+        out = self.sql.statements()
         if self.insertable:
             cols = [py_str(c.name) for c in self.insertable]
             self.imports.add_from("typing", "Final")
