@@ -7,13 +7,14 @@ redelivered message the same row, and the typed mapping from a message to
 the table's insert class.
 
 How a batch is written was measured (``bench/store.py``, against asyncpg's
-``executemany`` of ``INSERT ... ON CONFLICT``): COPY into a temporary table
-and one ``INSERT ... SELECT ... ON CONFLICT`` wins from a few dozen rows on
-(about 1.3x at 100 and 500 rows, 2x when the rows were stored before), and
-loses below (its COPY round trips cost more than a few rows); the same
-``INSERT`` pipelined row by row (asyncpg's ``fetchmany``) is as fast as
-``executemany`` and, with ``RETURNING``, says which rows were new.  So small
-batches go row by row, larger ones through COPY.
+``executemany`` of ``INSERT ... ON CONFLICT``; runs on a shared machine
+vary): COPY into a temporary table and one ``INSERT ... SELECT ... ON
+CONFLICT`` is ahead from about a hundred rows (1.07x to 1.15x at 100 and 500)
+and level, within the noise, below; the same ``INSERT`` pipelined row by row
+(asyncpg's ``fetchmany``) is level with ``executemany`` for a few rows.
+Both say, with ``RETURNING``, which rows were new, which ``executemany``
+cannot (the duplicate count and the hooks need it).  So small batches go
+row by row (no stage table to fill and empty), larger ones through COPY.
 """
 
 from __future__ import annotations
