@@ -162,17 +162,7 @@ def until(check: Callable[[], bool], what: str, proc: subprocess.Popen[bytes]) -
             raise RuntimeError(f"the service ended waiting for {what}: {err[-2000:]}")
         if time.monotonic() > deadline:
             raise RuntimeError(f"timed out waiting for {what}")
-        time.sleep(0.005)
-
-
-def rows(dsn: str) -> int:
-    async def count() -> int:
-        async with Database(dsn) as db:
-            if not await db.fetchval("SELECT to_regclass('trades') IS NOT NULL"):
-                return 0
-            return int(await db.fetchval("SELECT count(*) FROM trades"))
-
-    return asyncio.run(count())
+        time.sleep(0.02)
 
 
 Buckets = dict[float, float]
@@ -248,6 +238,26 @@ def idle(servers: Servers, dsn: str) -> float:
         stop(proc)
 
 
+async def loaded(
+    dsn: str, n: int, proc: subprocess.Popen[bytes], start: float
+) -> float:
+    """The highest resident memory until ``n`` trades are stored (counted on
+    one connection: a new one per poll would load the machine too)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    peak = 0.0
+    try:
+        while await conn.fetchval("SELECT count(*) FROM trades") < n:
+            peak = max(peak, rss_mib(proc.pid))
+            if proc.poll() is not None or time.monotonic() - start > 300:
+                raise RuntimeError("the service did not store every trade")
+            await asyncio.sleep(0.05)
+    finally:
+        await conn.close()
+    return peak
+
+
 def load(
     servers: Servers, dsn: str, seconds: float
 ) -> tuple[float, float, float, float]:
@@ -266,11 +276,7 @@ def load(
             peak = max(peak, rss_mib(proc.pid))
             time.sleep(0.05)
         before = http(port, "/metrics")[1]
-        while rows(dsn) < n:
-            peak = max(peak, rss_mib(proc.pid))
-            if proc.poll() is not None or time.monotonic() - start > 300:
-                raise RuntimeError("the service did not store every trade")
-            time.sleep(0.05)
+        peak = max(peak, asyncio.run(loaded(dsn, n, proc, start)))
         took = time.monotonic() - start
         after = http(port, "/metrics")[1]
     finally:
