@@ -44,6 +44,8 @@ from typing import Any
 import yaml
 from pglast import parse_sql
 
+from svcforge.sqlscript import server_sql
+
 SQLC_GIT = "https://github.com/sqlc-dev/sqlc.git"
 CASE_ROOTS = ("examples", "internal/endtoend/testdata")
 CONFIG_NAMES = ("sqlc.json", "sqlc.yaml", "sqlc.yml")
@@ -377,8 +379,8 @@ async def _compare_case(dsn: str, case: Case, root: Path) -> list[str]:
     try:
         try:
             for m in service.migrations:
-                if parse_sql(m.sql):  # asyncpg fails on comments alone
-                    await conn.execute(m.sql)
+                if parse_sql(server_sql(m.sql)):  # asyncpg fails on comments alone
+                    await conn.execute(server_sql(m.sql))
         except Exception as exc:  # the migrations need something this server lacks
             return [f"(migrations not applied: {str(exc).splitlines()[0]})"]
         for q in service.queries:
@@ -420,8 +422,8 @@ async def _postgres_refuses(dsn: str, case: Case, root: Path) -> str:
     try:
         for path in sorted((root / "schemas" / "tables").glob("*.sql")):
             try:
-                if parse_sql(path.read_text()):
-                    await conn.execute(path.read_text())
+                if parse_sql(server_sql(path.read_text())):
+                    await conn.execute(server_sql(path.read_text()))
             except Exception as exc:
                 return f"schema: {str(exc).splitlines()[0]}"
         for path in sorted((root / "schemas" / "queries").glob("*.sql")):

@@ -36,21 +36,22 @@ import hashlib
 import importlib
 import io
 import json
-import multiprocessing
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
 import traceback
+import urllib.parse
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from wild_pool import Died, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = {
@@ -85,12 +86,13 @@ class Outcome:
     source: str
     name: str
     status: str
-    """ok, no-message, refused, traceback, import-failed, timeout"""
+    """ok, no-message, refused, traceback, import-failed, timeout, crash"""
     message: str = ""
     agree: int = 0
     disagree: int = 0
     disagreements: list[str] = field(default_factory=list)
     project: str = ""
+    seconds: float = 0.0
 
 
 # -- fetching -------------------------------------------------------------------
@@ -160,11 +162,19 @@ def _load(path: Path) -> Any:
         return None
 
 
-def collection_cases(source: str, files: list[Path], base: Path) -> Iterator[Case]:
-    """One case per file, with the files of the collection it refers to."""
-    by_id: dict[str, Path] = {p.name: p for p in files}
+def collection_cases(
+    source: str,
+    files: list[Path],
+    base: Path,
+    referable: Sequence[Path] = (),
+    urls: dict[str, Path] | None = None,
+) -> Iterator[Case]:
+    """One case per file of ``files``, with the files of the collection it
+    refers to (``files``, ``referable`` and ``urls``: where the collection's
+    index says a URL is kept)."""
+    by_id: dict[str, Path] = {p.name: p for p in [*referable, *files]}
     texts: dict[Path, str] = {}
-    for path in files:
+    for path in [*referable, *files]:
         value = _load(path)
         if value is None:
             continue
@@ -172,23 +182,60 @@ def collection_cases(source: str, files: list[Path], base: Path) -> Iterator[Cas
         ident = value.get("$id") or value.get("id") if isinstance(value, dict) else None
         if isinstance(ident, str):
             by_id[ident.partition("#")[0].rstrip("/")] = path
-    for path in sorted(texts):
+    for url, path in (urls or {}).items():
+        if path in texts:
+            by_id.setdefault(url.partition("#")[0].rstrip("/"), path)
+            by_id.setdefault(url.partition("#")[0].removesuffix(".json"), path)
+    for path in sorted(p for p in texts if p in set(files)):
         closure = _closure(path, texts, by_id)
         rel = {p: p.relative_to(base).as_posix() for p in closure}
         ordered = [path, *sorted(p for p in closure if p != path)]
-        yield Case(source, rel[path], {rel[p]: texts[p] for p in ordered})
+        yield Case(
+            source, rel[path], {rel[p]: _with_id(texts[p], closure[p]) for p in ordered}
+        )
 
 
-def _closure(path: Path, texts: dict[Path, str], by_id: dict[str, Path]) -> set[Path]:
-    seen = {path}
+def _with_id(text: str, uri: str) -> str:
+    """A vendored file known by the URL it is referred to by: its ``$id``
+    says so (as a service vendoring it would write), unless it already does."""
+    if not uri:
+        return text
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        return text
+    own = value.get("$id") or value.get("id")
+    if isinstance(own, str) and own.partition("#")[0].rstrip("/") == uri:
+        return text
+    value.pop("id", None)
+    return json.dumps({"$id": uri, **value}, indent=2, ensure_ascii=False)
+
+
+def _closure(
+    path: Path, texts: dict[Path, str], by_id: dict[str, Path]
+) -> dict[Path, str]:
+    """The files ``path`` refers to, transitively: each with the absolute
+    URL it is referred to by, if that is not its ``$id`` (else ``""``).  A
+    relative reference resolves against the referring file's ``$id``, or its
+    place in the collection."""
+    seen = {path: ""}
     todo = [path]
     while todo:
-        text = texts[todo.pop()]
+        here = todo.pop()
+        text = texts[here]
+        value = _load(here)
+        own = value.get("$id") or value.get("id") if isinstance(value, dict) else None
+        base = own if isinstance(own, str) and "://" in own else ""
         for ref in re.findall(r'"\$ref"\s*:\s*"([^"#]+)', text):
-            target = by_id.get(ref.rstrip("/")) or by_id.get(ref.rpartition("/")[2])
-            if target is not None and target not in seen:
-                seen.add(target)
-                todo.append(target)
+            url = urllib.parse.urljoin(base, ref).rstrip("/") if base else ref
+            target = by_id.get(url.rstrip("/"))
+            if target is None and "://" not in ref:
+                local = (here.parent / ref).resolve()
+                target = local if local in texts else None
+                url = ""
+            if target is None or target in seen or target not in texts:
+                continue
+            seen[target] = url if "://" in url else ""
+            todo.append(target)
     return seen
 
 
@@ -214,15 +261,22 @@ def suite_cases(root: Path) -> Iterator[Case]:
 def all_cases(folders: dict[str, Path]) -> dict[str, list[Case]]:
     out: dict[str, list[Case]] = {}
     store = folders["schemastore"]
+    index = json.loads((store.parent / "index.json").read_text())
+    urls = {url: store / f"{digest}.json" for url, digest in index["by_url"].items()}
     out["schemastore"] = list(
-        collection_cases("schemastore", sorted(store.glob("*.json")), store)
+        collection_cases("schemastore", sorted(store.glob("*.json")), store, urls=urls)
     )
     asy = folders["asyncapi"]
     out["asyncapi"] = list(
         collection_cases(
             "asyncapi",
             sorted((asy / "definitions").rglob("*.json")),
-            asy / "definitions",
+            asy,
+            referable=sorted(
+                p
+                for folder in ("bindings", "extensions", "common")
+                for p in (asy / folder).rglob("*.json")
+            ),
         )
     )
     out["test-suite"] = list(suite_cases(folders["test-suite"]))
@@ -247,33 +301,30 @@ package = "{package}"
 """
 
 
-class _Timeout(Exception):
-    pass
-
-
-def _alarm(signum: int, frame: Any) -> None:
-    raise _Timeout
+def _project(case: Case, workdir: str) -> tuple[Path, str]:
+    digest = hashlib.sha1(f"{case.source}/{case.name}".encode()).hexdigest()[:12]
+    package = f"wild_{digest}"
+    return Path(workdir) / package, package
 
 
 def run_case(args: tuple[Case, str, bool]) -> Outcome:
+    """One case, in a process of its own (``wild_pool``)."""
     case, workdir, keep = args
-    digest = hashlib.sha1(f"{case.source}/{case.name}".encode()).hexdigest()[:12]
-    package = f"wild_{digest}"
-    project = Path(workdir) / package
+    project, package = _project(case, workdir)
     out = Outcome(case.source, case.name, "ok")
-    signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(CASE_SECONDS)
-    try:
-        _regen_and_import(case, project, package, out)
-    except _Timeout:
-        out.status, out.message = "timeout", f"more than {CASE_SECONDS} s"
-    finally:
-        signal.alarm(0)
+    _regen_and_import(case, project, package, out)
     if keep and out.status == "ok":
         out.project = str(project)
     else:
         shutil.rmtree(project, ignore_errors=True)
     return out
+
+
+def _died(args: tuple[Case, str, bool], died: Died) -> Outcome:
+    case, workdir, _ = args
+    shutil.rmtree(_project(case, workdir)[0], ignore_errors=True)
+    status = "timeout" if died.reason.startswith("more than") else "crash"
+    return Outcome(case.source, case.name, status, died.reason)
 
 
 def _regen_and_import(case: Case, project: Path, package: str, out: Outcome) -> None:
@@ -290,8 +341,6 @@ def _regen_and_import(case: Case, project: Path, package: str, out: Outcome) -> 
     try:
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
             code = main(["regen", str(project)])
-    except _Timeout:
-        raise
     except BaseException:
         out.status, out.message = "traceback", _last_line(traceback.format_exc())
         return
@@ -305,8 +354,6 @@ def _regen_and_import(case: Case, project: Path, package: str, out: Outcome) -> 
         return
     try:
         _exercise(project, package, case, out)
-    except _Timeout:
-        raise
     except Exception:
         out.status, out.message = "import-failed", _last_line(traceback.format_exc())
 
@@ -401,7 +448,15 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
     )
     for o in outcomes:
         by_source[o.source][o.status] += 1
-    kinds = ["ok", "no-message", "refused", "import-failed", "traceback", "timeout"]
+    kinds = [
+        "ok",
+        "no-message",
+        "refused",
+        "import-failed",
+        "traceback",
+        "timeout",
+        "crash",
+    ]
     print(
         f"{'source':<18}{'files':>7}"
         + "".join(f"{k:>15}" for k in kinds)
@@ -438,11 +493,14 @@ def report(outcomes: list[Outcome], mypy: tuple[int, str], elapsed: float) -> No
     for line in [d for o in outcomes for d in o.disagreements][:10]:
         print(f"  {line}")
     print(f"mypy --strict on a sample of {mypy[0]} generated packages: {mypy[1]}")
+    print("slowest:")
+    for o in sorted(outcomes, key=lambda o: -o.seconds)[:5]:
+        print(f"  {o.seconds:6.1f} s  {o.source} {o.name} ({o.status})")
     print(f"{n} schemas in {elapsed:.0f} s")
     print()
     print(
         f"bench: jsonschema_ok={good / max(n, 1):.3f} "
-        f"tracebacks={total['traceback']} "
+        f"tracebacks={total['traceback'] + total['crash']} "
         f"suite_agreement={agree / max(agree + disagree, 1):.3f}"
     )
 
@@ -454,15 +512,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--limit", type=int, default=0, help="schemas per source")
     parser.add_argument("--only", help="one source")
+    parser.add_argument("--stride", type=int, default=1, help="every Nth schema")
+    parser.add_argument("--match", help="only cases whose name matches this regex")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--verbose", action="store_true", help="every failure")
+    parser.add_argument("--progress", action="store_true", help="each case as done")
     args = parser.parse_args(argv)
     cases = all_cases(fetch(args.cache))
     chosen = [
         c
         for source, group in sorted(cases.items())
         if not args.only or source == args.only
-        for c in (group[: args.limit] if args.limit else group)
+        for c in (group[: args.limit] if args.limit else group)[:: args.stride]
+        if not args.match or re.search(args.match, c.name)
     ]
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="svcforge-wild-") as tmp:
@@ -472,10 +534,19 @@ def main(argv: list[str] | None = None) -> int:
         for c in chosen:
             keep[c.source] += 1
             jobs.append((c, tmp, keep[c.source] <= MYPY_SAMPLE * 3))
-        with multiprocessing.get_context("fork").Pool(
-            args.jobs, maxtasksperchild=100
-        ) as pool:
-            outcomes = list(pool.imap_unordered(run_case, jobs, chunksize=4))
+        outcomes = []
+        for task, result, seconds in run_all(
+            run_case, jobs, jobs=args.jobs, seconds=CASE_SECONDS
+        ):
+            outcome = _died(task, result) if isinstance(result, Died) else result
+            outcome.seconds = seconds
+            outcomes.append(outcome)
+            if args.progress:
+                print(
+                    f"{len(outcomes)}/{len(jobs)} {seconds:6.1f}s {outcome.status:<13} "
+                    f"{outcome.source} {outcome.name} {outcome.message[:100]}",
+                    flush=True,
+                )
         mypy = mypy_sample(outcomes, work)
     if args.verbose:
         for o in sorted(outcomes, key=lambda o: (o.source, o.name)):

@@ -12,6 +12,7 @@ from typing import Any
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
 from generator.manifest_model import ChannelDecl, CompatDecl, ServiceTable
+from generator.manifest_policies import PolicyEntry, parse_policies
 from generator.manifest_sql import TypeOverride, parse_sql_table
 from generator.naming import module_name
 from generator.tomlcheck import Where, check_table
@@ -56,6 +57,8 @@ class Manifest:
     """``[tool.svcforge.sql.types]``, checked; applied to the replayed schema."""
     compat: CompatDecl = field(default_factory=CompatDecl)
     """``[tool.svcforge.compat]``: the modes ``svcforge compat`` checks under."""
+    policies: tuple[PolicyEntry, ...] = ()
+    """``[tool.svcforge.policies]``, checked, sorted by name."""
 
     @property
     def package_dir(self) -> str:
@@ -118,6 +121,7 @@ def load_manifest(root: Path) -> Manifest:
     table, errors = check_table(ServiceTable, raw, Where(doc, TABLE, "[tool.svcforge]"))
     channels = _channels(raw.get("channels"), doc, errors)
     sql_types = parse_sql_table(raw.get("sql"), doc, errors)
+    policies = parse_policies(raw.get("policies"), doc, errors)
     if table is None or errors:
         raise SchemaError(errors)
     uses = _uses(table.uses if "uses" in raw else None, channels, doc, errors)
@@ -134,6 +138,7 @@ def load_manifest(root: Path) -> Manifest:
         channels=channels,
         sql_types=sql_types,
         compat=table.compat,
+        policies=policies,
     )
 
 

@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from generator.ir import ChannelTransport, Compression, RetryPolicy, StoreConflict
+from generator.manifest_policies import PolicyDecl
 from generator.tomlcheck import problem
 
 RuntimePart = Literal["kafka", "postgres", "redis"]
@@ -175,6 +176,10 @@ class ChannelDecl(_Table):
         description=_COMPAT_MODES,
         examples=["FULL"],
     )
+    policy: PolicyDecl | None = Field(
+        default=None,
+        description="a table like { rate_limit = { rate = 100 } }",
+    )
 
     @field_validator("transport", mode="before")
     @classmethod
@@ -240,6 +245,13 @@ class ChannelDecl(_Table):
                 hint='add store = "<table>", or remove on_conflict',
                 at="on_conflict",
             )
+        if self.policy is not None and not self.publish:
+            raise problem(
+                "policy guards publishing, and this service does not publish "
+                "the channel",
+                hint="set publish = true, or remove policy",
+                at="policy",
+            )
         if self.outbox and not self.publish:
             raise problem(
                 "outbox applies to a channel this service publishes",
@@ -290,6 +302,10 @@ class ServiceTable(_Table):
         default=None,
         description="tables: [tool.svcforge.channels.<name>] or "
         "[[tool.svcforge.channels]]",
+    )
+    # Each policy is checked on its own (``manifest_policies``).
+    policies: dict[str, Any] | None = Field(
+        default=None, description="tables: [tool.svcforge.policies.<name>]"
     )
     # Checked by ``manifest_sql`` (``[tool.svcforge.sql.types]``).
     sql: dict[str, Any] | None = Field(

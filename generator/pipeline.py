@@ -141,6 +141,14 @@ def load_service(
     if errors or isinstance(with_json, _Failed) or isinstance(database, _Failed):
         raise SchemaError(errors)
     service = _with(with_json, database)
+    if manifest.policies or any(c.policy for c in service.channels):
+        from generator.frontends.policies import parse_policies
+
+        policies = parse_policies(manifest, service.channels)
+        service = replace(service, policies=policies)
+        if not isinstance(settings, ir.Settings) and not manifest.uses:
+            # (A channel's policy implies a channel, so uses is not empty.)
+            raise SchemaError([_unwired(manifest.policies[0].span)])
     if isinstance(settings, ir.Settings) or manifest.uses:
         from generator.frontends.jsonschema.config import add_runtime_groups
 
@@ -160,6 +168,18 @@ def load_service(
 
         service = bind_stores(manifest.channels, service)
     return manifest, service
+
+
+def _unwired(span: ir.Span) -> Diagnostic:
+    """Policies are applied by ``generated/wiring.py``, which only a service
+    with settings gets: without it they would be silently ignored."""
+    return Diagnostic(
+        span,
+        "policies are applied by the generated wiring, and this service has "
+        "none (no uses, no channels, no schemas/config)",
+        'add uses = ["redis"] (or the servers it runs on) to [tool.svcforge], '
+        "or build the policies in code with svcforge.resilience",
+    )
 
 
 def runtime_parts(uses: tuple[str, ...], service: ir.Service) -> tuple[str, ...]:
@@ -262,6 +282,7 @@ def _database(root: Path, overrides: tuple[TypeOverride, ...] | None) -> ir.Serv
         schema.tables,
         functions=schema.functions,
         extensions=extensions or frozenset(),
+        sequences=schema.sequences,
     )
     sources = {m.path for m in schema.migrations} | {q.path for q in query_files}
     return ir.Service(

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, TypeGuard, TypeVar
+from types import UnionType
+from typing import Any, TypeGuard, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
@@ -98,12 +99,20 @@ def _place(model: type[BaseModel], loc: tuple[int | str, ...]) -> _Place:
         elif current is not None and part in current.model_fields:
             path.append(part)
             field = current.model_fields[part]
-            nested = field.annotation
-            is_model = isinstance(nested, type) and issubclass(nested, BaseModel)
-            current = nested if isinstance(nested, type) and is_model else None
+            nested = _optional(field.annotation)
+            current = nested if _is_model(nested) else None
         else:
             break  # a union member's tag, or an unknown key
     return _Place(tuple(path), field, current)
+
+
+def _optional(annotation: object) -> object:
+    """``T`` of ``T | None`` (an optional table: its keys are checked as
+    ``T``'s), else the annotation itself."""
+    args = [a for a in get_args(annotation) if a is not type(None)]
+    if get_origin(annotation) in (Union, UnionType) and len(args) == 1:
+        return args[0]
+    return annotation
 
 
 def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:

@@ -19,6 +19,7 @@ from svcforge._framing import (
 from svcforge._schemas import avro_root_schema, avro_schema
 from svcforge._union import MessageUnion, message_union
 from svcforge.types import (
+    EmailStr,
     Int32,
     Int64,
     JsonSchemaModel,
@@ -32,6 +33,7 @@ __all__ = [
     "AvroJsonCodec",
     "ConfluentFraming",
     "DecodeError",
+    "EmailStr",
     "ExactSchema",
     "Framing",
     "FramingError",

@@ -272,9 +272,10 @@ class JsonCodec(Generic[M]):
         self._exclude_unset = exclude_unset
 
     def encode(self, message: M) -> bytes:
-        data = message.model_dump_json(
-            by_alias=True, exclude_unset=self._exclude_unset
-        ).encode()
+        # What ``model_dump_json`` does, without its str round trip.
+        data: bytes = message.__pydantic_serializer__.to_json(
+            message, by_alias=True, exclude_unset=self._exclude_unset
+        )
         if self.validator is not None:
             # Raises SchemaViolation: the model allowed what the schema forbids.
             self.validator.check(json.loads(data))
@@ -289,7 +290,8 @@ class JsonCodec(Generic[M]):
             )
         if self.validator is not None:
             self._check(data)
-        return self.model.model_validate_json(data)
+        # What ``model_validate_json`` does, without its Python frame.
+        return self.model.__pydantic_validator__.validate_json(data)  # type: ignore[no-any-return]
 
     def _check(self, data: bytes | bytearray | str) -> None:
         assert self.validator is not None

@@ -25,7 +25,7 @@ TARGET = (
 # Functions documented as implementations of operators (int4pl for +) are
 # left out: queries use the operators.  Functions taking or giving these serve the server itself (I/O, planner,
 # index and trigger support): a query cannot call them usefully.
-_INTERNAL = (
+INTERNAL_TYPES = (
     "internal",
     "cstring",
     "trigger",
@@ -183,7 +183,7 @@ async def dump(dsn: str) -> str:
         for ext in EXTENSIONS:
             await conn.execute(f'CREATE EXTENSION IF NOT EXISTS "{ext}" CASCADE')
         version = await conn.fetchval("SHOW server_version_num")
-        internal = list(_INTERNAL)
+        internal = list(INTERNAL_TYPES)
         lines = [
             "# PostgreSQL's built-in types, implicit and assignment casts, functions",
             f"# and operators (server_version_num {version}), for static query typing,",

@@ -36,7 +36,8 @@ TRADE_FIELDS = (
 )
 CHANNEL_KEYS = (
     "compat, compression, consume, dead_letter, encoding, group, key, maxlen, message, "
-    "name, on_conflict, outbox, partitions, publish, retry, store, stream, topic, "
+    "name, on_conflict, outbox, partitions, policy, publish, retry, store, stream, "
+    "topic, "
     "transport"
 )
 RETRY_KEYS = "attempts, backoff_ms, max_backoff_ms, max_deliveries"

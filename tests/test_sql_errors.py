@@ -112,6 +112,24 @@ CASES = [
         'view "public.w" does not exist',
     ),
     (
+        "inherited_column_of_another_type",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE party (name text NOT NULL);\n"
+        "CREATE TABLE organisation (\n    name integer NOT NULL\n) INHERITS (party);\n",
+        "schemas/tables/002_bad.sql:3:5:",
+        'column "name" has a type conflict: text versus integer',
+    ),
+    (
+        "two_parents_of_other_types",
+        "tables",
+        "002_bad.sql",
+        "CREATE TABLE a (n text);\nCREATE TABLE b (n int);\n"
+        "CREATE TABLE c () INHERITS (a, b);\n",
+        "schemas/tables/002_bad.sql:3:",
+        'inherited column "n" has a type conflict: text versus integer',
+    ),
+    (
         "transaction_control",
         "tables",
         "002_bad.sql",
@@ -134,6 +152,22 @@ CASES = [
         "SELECT * FROM items;\n",
         "schemas/queries/items.sql:1:1:",
         "without a name annotation",
+    ),
+    (
+        "query_update_without_name_beside_schema_statements",
+        "queries",
+        "items.sql",
+        "CREATE TABLE extra (id int);\n\nUPDATE items SET name = 'x';\n",
+        "schemas/queries/items.sql:3:1:",
+        "without a name annotation",
+    ),
+    (
+        "query_execlastid_without_returning",
+        "queries",
+        "items.sql",
+        "-- name: DeleteItem :execlastid\nDELETE FROM items WHERE id = $1;\n",
+        "schemas/queries/items.sql:1:",
+        "is :execlastid but returns no columns",
     ),
     (
         "query_bad_command",

@@ -11,8 +11,10 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import asyncpg
 import pytest
 
+from generator.errors import SchemaError
 from generator.frontends.sql.migrations.parse import parse_schema
 from generator.frontends.sql.source import SqlSource
 from svcforge.db import Database
@@ -201,3 +203,179 @@ def test_the_generated_code_passes_mypy_strict(service: Path) -> None:
         text=True,
     )
     assert done.returncode == 0, done.stdout
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        (
+            "CREATE TABLE party (name text);\n"
+            "CREATE TABLE org (name integer) INHERITS (party);",
+            'column "name" has a type conflict',
+        ),
+        (
+            "CREATE TABLE a (n text);\nCREATE TABLE b (n varchar(3));\n"
+            "CREATE TABLE c () INHERITS (a, b);",
+            'inherited column "n" has a type conflict',
+        ),
+        (
+            "CREATE TABLE a (n varchar(3));\n"
+            "CREATE TABLE c (n varchar(4)) INHERITS (a);",
+            'column "n" has a type conflict',
+        ),
+        (
+            "CREATE TEMP TABLE public.t (a int);",
+            "cannot create temporary relation in non-temporary schema",
+        ),
+        (
+            "CREATE TEMP TABLE t (a int);\nCREATE VIEW public.v AS SELECT a FROM t;",
+            "cannot create temporary relation in non-temporary schema",
+        ),
+        ("CREATE TABLE a (id int);\nCREATE SEQUENCE a;", "already exists"),
+        (
+            "CREATE SEQUENCE s;\nALTER SEQUENCE s RENAME TO s2;\n"
+            "CREATE TABLE s2 (id int);",
+            "already exists",
+        ),
+        (
+            "CREATE SCHEMA x;\nCREATE SEQUENCE x.s;\nALTER SCHEMA x RENAME TO y;\n"
+            "CREATE VIEW y.s AS SELECT 1 AS one;",
+            "already exists",
+        ),
+        ("CREATE SCHEMA x;\nCREATE SEQUENCE x.s;\nDROP SCHEMA x;", "depend on it"),
+    ],
+)
+def test_refuses_what_postgres_refuses(
+    postgres_dsn: str, sql: str, fragment: str
+) -> None:
+    """Migrations PostgreSQL 15 refuses are refused, with its message."""
+
+    async def apply() -> str:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            await conn.execute(sql)
+        except asyncpg.PostgresError as exc:
+            return str(exc)
+        finally:
+            await conn.close()
+        return ""
+
+    assert fragment in asyncio.run(apply())
+    with pytest.raises(SchemaError) as err:
+        parse_schema([SqlSource("schemas/tables/001.sql", sql)])
+    (d,) = err.value.diagnostics
+    assert fragment in d.message and d.span.line == sql.count("\n") + 1, d
+
+
+SEQUENCE_MOVES = """
+CREATE SCHEMA x;
+CREATE SEQUENCE s;
+ALTER TABLE s RENAME TO s2;
+CREATE SEQUENCE IF NOT EXISTS s;
+CREATE SEQUENCE IF NOT EXISTS s;
+ALTER SEQUENCE s2 SET SCHEMA x;
+CREATE TABLE s2 (id int PRIMARY KEY DEFAULT nextval('x.s2'));
+ALTER SEQUENCE IF EXISTS missing RENAME TO m;
+DROP SCHEMA x CASCADE;
+CREATE SCHEMA x;
+CREATE VIEW x.s2 AS SELECT id FROM s2;
+"""
+
+
+def test_renamed_moved_and_dropped_sequences_free_their_names(
+    postgres_dsn: str,
+) -> None:
+    """A sequence holds its name among its schema's relations until it is
+    renamed, moved or dropped, as in PostgreSQL."""
+
+    async def apply() -> None:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            await conn.execute(SEQUENCE_MOVES)
+        finally:
+            await conn.close()
+
+    asyncio.run(apply())
+    schema = parse_schema([SqlSource("schemas/tables/001.sql", SEQUENCE_MOVES)])
+    assert sorted(t.qualname for t in schema.tables) == ["public.s2", "x.s2"]
+
+
+def test_same_columns_of_two_parents_are_one() -> None:
+    """INHERITS from parents that share a column: one column, NOT NULL when
+    a parent's is."""
+    sql = (
+        "CREATE TABLE a (n text, x int NOT NULL);\nCREATE TABLE b (n text, x int);\n"
+        "CREATE TABLE c (y int) INHERITS (a, b);"
+    )
+    c = next(t for t in parse_schema([SqlSource("t.sql", sql)]).tables if t.name == "c")
+    assert [(col.name, col.nullable) for col in c.columns] == [
+        ("n", True),
+        ("x", False),
+        ("y", True),
+    ]
+
+
+PG_DUMP = """--
+-- PostgreSQL database dump
+--
+
+\\restrict auwherpfqaiuwrhgp
+
+SET statement_timeout = 0;
+SET client_encoding = 'UTF8';
+SELECT pg_catalog.set_config('search_path', '', false);
+
+CREATE TABLE public.authors (
+    id bigint NOT NULL,
+    name text NOT NULL
+);
+
+ALTER TABLE ONLY public.authors
+    ADD CONSTRAINT authors_pkey PRIMARY KEY (id);
+
+\\unrestrict auwherpfqaiuwrhgp
+"""
+
+
+def test_a_pg_dump_with_restrict_lines_applies_as_psql_applies_it(
+    tmp_path: Path, postgres_dsn: str
+) -> None:
+    """pg_dump 15.14 and later wrap a dump in ``\\restrict KEY`` and
+    ``\\unrestrict KEY``, which only psql reads: the replay and the runtime
+    leave them out, and the migration keeps its text (and checksum) whether
+    it is applied from the folder or from the generated MIGRATIONS.  The
+    empty search path the dump sets ends with it (the next file names its
+    tables without a schema)."""
+    import importlib
+
+    from svcforge.db import apply_migrations, load_migrations
+
+    more = (
+        "CREATE TABLE books (id int PRIMARY KEY, author_id bigint REFERENCES authors);"
+    )
+    root = make_service(
+        tmp_path / "svc",
+        "dump_svc",
+        {"001_dump.sql": PG_DUMP, "002_more.sql": more},
+    )
+    authors = import_generated(root, "dump_svc", "db.authors")
+    db_package = importlib.import_module("dump_svc.generated.db")
+    assert db_package.MIGRATIONS[0].sql == PG_DUMP
+
+    async def main() -> None:
+        conn = await asyncpg.connect(postgres_dsn)
+        try:
+            folder = load_migrations(root / "schemas" / "tables")
+            assert await apply_migrations(conn, folder) == [
+                "001_dump.sql",
+                "002_more.sql",
+            ]
+        finally:
+            await conn.close()
+        async with Database(postgres_dsn) as db:
+            assert await db.migrate(db_package.MIGRATIONS) == []
+            repo = authors.AuthorRepository(db)
+            await repo.insert(authors.AuthorInsert(id=1, name="Ann"))
+            assert (await repo.get(1)).name == "Ann"
+
+    asyncio.run(main())

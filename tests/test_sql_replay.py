@@ -75,6 +75,53 @@ HISTORY = {
     """,
 }
 
+# What sqlc's end-to-end cases found refused (issue 11): ALTER ... IF EXISTS on
+# missing relations, INCLUDE columns of keys, temporary tables (gone when the
+# session that applies the migrations ends: no table of the service).
+SQLC_DDL = {
+    "001_if_exists.sql": """
+        ALTER TABLE IF EXISTS foo ADD COLUMN bar integer;
+        ALTER TABLE IF EXISTS bar RENAME COLUMN bar TO baz;
+        ALTER TABLE IF EXISTS bat RENAME CONSTRAINT bar TO baz;
+        ALTER TABLE IF EXISTS baz RENAME TO bar;
+        ALTER TABLE IF EXISTS goo SET SCHEMA bar;
+        ALTER TABLE IF EXISTS gob ATTACH PARTITION partition_name DEFAULT;
+        ALTER TABLE IF EXISTS doo DETACH PARTITION partition_name;
+        ALTER VIEW IF EXISTS v RENAME COLUMN a TO b;
+        ALTER MATERIALIZED VIEW IF EXISTS mv SET SCHEMA nowhere;
+        CREATE TABLE keyed (
+            PRIMARY KEY (a, b) INCLUDE (c),
+            a integer, b integer, c integer, d text,
+            UNIQUE (d) INCLUDE (a, c)
+        );
+        ALTER TABLE IF EXISTS keyed RENAME COLUMN d TO e;
+    """,
+    "002_temporary.sql": """
+        CREATE TEMP TABLE staging (val integer NOT NULL, note text);
+        CREATE TABLE pg_temp.more (val integer);
+        INSERT INTO staging VALUES (1, 'a');
+        CREATE TABLE kept AS SELECT * FROM staging;
+        ALTER TABLE staging ADD COLUMN extra integer;
+        CREATE VIEW over_staging AS SELECT val FROM staging;
+    """,
+    "003_after.sql": """
+        INSERT INTO kept SELECT val, note FROM pg_temp.staging;
+        CREATE TABLE copied AS SELECT extra FROM staging;
+    """,
+}
+
+
+def test_temporary_tables_are_no_tables_of_the_service() -> None:
+    _, tables, _ = parse_migrations(sources(SQLC_DDL))
+    assert sorted(t.qualname for t in tables) == [
+        "public.copied",
+        "public.kept",
+        "public.keyed",
+    ]
+    keyed = next(t for t in tables if t.name == "keyed")
+    assert keyed.primary_key is not None and keyed.primary_key.columns == ("a", "b")
+    assert [k.columns for k in keyed.unique_keys] == [("e",)]
+
 
 def sources(files: dict[str, str], folder: str = "schemas/tables") -> list[SqlSource]:
     return [SqlSource(f"{folder}/{name}", text) for name, text in files.items()]
@@ -362,6 +409,7 @@ def _replayed(
 
 CASES = {
     "history": sources(HISTORY),
+    "sqlc_ddl": sources(SQLC_DDL),
     **{
         d.name: [
             SqlSource(f"schemas/tables/{p.name}", p.read_text())

@@ -23,7 +23,7 @@ _STDLIB_TYPES = {
 # them to (its codecs, and those ``svcforge.db.register_codecs`` sets for
 # citext, hstore, ltree and vector).  ``[tool.svcforge.sql.types]``
 # overrides it per type or column; a type not listed here is ``str``.
-_INT_TYPES = frozenset({"oid", "cid", "xid", "pg_lsn"})
+_INT_TYPES = frozenset({"oid", "cid", "xid", "xid8", "pg_lsn"})
 _GEOMETRY = {
     "point": "Point",
     "line": "Line",
@@ -353,6 +353,7 @@ _SCALAR_EXAMPLES: dict[str, Callable[[ir.SqlType, int], str]] = {
     "oid": lambda t, n: str(n),
     "cid": lambda t, n: str(n),
     "xid": lambda t, n: str(n),
+    "xid8": lambda t, n: str(2**40 + n),
     "tid": lambda t, n: f"({n}, 1)",
     "regclass": lambda t, n: '"pg_class"',
     "macaddr": lambda t, n: f'"08:00:2b:01:02:{n:02x}"',

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from generator import ir
 from generator.errors import Diagnostic, SchemaError, did_you_mean
+from generator.frontends.policies import channel_policy
 from generator.manifest import ChannelEntry
 from generator.manifest_model import ChannelDecl
 from generator.naming import channel_constants, channel_names
@@ -72,6 +73,11 @@ def _channel(
         retry=decl.retry.policy(),
         encoding="json" if encoding == "json" else "avro",
         outbox=decl.outbox,
+        policy=None
+        if decl.policy is None
+        else channel_policy(
+            decl.policy, decl.name, constant, entry.value_span("policy")
+        ),
     )
 
 

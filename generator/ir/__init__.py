@@ -3,7 +3,7 @@
 Small frozen dataclasses, tuples instead of lists, no I/O and no back-references:
 named types are referred to by full name through ``Ref``.  One module per part
 (``avro`` messages and their types, ``sql``/``tables``/``queries`` for
-PostgreSQL, ``channels``, ``jsonschema``, ``settings``) and ``service`` holding
+PostgreSQL, ``channels``, ``policies``, ``jsonschema``, ``settings``) and ``service`` holding
 them all; every name is re-exported here, so code reads ``ir.Table``.
 """
 
@@ -50,6 +50,14 @@ from generator.ir.jsonschema import (
     JsonModels,
     JsonResource,
     JsonSchemaDef,
+)
+from generator.ir.policies import (
+    Policy,
+    PolicyBreaker,
+    PolicyBulkhead,
+    PolicyRateLimit,
+    PolicyRetry,
+    PolicyTarget,
 )
 from generator.ir.queries import (
     Query,
@@ -121,6 +129,12 @@ __all__ = [
     "Migration",
     "Missing",
     "NamedType",
+    "Policy",
+    "PolicyBreaker",
+    "PolicyBulkhead",
+    "PolicyRateLimit",
+    "PolicyRetry",
+    "PolicyTarget",
     "Primitive",
     "PrimitiveName",
     "Query",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.ir.base import Span
+from generator.ir.policies import Policy
 
 ChannelTransport = Literal["kafka", "redis"]
 Compression = Literal["none", "gzip", "snappy", "lz4", "zstd"]
@@ -117,3 +118,5 @@ class Channel:
     """``store = "<table>"``: each consumed message is stored as a row."""
     outbox: bool = False
     """``outbox = true``: published through the transactional outbox."""
+    policy: Policy | None = None
+    """``policy = { ... }``: what guards publishing on it."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from generator.ir.avro import Message, NamedType, Record
 from generator.ir.channels import Channel
 from generator.ir.jsonschema import JsonModels
+from generator.ir.policies import Policy
 from generator.ir.queries import Query
 from generator.ir.settings import Settings
 from generator.ir.sql import SqlEnum, SqlFunction
@@ -46,6 +47,8 @@ class Service:
     ``json_models``, not from here."""
     settings: Settings | None = None
     """The service's settings (``schemas/config/*.json``), if it has any."""
+    policies: tuple[Policy, ...] = ()
+    """Policies of ``[tool.svcforge.policies]`` (dependencies), by name."""
     src: str = "src"
     """The folder that holds the package (``[tool.svcforge] src``)."""
     tests: str = "tests"

@@ -50,6 +50,7 @@ SQL_EXTRA_TYPES = (
     "oid",
     "cid",
     "xid",
+    "xid8",
     "tid",
     "regclass",
     "macaddr",

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from svcforge.sqlscript import server_sql
+
 __all__ = [
     "MIGRATIONS_TABLE",
     "Migration",
@@ -45,8 +47,8 @@ def load_migrations(directory: str | Path) -> list[Migration]:
     return [Migration(p.name, p.read_text(encoding="utf-8")) for p in paths]
 
 
-_CREATE = f"""
-CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (
+_CREATE = """
+CREATE TABLE IF NOT EXISTS {table} (
     name text PRIMARY KEY,
     checksum text NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now()
@@ -59,8 +61,11 @@ async def apply_migrations(conn: Any, migrations: Sequence[Migration]) -> list[s
     in name order; return their names.
 
     Each runs in its own transaction together with its record, so a failing
-    migration leaves nothing behind and stops the run.  A recorded migration
-    whose text changed since is an error (edit history with a new file)."""
+    migration leaves nothing behind and stops the run.  pg_dump's
+    ``\\restrict`` lines are left out, as psql leaves them out, and the
+    search path a migration sets (pg_dump empties it) ends with it, as it
+    would with a psql session per file.  A recorded migration whose text
+    changed since is an error (edit history with a new file)."""
     ordered = sorted(migrations, key=lambda m: m.name)
     names = [m.name for m in ordered]
     if len(set(names)) != len(names):
@@ -68,13 +73,16 @@ async def apply_migrations(conn: Any, migrations: Sequence[Migration]) -> list[s
     # A migration may rewrite a big table, and another replica may hold the
     # lock for a while: no statement timeout here (restored at the end).
     timeout = await conn.fetchval("SELECT current_setting('statement_timeout')")
+    path = await conn.fetchval("SELECT current_setting('search_path')")
+    schema = await conn.fetchval("SELECT current_schema()") or "public"
+    table = f'"{schema.replace(chr(34), chr(34) * 2)}".{MIGRATIONS_TABLE}'
     await conn.execute("SET statement_timeout = 0")
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
     try:
-        await conn.execute(_CREATE)
+        await conn.execute(_CREATE.format(table=table))
         done = {
             r["name"]: r["checksum"]
-            for r in await conn.fetch(f"SELECT name, checksum FROM {MIGRATIONS_TABLE}")
+            for r in await conn.fetch(f"SELECT name, checksum FROM {table}")
         }
         applied = []
         for m in ordered:
@@ -87,11 +95,14 @@ async def apply_migrations(conn: Any, migrations: Sequence[Migration]) -> list[s
                 continue
             try:
                 async with conn.transaction():
-                    await conn.execute(m.sql)
+                    await conn.execute(server_sql(m.sql))
                     await conn.execute(
-                        f"INSERT INTO {MIGRATIONS_TABLE} (name, checksum) VALUES ($1, $2)",
+                        f"INSERT INTO {table} (name, checksum) VALUES ($1, $2)",
                         m.name,
                         m.checksum,
+                    )
+                    await conn.execute(
+                        "SELECT set_config('search_path', $1, false)", path
                     )
             except Exception as exc:
                 raise MigrationError(f"migration {m.name} failed: {exc}") from exc

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+import functools
+from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
@@ -21,6 +22,16 @@ from svcforge.messaging._spec import ChannelSpec, Transport
 __all__ = ["Channel", "ConsumeChannel", "Messaging", "PublishChannel"]
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+
+
+class Guard(Protocol):
+    """What guards publishing (a ``svcforge.resilience.Policy``)."""
+
+    @property
+    def name(self) -> str: ...
+
+    async def call(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R: ...
 
 
 class Messaging:
@@ -178,7 +189,7 @@ class _Bound(Generic[M]):
 class PublishChannel(_Bound[M]):
     """A channel this service publishes: ``await channel.publish(message)``."""
 
-    __slots__ = ("_encode", "_headers", "_key", "_model", "_senders")
+    __slots__ = ("_encode", "_guards", "_headers", "_key", "_model", "_senders")
 
     def __init__(self, spec: ChannelSpec[M], messaging: Messaging) -> None:
         super().__init__(spec, messaging)
@@ -201,6 +212,19 @@ class PublishChannel(_Bound[M]):
         # Bound to the brokers at the first send (a missing broker is an
         # error then, not while the channels are declared).
         self._senders: list[Sender] | None = None
+        self._guards: tuple[Guard, ...] = ()
+
+    def guard(self, policy: Guard) -> None:
+        """Publish under ``policy`` (a ``svcforge.resilience.Policy``): its
+        rate limit, breaker, bulkhead, timeout and retries apply to each
+        ``publish`` (hand-over and acknowledgement) and ``send`` (hand-over).
+        A policy guarded first is applied outermost."""
+        self._guards = (*self._guards, policy)
+
+    @property
+    def guards(self) -> tuple[Guard, ...]:
+        """The policies publishing runs under, outermost first."""
+        return self._guards
 
     def _bind(self) -> list[Sender]:
         spec, messaging = self.spec, self.messaging
@@ -218,7 +242,21 @@ class PublishChannel(_Bound[M]):
     ) -> None:
         """Send ``message`` and wait until every broker of the channel
         acknowledged it (Kafka: ``acks=all``)."""
-        await (await self.send(message, headers=headers))
+        if self._guards:
+            await self._guarded(self._publish, message, headers)
+        else:
+            await (await self._send(message, headers))
+
+    async def _publish(
+        self, message: M, headers: Mapping[str, str | bytes] | None
+    ) -> None:
+        await (await self._send(message, headers))
+
+    async def _guarded(self, fn: Callable[..., Awaitable[R]], *args: Any) -> R:
+        call = fn
+        for guard in reversed(self._guards):
+            call = functools.partial(guard.call, call)
+        return await call(*args)
 
     async def send(
         self, message: M, *, headers: Mapping[str, str | bytes] | None = None
@@ -226,6 +264,13 @@ class PublishChannel(_Bound[M]):
         """Hand ``message`` to the brokers' batches and return at once; the
         returned future resolves when they acknowledged it.  For throughput:
         send many, then gather the futures."""
+        if self._guards:
+            return await self._guarded(self._send, message, headers)
+        return await self._send(message, headers)
+
+    async def _send(
+        self, message: M, headers: Mapping[str, str | bytes] | None
+    ) -> asyncio.Future[Any]:
         key, value, extra = self.record(message, headers=headers)
         senders = self._senders or self._bind()
         if len(senders) == 1:

@@ -34,6 +34,7 @@ from svcforge.messaging import (
     PublishChannel,
     RedisBroker,
 )
+from svcforge.resilience import Policies, Policy, PolicySpec
 from svcforge.service._outbox import OutboxChannel, OutboxRelay
 from svcforge.service._runner import Service, Setup
 from svcforge.service._settings import OutboxSettings, ServiceSettings
@@ -90,6 +91,7 @@ class ServiceParts:
         self.migrations = list(migrations)
         self.relay: OutboxRelay | None = None
         self._store_metrics: StoreMetrics | None = None
+        self._policies: Policies | None = None
         self._postgres: Any = None
         self.service = Service(
             name,
@@ -153,6 +155,31 @@ class ServiceParts:
                 self.migrations.append(OUTBOX_MIGRATION)
         self.relay.channels[channel.name] = channel
         return OutboxChannel(channel)
+
+    def policy(self, spec: PolicySpec) -> Policy:
+        """The ``svcforge.resilience.Policy`` of ``spec``: its breaker's state
+        in the metrics and, while open, in readiness; a shared rate limit in
+        the service's Redis (one per process while Redis runs embedded)."""
+        policies = self._policies
+        if policies is None:
+            redis = getattr(self.settings, "redis", None)
+            if redis is None or "redis" in self.embedded:
+                url, prefix = None, ""
+            else:
+                url, prefix = str(redis.url), str(redis.name_prefix)
+            policies = self._policies = Policies(
+                self.messaging.metrics.registry, redis=url, prefix=prefix
+            )
+            self.service.workers.append(policies)
+        made = policies.policy(spec)
+        if made.breaker is not None:
+            name = f"breaker {spec.name}"
+
+            async def check() -> str | None:
+                return made.problem()
+
+            self.service.checks[name] = check
+        return made
 
     async def _started(self) -> None:
         for group in self.embedded:

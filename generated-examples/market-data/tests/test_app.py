@@ -10,10 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from svcforge.db import Database, DatabaseSettings
 from svcforge.messaging import KafkaSettings, RedisSettings
+from svcforge.resilience import BreakerOpen
 
-from market_data.app import Books, collect, seed_instruments, stored, wire
+from market_data.app import Books, VenueFeed, collect, seed_instruments, stored, wire
 from market_data.generated.settings import Settings
 from market_data.generated.wiring import build
 
@@ -54,6 +56,39 @@ def test_trades_are_stored_once_each(postgres_dsn: str) -> None:
         "svcforge_rows_duplicate_total", {"channel": "trades", "table": "public.trades"}
     )
     assert duplicates == 3
+
+
+def test_a_failing_venue_feed_opens_its_breaker(postgres_dsn: str) -> None:
+    """Five failed calls (two per collect: the policy retries once) open the
+    ``venue-feed`` breaker: the next collect fails fast without calling the
+    feed, readiness names the breaker and the gauge says open."""
+    app = build(Settings(database=DatabaseSettings(url=postgres_dsn, migrate=True)))
+    wire(app)
+    feed = VenueFeed()
+    feed.down = True
+    seen: dict[str, object] = {}
+
+    async def work() -> None:
+        for _ in range(2):
+            with pytest.raises(ConnectionError):
+                await collect(app, 3, feed=feed)
+        with pytest.raises(BreakerOpen):  # the 5th failure opened it
+            await collect(app, 3, feed=feed)
+        calls = feed.calls
+        with pytest.raises(BreakerOpen):
+            await collect(app, 3, feed=feed)
+        seen["calls"] = (calls, feed.calls)
+        seen["ready"] = await app.service.readiness()
+
+    asyncio.run(app.run(work, stop_when_main_returns=True))
+    assert seen["calls"] == (5, 5)
+    ready = seen["ready"]
+    assert isinstance(ready, dict)
+    assert "circuit open" in str(ready["breaker venue-feed"])
+    state = app.messaging.metrics.registry.get_sample_value(
+        "svcforge_circuit_breaker_state", {"breaker": "venue-feed", "state": "open"}
+    )
+    assert state == 1.0
 
 
 def test_instruments_are_seeded_once(postgres_dsn: str) -> None:

@@ -7,6 +7,7 @@ Finishing, on the syntax tree: the bundle's own root class goes; ``MISSING``
 comes from ``pydantic``; mutable defaults become ``default_factory`` (ruff's
 RUF012, and no shared instances); ``None`` moves to the end of unions
 (RUF036); ``set`` (``uniqueItems``) becomes svcforge's ``UniqueList``;
+``EmailStr`` is svcforge's;
 docstrings are dedented.  The pipeline's formatter lays the module out.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import ast
 import inspect
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 from generator.json_names import BUNDLE_ROOT
@@ -71,6 +73,7 @@ def finish(code: str) -> str:
     tree = ast.parse(code)
     unique_lists = _sets_to_unique_lists(tree)
     classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
+    _drop_endless_defaults(tree, classes)
     body: list[ast.stmt] = []
     for node in tree.body:
         if isinstance(node, ast.ClassDef):
@@ -151,6 +154,70 @@ def _finish_class(node: ast.ClassDef, classes: set[str]) -> None:
                 stmt.value = _factory(stmt.value, stmt.annotation, classes)
 
 
+def _drop_endless_defaults(tree: ast.Module, classes: set[str]) -> None:
+    """A model default that holds, through its own defaults, the same class
+    (``additionalProperties`` of a meta-schema: a schema, default ``{}``)
+    would be an endless value: such a property is MISSING when absent
+    instead (a JSON Schema default is an annotation)."""
+    holds: dict[str, set[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            holds[node.name] = {m for _, m in _model_defaults(node, classes)}
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for stmt, model in _model_defaults(node, classes):
+            if _reaches(holds, model, node.name):
+                stmt.annotation = _with_missing(stmt.annotation)
+                stmt.value = ast.Name("MISSING")
+
+
+def _model_defaults(
+    node: ast.ClassDef, classes: set[str]
+) -> Iterator[tuple[ast.AnnAssign, str]]:
+    for stmt in node.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.value, ast.Dict):
+            model = _model_of(stmt.annotation, classes)
+            if model is not None:
+                yield stmt, model
+
+
+def _reaches(holds: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = set(), [start]
+    while todo:
+        name = todo.pop()
+        if name == goal:
+            return True
+        if name not in seen:
+            seen.add(name)
+            todo.extend(holds.get(name, ()))
+    return False
+
+
+def _with_missing(annotation: ast.expr) -> ast.expr:
+    """``T`` -> ``T | MISSING``, inside ``Annotated`` too (without its
+    ``validate_default``)."""
+    if isinstance(annotation, ast.Subscript) and isinstance(
+        annotation.slice, ast.Tuple
+    ):
+        first, *rest = annotation.slice.elts
+        for call in rest:
+            if isinstance(call, ast.Call):
+                call.keywords = [
+                    k for k in call.keywords if k.arg != "validate_default"
+                ]
+        rest = [c for c in rest if not (isinstance(c, ast.Call) and _bare(c))]
+        if not rest:
+            return _with_missing(first)
+        annotation.slice.elts = [_with_missing(first), *rest]
+        return annotation
+    return ast.BinOp(annotation, ast.BitOr(), ast.Name("MISSING"))
+
+
+def _bare(call: ast.Call) -> bool:
+    return not call.args and not call.keywords
+
+
 def _none_last(node: ast.expr) -> ast.expr:
     """``A | None | MISSING`` -> ``A | MISSING | None``, inside ``Annotated``
     too."""
@@ -220,12 +287,25 @@ def _prune_imports(tree: ast.Module) -> None:
             node.module = "pydantic"
         if isinstance(node, ast.ImportFrom) and node.module != "__future__":
             node.names = [a for a in node.names if (a.asname or a.name) in used]
+            if node.module == "pydantic" and "EmailStr" in used:
+                # svcforge's: exact (never normalised) and cheap.
+                node.names = [a for a in node.names if a.name != "EmailStr"]
+                body.append(ast.ImportFrom("svcforge", [ast.alias("EmailStr")], 0))
             if not node.names:
                 continue
             has_field |= node.module == "pydantic" and any(
                 a.name == "Field" for a in node.names
             )
         body.append(node)
+    if "MISSING" in used and not any(
+        a.name == "MISSING"
+        for n in body
+        if isinstance(n, ast.ImportFrom)
+        for a in n.names
+    ):
+        body.insert(
+            _after_imports(body), ast.ImportFrom("pydantic", [ast.alias("MISSING")], 0)
+        )
     if "Field" in used and not has_field:
         body.insert(
             _after_imports(body), ast.ImportFrom("pydantic", [ast.alias("Field")], 0)

@@ -12,7 +12,7 @@ superset of what the schemas accept, and the exact validator does the rest.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,7 @@ from generator.frontends.jsonschema.keywords import (
     SCHEMA_LIST,
     SCHEMA_MAP,
 )
+from generator.frontends.jsonschema.records import is_class
 from generator.frontends.jsonschema.registry import META, Registry, Target
 from generator.json_names import RESERVED, class_name
 from generator.jsonsource import JsonDocument, pointer
@@ -93,6 +94,9 @@ def bundle(
         if not is_message(doc):
             continue
         name = message_name(doc)
+        if name in taken:
+            # tag.json in two folders (v1/, v2/): the second is Tag + its folder.
+            name = _folder_name(name, doc.path, taken)
         problem = _name_problem(name, taken)
         if problem:
             out.diagnostics.append(
@@ -124,8 +128,62 @@ def bundle(
     for (path, ptr), name in out.defs.items():
         doc = registry.documents[path]
         defs[name] = rewriter.schema(doc, ptr, registry.node(path, ptr))
-    out.schema["$defs"] = dict(sorted(defs.items()))
+    _detach_root_messages(out)
+    out.schema["$defs"] = dict(sorted(out.schema["$defs"].items()))
     return out
+
+
+def _detach_root_messages(out: Bundle) -> None:
+    """A message that becomes a ``RootModel`` (a map, a union, an enum...)
+    and that other schemas refer to: they refer to a copy instead, for
+    datamodel-code-generator collapses a referred root model into its users'
+    fields and makes no class of it (the message's codec needs one)."""
+    defs = out.schema["$defs"]
+    roots = {m.name for m in out.messages if not is_class(defs, defs[m.name])}
+    referred = roots & set(_referred(defs))
+    copies = {}
+    for name in sorted(referred):
+        copy = _free(f"{name}Value", out.taken)
+        out.taken[copy] = out.taken.get(name, "")
+        copies[f"#/$defs/{name}"] = f"#/$defs/{copy}"
+        defs[copy] = defs[name]
+    if copies:
+        out.schema["$defs"] = _retarget(defs, copies)
+
+
+def _referred(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            yield ref[len("#/$defs/") :]
+        for value in node.values():
+            yield from _referred(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _referred(value)
+
+
+def _retarget(node: Any, copies: dict[str, str]) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: copies.get(v, v)
+            if k == "$ref" and isinstance(v, str)
+            else _retarget(v, copies)
+            for k, v in node.items()
+        }
+    if isinstance(node, list):
+        return [_retarget(v, copies) for v in node]
+    return node
+
+
+def _folder_name(name: str, path: str, taken: dict[str, str]) -> str:
+    folders = posixpath.dirname(path).split("/")
+    if folders[:2] == ["schemas", "messages"]:
+        folders = folders[2:]
+    if not folders or not any(folders):
+        return name
+    other = class_name(f"{name} {' '.join(folders)}")
+    return name if other in taken else other
 
 
 def _name_definitions(

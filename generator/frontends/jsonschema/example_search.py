@@ -140,8 +140,11 @@ def forbidden(
                 seeds.append(candidate)
     for seed in itertools.chain([example], seeds):
         first = seed is example
+        # Lazily: a big example has millions of mutations.
         for candidate in (
-            [*back, *_mutations(seed, pool)] if first else _mutations(seed, pool)
+            itertools.chain(back, _mutations(seed, pool))
+            if first
+            else _mutations(seed, pool)
         ):
             tries += 1
             if tries > budget or not wanted - set(out):

@@ -17,7 +17,13 @@ from typing import Any
 
 from generator.errors import Diagnostic
 from generator.frontends.jsonschema.regex_example import regex_example
-from generator.frontends.jsonschema.registry import META, Registry, Target
+from generator.frontends.jsonschema.registry import (
+    META,
+    Registry,
+    Target,
+    is_meta,
+    meta_registry,
+)
 from generator.jsonsource import JsonDocument, pointer
 
 FORMAT_EXAMPLES = {
@@ -105,11 +111,17 @@ class ExampleMaker:
         hint: str,
         stack: tuple[tuple[str, str], ...],
     ) -> Any:
-        target = self.registry.resolve(doc, ref, ptr)
+        registry = meta_registry() if is_meta(doc) else self.registry
+        target = registry.resolve(doc, ref, ptr)
         if not isinstance(target, Target):
             return None
         if target.doc is META:
-            return {}  # the empty schema: valid in every draft
+            # A part of a meta-schema ("#/properties/title": a string), else
+            # the empty schema, valid in every draft.
+            part = registry.meta_target(doc, ref, ptr)
+            if part is None:
+                return {}
+            target = part
         here = (target.doc.path, target.ptr)
         if here in stack:
             return OMIT

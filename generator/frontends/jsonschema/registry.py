@@ -12,12 +12,16 @@ already ``$id`` and ``$anchor``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from generator.frontends.jsonschema.drafts import parse_draft
+from jsonschema_specifications import REGISTRY as META_SCHEMAS
+
+from generator.frontends.jsonschema.drafts import declared, parse_draft
+from generator.frontends.jsonschema.normalize import normalize
 from generator.frontends.jsonschema.walk import children
 from generator.jsonsource import JsonDocument
 
@@ -35,6 +39,26 @@ def _meta(uri: str) -> bool:
     return parts.netloc.lower() in ("json-schema.org", "www.json-schema.org") and (
         parse_draft(uri) is not None or parts.path.startswith("/draft/")
     )
+
+
+@cache
+def meta_registry() -> Registry:
+    """The drafts' meta-schemas (jsonschema-specifications' copies),
+    normalised, as a registry of their own: the example-maker reads the parts
+    of them that a schema refers to."""
+    docs = []
+    for uri in sorted(META_SCHEMAS):
+        value = META_SCHEMAS.contents(uri)
+        if "draft-03" not in uri and isinstance(value, dict):
+            docs.append(
+                JsonDocument(META.path + uri, normalize(value, declared(value)), {})
+            )
+    return Registry.of(docs)
+
+
+def is_meta(doc: JsonDocument) -> bool:
+    """A document of ``meta_registry``."""
+    return doc.path.startswith(META.path)
 
 
 def file_uri(path: str) -> str:
@@ -122,12 +146,26 @@ class Registry:
         """The target of ``ref`` written at ``at`` in ``doc``, or why there is
         none."""
         uri = join(self.base_at(doc, at), ref)
+        location = uri.partition("#")[0]
+        if location not in self.resources and _meta(location):
+            return Target(META, "", META.value)
+        return self.resolve_uri(uri, lambda: self._missing(doc, ref, location))
+
+    def meta_target(self, doc: JsonDocument, ref: str, at: str = "") -> Target | None:
+        """Where ``ref``, a reference into a draft's meta-schema, leads in
+        that meta-schema (``meta_registry``); ``None`` for the whole of it."""
+        uri = join(self.base_at(doc, at), ref)
+        if not uri.partition("#")[2].strip("/"):
+            return None
+        found = meta_registry().resolve_uri(uri, lambda: "")
+        return found if isinstance(found, Target) else None
+
+    def resolve_uri(self, uri: str, missing: Callable[[], str]) -> Target | str:
+        """The target of an absolute URI, or ``missing()``."""
         location, _, fragment = uri.partition("#")
         resource = self.resources.get(location)
-        if resource is None and _meta(location):
-            return Target(META, "", META.value)
         if resource is None:
-            return self._missing(doc, ref, location)
+            return missing()
         path, root = resource
         target = self.documents[path]
         fragment = unquote(fragment)
@@ -141,15 +179,24 @@ class Registry:
 
     def _pointer(self, target: JsonDocument, root: str, fragment: str) -> Target | str:
         node = self.node(target.path, root)
-        for token in fragment.split("/")[1:]:
+        tokens = fragment.split("/")[1:]
+        for i, token in enumerate(tokens):
             key = token.replace("~1", "/").replace("~0", "~")
+            if (
+                key == "items"
+                and isinstance(node, dict)
+                and isinstance(node.get("prefixItems"), list)
+                and not isinstance(node.get("items"), list)
+            ):
+                # An array ``items`` (before 2020-12) was normalised.
+                key = tokens[i] = "prefixItems"
             if isinstance(node, dict) and key in node:
                 node = node[key]
             elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
                 node = node[int(key)]
             else:
                 return f"{target.path} has nothing at {fragment}"
-        return Target(target, root + fragment, node)
+        return Target(target, root + "".join(f"/{t}" for t in tokens), node)
 
     def _missing(self, doc: JsonDocument, ref: str, location: str) -> str:
         written = ref.partition("#")[0]

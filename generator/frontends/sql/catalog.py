@@ -19,6 +19,9 @@ from generator.ir import (
 )
 
 NAMEDATALEN = 63  # PostgreSQL truncates identifiers to 63 bytes
+TEMP_SCHEMA = "pg_temp"
+"""Where temporary tables live: they last as long as the session that
+applies the migration, so they get no row class nor repository."""
 
 
 @dataclass
@@ -120,7 +123,7 @@ class CatIndex:
 
 @dataclass
 class Catalog:
-    schemas: set[str] = field(default_factory=lambda: {"public"})
+    schemas: set[str] = field(default_factory=lambda: {"public", TEMP_SCHEMA})
     tables: dict[str, CatTable] = field(default_factory=dict)
     enums: dict[str, CatEnum] = field(default_factory=dict)
     indexes: dict[str, CatIndex] = field(default_factory=dict)
@@ -171,7 +174,9 @@ class Catalog:
 
     def table(self, name: str, schema: str | None, offset: int | None) -> CatTable:
         qual = f"{schema or 'public'}.{name}"
-        t = self.tables.get(qual)
+        # The session's temporary tables come first on the search path.
+        t = self.tables.get(f"{TEMP_SCHEMA}.{name}") if schema is None else None
+        t = t or self.tables.get(qual)
         if t is None:
             raise SqlError(offset, f'table "{qual}" does not exist')
         return t
@@ -185,6 +190,7 @@ class Catalog:
             or qualname in self.composites
             or qualname in self.domains
             or qualname in self.other_types
+            or qualname in self.sequences
         )
 
     def enum_lookup(self, name: str, schema: str | None) -> str | None:

@@ -14,6 +14,12 @@ from pglast.stream import RawStream
 
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
+from svcforge.sqlscript import server_sql
+
+_PSQL_HINT = (
+    "psql meta-commands (\\set, \\connect, \\i, ...) are no SQL: migrations and "
+    "queries run without psql (pg_dump's \\restrict and \\unrestrict are left out)"
+)
 
 
 class SqlError(Exception):
@@ -71,14 +77,21 @@ class SqlSource:
     def statements(self) -> list[Statement]:
         """Every statement, or ``SchemaError`` pointing at the syntax error."""
         try:
-            raw = parse_sql(self.text)
+            raw = parse_sql(server_sql(self.text))
         except ParseError as exc:
             message = str(exc.args[0])
             offset = exc.args[1] if len(exc.args) > 1 else None
             if offset is None:  # "at end of input": point at the last token
                 offset = max(len(self.text.rstrip()) - 1, 0)
+            hint = (
+                _PSQL_HINT if self.text[int(offset) : int(offset) + 1] == "\\" else ""
+            )
             raise SchemaError(
-                [Diagnostic(self.span(int(offset)), f"SQL syntax error: {message}")]
+                [
+                    Diagnostic(
+                        self.span(int(offset)), f"SQL syntax error: {message}", hint
+                    )
+                ]
             ) from None
         out = []
         prev_end = 0

@@ -78,6 +78,25 @@ def simulated_book(trade: Trade) -> OrderBookSnapshot:
     )
 
 
+class VenueFeed:
+    """The venue's trade feed (simulated: ``simulated_trades``).  The
+    collector calls it through the ``venue-feed`` policy of pyproject.toml:
+    a timeout per call, one retry, and a breaker that stops calling a feed
+    that keeps failing (readiness then says so).  ``down`` makes every call
+    fail, as an unreachable venue would."""
+
+    def __init__(self, symbols: Sequence[str] = SYMBOLS) -> None:
+        self.symbols = tuple(symbols)
+        self.down = False
+        self.calls = 0
+
+    async def trades(self, first: int, count: int) -> list[Trade]:
+        self.calls += 1
+        if self.down:
+            raise ConnectionError("venue feed unreachable")
+        return simulated_trades(count, self.symbols, first)
+
+
 @dataclass
 class Books:
     """The latest order book of each symbol (kept in memory: a hand-written
@@ -119,12 +138,20 @@ async def seed_instruments(db: Executor, symbols: Sequence[str]) -> None:
             )
 
 
-async def collect(app: App, count: int, rate: float = 0.0, first: int = 0) -> None:
-    """The collector: publish ``count`` trades (to Kafka and Redis: the
-    channel fans out) and an order book after each, at ``rate`` per second
-    (0: batched by the brokers, as fast as they take them), then wait for
-    every acknowledgement."""
-    trades = simulated_trades(count, app.settings.symbols, first)
+async def collect(
+    app: App,
+    count: int,
+    rate: float = 0.0,
+    first: int = 0,
+    feed: VenueFeed | None = None,
+) -> None:
+    """The collector: fetch ``count`` trades from the venue feed (under its
+    policy), publish them (to Kafka and Redis: the channel fans out; its
+    policy rate-limits publishing) and an order book after each, at ``rate``
+    per second (0: batched by the brokers, as fast as they take them), then
+    wait for every acknowledgement."""
+    feed = feed or VenueFeed(app.settings.symbols)
+    trades = await app.policies.venue_feed.call(feed.trades, first, count)
     start = time.monotonic()
     pending = []
     for n, trade in enumerate(trades):

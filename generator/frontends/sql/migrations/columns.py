@@ -13,7 +13,7 @@ from generator.frontends.sql.catalog import CatColumn, CatTable, object_name
 from generator.frontends.sql.migrations.step import Step
 from generator.frontends.sql.source import SqlError, deparse
 from generator.frontends.sql.type_names import sql_type
-from generator.ir import ForeignKey, Index, Key
+from generator.ir import ForeignKey, Index, Key, SqlType
 
 Deferred = list[tuple[ast.Constraint, str | None]]
 """Key, reference and check constraints with the column they were written on
@@ -51,13 +51,29 @@ def add_column(step: Step, table: CatTable, col: Any) -> Deferred:
 
 def merge_column(step: Step, table: CatTable, col: Any) -> Deferred:
     """A column declared again over an inherited one (INHERITS, PARTITION OF,
-    OF type: ``a WITH OPTIONS NOT NULL``): its constraints apply to it."""
+    OF type: ``a WITH OPTIONS NOT NULL``): its constraints apply to it, and
+    a type it names must be the inherited one."""
     column = table.column(col.colname or "", col.location)
+    if col.typeName is not None:
+        catalog = step.catalog
+        typ, _ = sql_type(col.typeName, catalog.enum_lookup, catalog.type_lookup)
+        if not same_type(typ, column.type):
+            raise SqlError(
+                col.location,
+                f'column "{column.name}" has a type conflict: '
+                f"{column.type.sql} versus {typ.sql}",
+            )
     later: Deferred = []
     for con in col.constraints or ():
         if not _column_property(column, con, False):
             later.append((con, column.name))
     return later
+
+
+def same_type(a: SqlType, b: SqlType) -> bool:
+    """One type for PostgreSQL (the number of array dimensions is no part
+    of a type)."""
+    return a.element == b.element and bool(a.dims) == bool(b.dims)
 
 
 def _column_property(column: CatColumn, con: Any, serial: bool) -> bool:

@@ -60,10 +60,9 @@ def _key_columns(
         con.conname = con.conname or con.indexname
         return list(ix.index.columns)
     names = [k.sval for k in con.keys or ()] if column is None else [column]
-    for n in names:
+    # INCLUDE columns ride along in the key's index; the key is the others.
+    for n in [*names, *(k.sval for k in con.including or ())]:
         table.column(n, con.location)
-    if con.including:
-        raise SqlError(con.location, "INCLUDE columns in keys are not supported")
     return names
 
 
@@ -83,7 +82,10 @@ def add_key(step: Step, table: CatTable, con: Any, column: str | None) -> None:
     name = con.conname or (
         object_name(table.name, [], "pkey", taken)
         if primary
-        else object_name(table.name, cols, "key", taken)
+        # PostgreSQL names a unique key after its INCLUDE columns too.
+        else object_name(
+            table.name, cols + [k.sval for k in con.including or ()], "key", taken
+        )
     )
     index_qual = f"{table.schema}.{name}"
     if step.catalog.relation_taken(index_qual):

@@ -102,13 +102,11 @@ def _with_result(
     result = "TABLE" if table_cols else (_label(rt) if rt is not None else "void")
     returns: ir.SqlType | None = None
     columns: tuple[ir.SqlArg, ...] = ()
-    if table_cols:
-        cols = [_arg(step, p) for p in table_cols]
+    if table_cols or outs:
+        cols = [_arg(step, p) for p in table_cols] if table_cols else outs
         columns = tuple(ir.SqlArg(c.name, c.type, "out") for c in cols if c is not None)
-    elif len(outs) > 1:
-        columns = tuple(ir.SqlArg(a.name, a.type, "out") for a in outs)
-    elif outs:
-        returns = outs[0].type
+        if len(columns) == 1:  # PostgreSQL's result is then that column's type
+            returns = columns[0].type
     elif rt is not None:
         returns = _type(step, rt)
         if returns is not None and returns.composite and not returns.dims:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from generator import ir
-from generator.frontends.sql.catalog import Catalog, CatColumn, CatTable
+from generator.frontends.sql.catalog import TEMP_SCHEMA, Catalog, CatColumn, CatTable
 from generator.frontends.sql.migrations.replay import replay
 from generator.frontends.sql.source import SqlSource
 from generator.naming import (
@@ -26,11 +26,13 @@ class SqlSchema(NamedTuple):
 
     enums: tuple[ir.SqlEnum, ...]
     tables: tuple[ir.Table, ...]
-    """Tables, views and materialized views (not partitions, nor views whose
-    query svcforge cannot type)."""
+    """Tables, views and materialized views (not partitions, temporary tables,
+    nor views whose query svcforge cannot type)."""
     migrations: tuple[ir.Migration, ...]
     composites: tuple[ir.SqlComposite, ...]
     functions: tuple[ir.SqlFunction, ...]
+    sequences: tuple[str, ...] = ()
+    """Qualified names of the sequences queries may read (not temporary)."""
 
 
 def parse_schema(sources: list[SqlSource]) -> SqlSchema:
@@ -47,6 +49,9 @@ def parse_schema(sources: list[SqlSource]) -> SqlSchema:
         migrations,
         _composites(catalog),
         tuple(functions),
+        tuple(
+            sorted(q for q in catalog.sequences if not q.startswith(TEMP_SCHEMA + "."))
+        ),
     )
 
 
@@ -107,7 +112,11 @@ def _enums(catalog: Catalog) -> tuple[ir.SqlEnum, ...]:
 
 def _tables(catalog: Catalog) -> tuple[ir.Table, ...]:
     items = sorted(
-        (t for t in catalog.tables.values() if t.typed and not t.partition_of),
+        (
+            t
+            for t in catalog.tables.values()
+            if t.typed and not t.partition_of and t.schema != TEMP_SCHEMA
+        ),
         key=lambda t: t.qualname,
     )
     names = sql_table_names([(t.schema, t.name) for t in items])

@@ -14,7 +14,16 @@ from generator.frontends.sql.migrations.constraints import rename_constraint
 from generator.frontends.sql.migrations.enums import drop_type, rename_type
 from generator.frontends.sql.migrations.indexes import drop_index, rename_index
 from generator.frontends.sql.migrations.schemas import drop_schema, rename_schema
-from generator.frontends.sql.migrations.step import Step, split_name, string_names
+from generator.frontends.sql.migrations.sequences import (
+    rename_sequence,
+    set_sequence_schema,
+)
+from generator.frontends.sql.migrations.step import (
+    Step,
+    relation_name,
+    split_name,
+    string_names,
+)
 from generator.frontends.sql.migrations.tables import (
     drop_table,
     rename_table,
@@ -31,9 +40,28 @@ _KIND = {
 }
 _FUNCTIONS = (OT.OBJECT_FUNCTION, OT.OBJECT_PROCEDURE, OT.OBJECT_ROUTINE)
 _TYPES = (OT.OBJECT_TYPE, OT.OBJECT_DOMAIN)
+_SEQUENCE_OR_TABLE = (OT.OBJECT_SEQUENCE, OT.OBJECT_TABLE)
+
+
+def _missing_relation(step: Step, node: Any) -> bool:
+    """``ALTER TABLE IF EXISTS`` (and VIEW, MATERIALIZED VIEW) on a relation
+    that does not exist: PostgreSQL only notes it and does nothing."""
+    rel = getattr(node, "relation", None)
+    return (
+        bool(node.missing_ok)
+        and rel is not None
+        and relation_name(rel) not in step.catalog.tables
+        and relation_name(rel) not in step.catalog.sequences
+        and (node.renameType if hasattr(node, "renameType") else node.objectType)
+        in (*_RELATIONS, OT.OBJECT_COLUMN, OT.OBJECT_TABCONSTRAINT)
+    )
 
 
 def rename(step: Step, node: Any) -> None:
+    if _missing_relation(step, node):
+        return
+    if node.renameType in _SEQUENCE_OR_TABLE and rename_sequence(step, node):
+        return  # ALTER TABLE accepts sequences too
     match node.renameType:
         case kind if kind in _RELATIONS:
             rename_table(step, node)
@@ -68,6 +96,10 @@ def _rename_type(step: Step, node: Any) -> None:
 
 def set_object_schema(step: Step, node: Any) -> None:
     """ALTER ... SET SCHEMA."""
+    if _missing_relation(step, node):
+        return
+    if node.objectType in _SEQUENCE_OR_TABLE and set_sequence_schema(step, node):
+        return
     match node.objectType:
         case kind if kind in _RELATIONS:
             set_schema(step, node)

@@ -16,13 +16,13 @@ from pglast.enums import ObjectType
 
 from generator.errors import SchemaError
 from generator.frontends.sql.catalog import Catalog
-from generator.frontends.sql.migrations import functions, types, views
+from generator.frontends.sql.migrations import functions, sequences, types, views
 from generator.frontends.sql.migrations.comments import comment
 from generator.frontends.sql.migrations.enums import alter_enum, create_enum
 from generator.frontends.sql.migrations.indexes import create_index
 from generator.frontends.sql.migrations.renames import drop, rename, set_object_schema
 from generator.frontends.sql.migrations.schemas import create_schema
-from generator.frontends.sql.migrations.step import Step, relation_name
+from generator.frontends.sql.migrations.step import Step
 from generator.frontends.sql.migrations.tables import alter_table, create_table
 from generator.frontends.sql.source import SqlError, SqlSource, Statement
 
@@ -125,7 +125,7 @@ def _create_type(step: Step, node: Any) -> None:
         case ast.CreateExtensionStmt():
             step.catalog.extensions.add(node.extname or "")
         case ast.CreateSeqStmt():
-            step.catalog.sequences.add(relation_name(node.sequence))
+            sequences.create_sequence(step, node)
         case _:
             # Grants, owners, triggers, policies, SET, data statements,
             # extensions, operators...: nothing that changes a table's shape.

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from generator.frontends.sql.migrations.enums import drop_type
+from generator.frontends.sql.migrations.sequences import (
+    drop_schema_sequences,
+    rename_schema_sequences,
+)
 from generator.frontends.sql.migrations.step import Step
 from generator.frontends.sql.migrations.tables import drop_table
 from generator.frontends.sql.source import SqlError
@@ -27,6 +31,7 @@ def rename_schema(step: Step, old: str, new: str) -> None:
         raise SqlError(step.start, f'schema "{old}" does not exist')
     catalog.schemas.discard(old)
     catalog.schemas.add(new)
+    rename_schema_sequences(step, old, new)
     for t in [t for t in catalog.tables.values() if t.schema == old]:
         catalog.move_table(t, new, t.name)
     for e in [e for e in catalog.enums.values() if e.schema == old]:
@@ -55,6 +60,7 @@ def drop_schema(step: Step, name: str, missing_ok: bool, cascade: bool) -> None:
         raise SqlError(step.start, f'schema "{name}" does not exist')
     used = [t.qualname for t in catalog.tables.values() if t.schema == name]
     used += [e.qualname for e in catalog.enums.values() if e.schema == name]
+    used += [q for q in catalog.sequences if q.startswith(name + ".")]
     if used and not cascade:
         raise SqlError(step.start, f'cannot drop schema "{name}": objects depend on it')
     for t in [t for t in catalog.tables.values() if t.schema == name]:
@@ -65,4 +71,5 @@ def drop_schema(step: Step, name: str, missing_ok: bool, cascade: bool) -> None:
         for qual in [q for q in kind if q.startswith(name + ".")]:
             del kind[qual]
     catalog.functions = [f for f in catalog.functions if f.schema != name]
+    drop_schema_sequences(step, name)
     catalog.schemas.discard(name)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from generator.frontends.sql.catalog import Catalog
-from generator.frontends.sql.source import SqlSource, Statement
+from generator.frontends.sql.catalog import TEMP_SCHEMA, Catalog
+from generator.frontends.sql.source import SqlError, SqlSource, Statement
 
 # pglast types every node attribute as Optional; the parser guarantees the ones
 # the replay reads for the statement kinds it handles, so nodes are ``Any``.
@@ -49,3 +49,16 @@ def relation_name(rel: Any) -> str:
 def string_names(nodes: Any) -> list[str]:
     """The parts of a dotted name (pglast ``String`` nodes)."""
     return [n.sval for n in nodes or ()]
+
+
+def created_relation(rel: Any) -> Any:
+    """The ``RangeVar`` a CREATE names, with ``pg_temp`` as the schema of a
+    ``TEMPORARY`` one (PostgreSQL puts it in the session's temporary schema)."""
+    if rel.relpersistence != "t":
+        return rel
+    if rel.schemaname not in (None, "", TEMP_SCHEMA):
+        raise SqlError(
+            rel.location, "cannot create temporary relation in non-temporary schema"
+        )
+    rel.schemaname = TEMP_SCHEMA
+    return rel

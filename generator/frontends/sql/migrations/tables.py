@@ -12,12 +12,17 @@ from pglast.enums import ObjectType
 
 from generator.frontends.sql.catalog import CatColumn, CatTable
 from generator.frontends.sql.migrations import columns, constraints, types
-from generator.frontends.sql.migrations.step import Step, kind_of, relation_name
+from generator.frontends.sql.migrations.step import (
+    Step,
+    created_relation,
+    kind_of,
+    relation_name,
+)
 from generator.frontends.sql.source import SqlError
 
 
 def create_table(step: Step, node: Any) -> None:
-    rel = node.relation
+    rel = created_relation(node.relation)
     catalog = step.catalog
     qual = catalog.qualify(rel.relname, rel.schemaname, rel.location)
     if catalog.relation_taken(qual):
@@ -30,15 +35,17 @@ def create_table(step: Step, node: Any) -> None:
     parents = [_parent(step, r) for r in node.inhRelations or ()]
     if node.partbound is not None and parents:
         table.partition_of = parents[0].qualname
-    for parent in parents:
-        inherit_columns(table, parent)
+    for parent, parent_rel in zip(parents, node.inhRelations or (), strict=True):
+        inherit_columns(table, parent, parent_rel.location)
     if node.ofTypename is not None:
         _of_type(step, table, node.ofTypename)
     catalog.tables[qual] = table
+    inherited = {c.name for c in table.columns}
     later: columns.Deferred = []
     for elt in node.tableElts or ():
         match elt:
-            case ast.ColumnDef() if table.find(elt.colname or "") is not None:
+            case ast.ColumnDef() if elt.colname in inherited:
+                inherited.discard(elt.colname)  # declared once more is twice
                 later += columns.merge_column(step, table, elt)
             case ast.ColumnDef():
                 later += columns.add_column(step, table, elt)
@@ -59,15 +66,25 @@ def _parent(step: Step, rel: Any) -> CatTable:
     return step.catalog.table(rel.relname, rel.schemaname, rel.location)
 
 
-def inherit_columns(table: CatTable, parent: CatTable) -> None:
+def inherit_columns(table: CatTable, parent: CatTable, at: int | None) -> None:
     """INHERITS and PARTITION OF: the parent's columns with their types, NOT
     NULL and defaults (a partition also gets its keys through the parent's
-    indexes, which svcforge does not need: rows go through the parent)."""
+    indexes, which svcforge does not need: rows go through the parent); a
+    column two parents have is one, of one type."""
     for c in parent.columns:
-        if table.find(c.name) is None:
+        mine = table.find(c.name)
+        if mine is None:
             table.columns.append(
                 CatColumn(c.name, c.type, c.nullable, c.span, c.default, c.identity)
             )
+        elif not columns.same_type(mine.type, c.type):
+            raise SqlError(
+                at,
+                f'inherited column "{c.name}" has a type conflict: '
+                f"{mine.type.sql} versus {c.type.sql}",
+            )
+        else:
+            mine.nullable = mine.nullable and c.nullable
 
 
 def like_table(step: Step, table: CatTable, like: Any) -> None:

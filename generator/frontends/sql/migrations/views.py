@@ -13,10 +13,15 @@ from copy import copy
 from typing import Any
 
 from pglast.enums import ObjectType
+from pglast.visitors import Visitor
 
 from generator import ir
-from generator.frontends.sql.catalog import Catalog, CatColumn, CatTable
-from generator.frontends.sql.migrations.step import Step, relation_name
+from generator.frontends.sql.catalog import TEMP_SCHEMA, Catalog, CatColumn, CatTable
+from generator.frontends.sql.migrations.step import (
+    Step,
+    created_relation,
+    relation_name,
+)
 from generator.frontends.sql.queries.dml import relation_outputs
 from generator.frontends.sql.source import SqlError
 
@@ -24,19 +29,39 @@ TEXT = ir.SqlType("text")
 
 
 def create_view(step: Step, node: Any) -> None:
-    rel = node.view
+    if _reads_temporary(step.catalog, node.query):
+        node.view.relpersistence = "t"  # PostgreSQL makes it temporary too
+    rel = created_relation(node.view)
     qual = step.catalog.qualify(rel.relname, rel.schemaname, rel.location)
     existing = step.catalog.tables.get(qual)
-    if existing is not None and not (node.replace and existing.kind == "view"):
+    replaces = existing is not None and node.replace and existing.kind == "view"
+    if step.catalog.relation_taken(qual) and not replaces:
         raise SqlError(rel.location, f'relation "{qual}" already exists')
     aliases = [a.sval for a in node.aliases or ()]
     _define(step, rel, "view", node.query, aliases, existing)
 
 
+class _Relations(Visitor):
+    def __init__(self) -> None:
+        self.names: list[tuple[str | None, str]] = []
+
+    def visit_RangeVar(self, ancestors: Any, node: Any) -> None:
+        self.names.append((node.schemaname, node.relname))
+
+
+def _reads_temporary(catalog: Catalog, query: Any) -> bool:
+    found = _Relations()
+    found(query)
+    return any(
+        f"{TEMP_SCHEMA}.{name}" in catalog.tables and schema in (None, TEMP_SCHEMA)
+        for schema, name in found.names
+    )
+
+
 def create_table_as(step: Step, node: Any) -> None:
     """``CREATE TABLE ... AS``, ``CREATE MATERIALIZED VIEW``, ``SELECT INTO``."""
     into = node.into if hasattr(node, "into") else node.intoClause
-    rel = into.rel
+    rel = created_relation(into.rel)
     qual = step.catalog.qualify(rel.relname, rel.schemaname, rel.location)
     if step.catalog.relation_taken(qual):
         if getattr(node, "if_not_exists", False):
@@ -94,7 +119,9 @@ def query_columns(
     node's offsets refer to), or None when the typer cannot follow it."""
     tables = provisional_tables(catalog, exclude)
     try:
-        outputs = relation_outputs(tables, catalog.enum_lookup, query, text)
+        outputs = relation_outputs(
+            tables, catalog.enum_lookup, query, text, frozenset(catalog.sequences)
+        )
     except SqlError:
         return None
     span = ir.Span("")
@@ -112,6 +139,10 @@ def provisional_tables(catalog: Catalog, exclude: str = "") -> dict[str, ir.Tabl
             ir.Column(c.name, c.name, c.type, c.nullable, c.span) for c in t.columns
         )
         out[qual] = ir.Table(t.schema, t.name, "", "", "", "", columns, t.span)
+    for t in catalog.tables.values():
+        if t.schema == TEMP_SCHEMA and t.qualname in out:
+            # First on the search path: an unqualified name means the temporary one.
+            out[f"public.{t.name}"] = out[t.qualname]
     return out
 
 

@@ -8,6 +8,12 @@ Commands: ``:one`` (a row, or ``None``), ``:many`` (a list), ``:exec``
 ``"UPDATE 3"``), ``:execlastid`` (the one ``RETURNING`` value: PostgreSQL has
 no last insert id), ``:copyfrom`` (rows in with COPY), and the batches
 ``:batchexec``, ``:batchmany``, ``:batchone`` (one run per set of arguments).
+
+A schema statement (CREATE, ALTER, DROP, COMMENT, GRANT, SET, ...) without an
+annotation is no query: it is skipped, as sqlc skips it, so that one file can
+serve as both migration and queries.  A data statement (SELECT, INSERT,
+UPDATE, DELETE, MERGE, CALL) without one is refused: a forgotten annotation
+would otherwise drop a query without a word.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import cast, get_args
+from typing import Any, cast, get_args
+
+from pglast import ast
 
 from generator import ir
 from generator.frontends.sql.source import SqlError, SqlSource, Statement
@@ -39,14 +47,27 @@ class Annotation:
     """Parameter names given by ``-- $n: name``."""
 
 
-def annotation(source: SqlSource, stmt: Statement) -> Annotation:
+def annotation(source: SqlSource, stmt: Statement) -> Annotation | None:
+    """The statement's annotation; None for a schema statement without one
+    (see the module's docstring)."""
     lines = list(comment_lines(source.text, stmt.gap, stmt.start))
     for i, (offset, text) in enumerate(lines):
         if _NAME.match(text):
             name, command = _name_and_command(text, offset)
             doc, params = _doc_and_params(lines[i + 1 :])
             return Annotation(name, command, offset, doc, params)
+    if not _data_statement(stmt.node):
+        return None
     raise SqlError(stmt.start, "statement without a name annotation", _HINT)
+
+
+_DATA = (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt, ast.CallStmt)
+
+
+def _data_statement(node: Any) -> bool:
+    if isinstance(node, ast.SelectStmt):
+        return node.intoClause is None  # SELECT ... INTO creates a table
+    return isinstance(node, _DATA)
 
 
 def comment_lines(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:

@@ -125,6 +125,8 @@ class Context:
     """The statement's text (after sqlc's syntax), which locations index."""
     functions: dict[str, list[PgFunction]] = field(default_factory=dict)
     """Functions the migrations create, by name."""
+    sequences: frozenset[str] = frozenset()
+    """The migrations' sequences (qualified): relations of one row."""
     params: dict[int, Param] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     """A name for ``$n`` from the column it is compared with or assigned to."""

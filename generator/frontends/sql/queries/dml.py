@@ -59,6 +59,7 @@ def new_context(
     embeds: dict[int, str],
     functions: dict[str, list[PgFunction]],
     extensions: frozenset[str],
+    sequences: frozenset[str] = frozenset(),
 ) -> Context:
     """A context for typing one statement (``text``, after sqlc's syntax)."""
     return Context(
@@ -69,17 +70,22 @@ def new_context(
         resolver=Resolver(catalog(extensions)),
         text=text,
         functions=functions,
+        sequences=sequences,
         embeds=embeds,
     )
 
 
 def relation_outputs(
-    tables: dict[str, ir.Table], enum_lookup: EnumLookup, node: Any, text: str
+    tables: dict[str, ir.Table],
+    enum_lookup: EnumLookup,
+    node: Any,
+    text: str,
+    sequences: frozenset[str] = frozenset(),
 ) -> list[Output]:
     """The result columns of a query that defines a relation (a view, ``CREATE
     TABLE ... AS``) over the tables replayed so far; ``text`` is the file its
     node's offsets refer to."""
-    ctx = new_context(tables, enum_lookup, text, {}, {}, frozenset())
+    ctx = new_context(tables, enum_lookup, text, {}, {}, frozenset(), sequences)
     return statement(ctx, node)
 
 

@@ -7,6 +7,7 @@ function that reads another row (``lag``, ``first_value``, ...) may be NULL;
 functions that find something (``array_length``, ``regexp_match``, JSON
 paths) may give NULL for any input; every other function is NULL exactly
 when one of its arguments may be (``concat`` and the JSON builders never).
+A function the migrations create may always be NULL (its body is not read).
 """
 
 from __future__ import annotations
@@ -113,6 +114,8 @@ class SqlFunctionLike(Protocol):
     def columns(self) -> Sequence[SqlArgument]: ...
     @property
     def returns_set(self) -> bool: ...
+    @property
+    def result(self) -> str: ...
 
 
 def user_functions(functions: Sequence[SqlFunctionLike]) -> dict[str, list[PgFunction]]:
@@ -120,28 +123,34 @@ def user_functions(functions: Sequence[SqlFunctionLike]) -> dict[str, list[PgFun
     keyed ``schema.name`` (and ``name`` for ``public``, on the search path)."""
     out: dict[str, list[PgFunction]] = {}
     for f in functions:
-        if f.returns is None and not f.columns:
-            result = "void"
-        elif f.columns and (f.returns is None or len(f.columns) > 1):
-            result = "record"
-        else:
-            result = type_key(f.returns) if f.returns else type_key(f.columns[0].type)
         pg = PgFunction(
             name=f.name,
             args=tuple(type_key(a.type) for a in f.inputs),
-            result=result,
+            result=_result(f),
             retset=f.returns_set,
             strict=False,
             defaults=sum(1 for a in f.inputs if a.default is not None),
-            outs=tuple((c.name, type_key(c.type)) for c in f.columns)
-            if result == "record"
-            else (),
+            outs=tuple((c.name, type_key(c.type)) for c in f.columns),
             argnames=tuple(a.name or "?" for a in f.inputs),
+            created=True,
         )
         out.setdefault(f"{f.schema}.{f.name}", []).append(pg)
         if f.schema == "public":
             out.setdefault(f.name, []).append(pg)
     return out
+
+
+def _result(f: SqlFunctionLike) -> str:
+    """The result's type key: the scalar (with one OUT or TABLE column, that
+    column's type), ``record`` for rows of several columns, else the type
+    as declared (``void``, ``record``; ``trigger`` or ``unknown`` for one
+    svcforge cannot name (``%TYPE``), which a call then cannot return)."""
+    if f.returns is not None:
+        return type_key(f.returns)
+    if f.columns:
+        return "record"
+    declared = f.result.removeprefix("SETOF ")
+    return declared if declared.isidentifier() else "unknown"
 
 
 def function_name(node: Any) -> tuple[str, str]:
@@ -239,6 +248,8 @@ def call_type(ctx: Context, node: Any, scope: Scope, expr: Expr) -> Ty:
 
 
 def _nullable(f: PgFunction, args: list[Ty]) -> bool:
+    if f.created:
+        return True
     if f.name in _NEVER_NULL:
         return False
     if f.kind == "a" or f.name in _MAY_BE_NULL:

@@ -77,11 +77,27 @@ def _same(old: str | None, new: str) -> str:
     return new
 
 
+# format_type_be's names where they differ from the DDL spelling.
+_MESSAGE_NAMES = {
+    "varchar": "character varying",
+    "char": "character",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+    "varbit": "bit varying",
+}
+
+
 def type_label(key: Input) -> str:
     """A type as PostgreSQL's messages spell it."""
     if key is None:
         return "unknown"
-    return sql_type(key).sql.removeprefix("public.")
+    if key.removesuffix("[]") == "char":  # the one-byte type, not bpchar
+        return '"char"' + key[4:]
+    text = sql_type(key).sql.removeprefix("public.")
+    base, brackets, _ = text.partition("[")
+    return _MESSAGE_NAMES.get(base, base) + brackets + text[len(base) + 1 :]
 
 
 def _label(name: str, inputs: list[Input]) -> str:

@@ -53,12 +53,14 @@ def parse_queries(
     tables: tuple[ir.Table, ...],
     functions: Sequence[SqlFunctionLike] = (),
     extensions: frozenset[str] = frozenset(),
+    sequences: Sequence[str] = (),
 ) -> tuple[ir.Query, ...]:
     """Every named query, by file then position; ``SchemaError`` with every
     problem found (queries are independent, so all are checked).
     ``functions``: those the migrations create, callable beside the
     built-in ones; ``extensions``: those whose functions, operators and
-    casts queries may use (see ``extensions.extensions_used``)."""
+    casts queries may use (see ``extensions.extensions_used``);
+    ``sequences``: the migrations' (qualified), which queries may read."""
     by_name = {t.qualname: t for t in tables}
     user = user_functions(functions)
     enum_names = {e.qualname for e in enums}
@@ -76,7 +78,10 @@ def parse_queries(
             errors += exc.diagnostics
             continue
         out += _file(
-            source, statements, _Schema(by_name, enum_lookup, user, extensions), errors
+            source,
+            statements,
+            _Schema(by_name, enum_lookup, user, extensions, frozenset(sequences)),
+            errors,
         )
     if errors:
         raise SchemaError(errors)
@@ -91,6 +96,7 @@ class _Schema:
     enum_lookup: EnumLookup
     functions: dict[str, list[PgFunction]]
     extensions: frozenset[str]
+    sequences: frozenset[str]
 
 
 def _file(
@@ -120,6 +126,8 @@ def _file(
         except SqlError as exc:
             errors.append(source.diagnostic(exc))
             continue
+        if query is None:
+            continue
         if query.py_name in seen:
             errors.append(
                 Diagnostic(
@@ -146,8 +154,10 @@ def _distinct_row_classes(
     ]
 
 
-def _query(source: SqlSource, stmt: Statement, schema: _Schema) -> ir.Query:
+def _query(source: SqlSource, stmt: Statement, schema: _Schema) -> ir.Query | None:
     note = annotation(source, stmt)
+    if note is None:  # a schema statement: no query
+        return None
     rw = rewrite(source.slice(stmt.start, stmt.end), stmt.start)
     try:
         node, ctx, results = _typed(rw, schema)
@@ -200,6 +210,7 @@ def _typed(rw: Rewritten, schema: _Schema) -> tuple[Any, Context, list[Output]]:
         rw.embeds,
         schema.functions,
         schema.extensions,
+        schema.sequences,
     )
     for n, named in rw.params.items():
         ctx.names[n] = named.name

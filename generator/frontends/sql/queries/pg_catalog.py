@@ -58,8 +58,12 @@ class PgFunction:
     ``VARIADIC "any"``)."""
     defaults: int = 0
     outs: tuple[tuple[str, str], ...] = ()
-    """The columns of a ``record`` result (OUT parameters, RETURNS TABLE)."""
+    """The columns of a ``record`` result (OUT parameters, RETURNS TABLE), or
+    the one that names a scalar result."""
     argnames: tuple[str, ...] = ()
+    created: bool = False
+    """Created by the migrations: its body is not read, so its result may be
+    NULL whatever its arguments."""
 
 
 @dataclass
@@ -105,14 +109,25 @@ class Catalog:
         return PgType(key, "U")
 
 
-EXTENSIONS_OF_TYPES = {"citext": "citext", "hstore": "hstore", "ltree": "ltree"}
+EXTENSIONS_OF_TYPES = {
+    "citext": "citext",
+    "hstore": "hstore",
+    "ltree": "ltree",
+    "vector": "vector",
+}
 """Extension types a column may have -> the extension that defines them."""
 
 
 @cache
 def _sections() -> tuple[Catalog, dict[str, Catalog]]:
     """The built-in catalog, and each extension's."""
-    text = (resources.files(__package__) / "pg_catalog.txt").read_text("utf-8")
+    # pg_extensions.txt: extensions the test server lacks (pgvector), read
+    # from their install scripts; its sections follow the built-in ones.
+    files = resources.files(__package__)
+    text = "".join(
+        (files / name).read_text("utf-8")
+        for name in ("pg_catalog.txt", "pg_extensions.txt")
+    )
     base = Catalog()
     extensions: dict[str, Catalog] = {}
     section = base

@@ -104,6 +104,8 @@ def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
         return _aliased(Rel(alias, system), rv.alias)
     qual = f"{rv.schemaname or 'public'}.{rv.relname}"
     table = ctx.tables.get(qual)
+    if table is None and qual in ctx.sequences:
+        return _aliased(Rel(alias, list(_SEQUENCE_COLUMNS)), rv.alias)
     if table is None:
         close = difflib.get_close_matches(qual, sorted(ctx.tables), n=1)
         raise SqlError(
@@ -117,6 +119,14 @@ def range_var(ctx: Context, rv: Any, scope: Scope) -> Rel:
         )
     rel = Rel(alias, [(c.name, c.type, c.nullable) for c in table.columns], table)
     return _aliased(rel, rv.alias)
+
+
+# What SELECT * FROM a sequence gives (PostgreSQL 15).
+_SEQUENCE_COLUMNS = (
+    ("last_value", sql_type("int8"), False),
+    ("log_cnt", sql_type("int8"), False),
+    ("is_called", sql_type("bool"), False),
+)
 
 
 def _system_relation(ctx: Context, rv: Any) -> list[Column] | None:
@@ -204,29 +214,31 @@ def _function(ctx: Context, item: Any, scope: Scope, into: list[Rel]) -> Rel:
     record result has its OUT columns or the column definitions given."""
     inner = _lateral(scope, into)
     columns: list[Column] = []
-    for pair in _calls(item.functions):
+    calls = _calls(item.functions)
+    # PostgreSQL's chooseScalarFunctionAlias: the one scalar function of
+    # ``FROM f() AS a`` gives the column ``a`` (unless an OUT column names it).
+    alias = item.alias.aliasname if item.alias is not None and len(calls) == 1 else ""
+    for pair in calls:
         call, coldefs = pair
         if isinstance(call, ast.SQLValueFunction):  # FROM current_date
-            name = figure_name(call)
+            name = alias or figure_name(call)
             columns.append((name, expr(ctx, call, inner).type or TEXT, False))
             continue
         if not isinstance(call, ast.FuncCall):
             raise SqlError(location_of(call), "unsupported function in FROM")
         columns += _function_columns(
-            ctx, call, coldefs or item.coldeflist, inner, item.alias
+            ctx, call, coldefs or item.coldeflist, inner, alias
         )
     if item.ordinality:
         columns.append(("ordinality", ir.SqlType("int8"), False))
     name = item.alias.aliasname if item.alias is not None else columns[0][0]
-    rel = Rel(name, columns)
-    if item.alias is not None and len(columns) == 1 and not item.alias.colnames:
-        rel.columns[0] = (name, columns[0][1], columns[0][2])
-    return _aliased(rel, item.alias)
+    return _aliased(Rel(name, columns), item.alias)
 
 
 def _function_columns(
-    ctx: Context, call: Any, coldefs: Any, scope: Scope, alias: Any
+    ctx: Context, call: Any, coldefs: Any, scope: Scope, alias: str
 ) -> list[Column]:
+    """The columns of one function in FROM; ``alias`` names a scalar result."""
     f, result, outs, tys = resolve(ctx, call, scope, expr)
     if coldefs:
         if result != "record":
@@ -247,7 +259,7 @@ def _function_columns(
             "for example FROM jsonb_to_recordset($1) AS r(id int, name text)",
         )
     nullable = f.name in _NULLABLE_ROWS or not f.strict or any(t.nullable for t in tys)
-    return [(f.name, sql_type(result), nullable)]
+    return [(alias or f.name, sql_type(result), nullable)]
 
 
 def _join(

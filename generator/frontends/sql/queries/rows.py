@@ -125,7 +125,9 @@ def check_command(
         raise SqlError(
             note.offset,
             f"query {note.name!r} is :{command} but returns no columns",
-            "use :exec or :execrows, or add RETURNING",
+            "PostgreSQL has no last insert id: add RETURNING id, or use :exec"
+            if command == "execlastid"
+            else "use :exec or :execrows, or add RETURNING",
         )
     if command == "execlastid" and len(results) != 1:
         raise SqlError(

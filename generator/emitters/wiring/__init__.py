@@ -17,6 +17,7 @@ from generator.emitters.pysrc import (
     py_str,
     tuple_expr,
 )
+from generator.emitters.wiring.policies import channel_guards, policy_code
 
 _I2 = INDENT * 2
 
@@ -59,10 +60,15 @@ def _module(service: ir.Service, settings: ir.Settings, env: Environment) -> str
         "self.service: Final = self.parts.service",
     ]
     parts.append("the brokers")
-    blocks = []
+    policies = policy_code(service, needed)
+    attributes += policies.attributes
+    blocks = [b for b in (policies.constants, policies.policies_class) if b]
+    if policies.constants:
+        parts.append("the resilience policies")
     if service.channels:
         needed.add("from .channels import Channels")
         attributes.append("self.channels: Final = Channels(self.messaging)")
+        attributes += policies.guards
         parts.append("the channels")
         for kind, block in (
             ("stores", _stores(service, needed)),
@@ -178,4 +184,7 @@ def _tests(service: ir.Service, settings: ir.Settings, env: Environment) -> str:
         channels=[c.py_name for c in service.channels],
         stores=[c.py_name for c in service.channels if c.store is not None],
         outbox=[c.py_name for c in service.channels if c.outbox],
+        policies=service.policies,
+        policy_constants=sorted(p.constant for p in service.policies),
+        guards={c: [p.name for p in g] for c, g in channel_guards(service).items()},
     )
