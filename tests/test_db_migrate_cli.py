@@ -49,15 +49,19 @@ def test_migrate_applies_each_migration_once(
 ) -> None:
     assert main(["migrate", str(service), "--dsn", postgres_dsn]) == 0
     out = capsys.readouterr().out
-    assert "applied 001_devices.sql" in out and "4 applied, 0 already applied" in out
+    assert "applied 001_devices.sql" in out and "6 applied, 0 already applied" in out
+    # The service publishes alerts through the outbox: svcforge's own
+    # migration of its table comes after the service's.
+    assert out.splitlines()[-2] == "applied svcforge_outbox_001.sql"
     assert tables(postgres_dsn) == [
         "public.alerts",
         "public.devices",
         "public.svcforge_migrations",
+        "public.svcforge_outbox",
         "telemetry.readings",
     ]
     assert main(["migrate", str(service), "--dsn", postgres_dsn]) == 0
-    assert "0 applied, 4 already applied" in capsys.readouterr().out
+    assert "0 applied, 6 already applied" in capsys.readouterr().out
 
 
 def test_migrate_reads_the_variable_the_settings_read(

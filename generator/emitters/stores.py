@@ -127,5 +127,6 @@ def _value(v: ir.StoreValue, needed: set[str]) -> str:
         expr = f"None if {steps[-1]} is None else {expr}"
     for i in reversed(range(len(v.path) - 1)):
         if v.nullable[i]:
-            expr = f"None if {steps[i]} is None else ({expr})"
+            inner = f"({expr})" if " if " in expr else expr
+            expr = f"None if {steps[i]} is None else {inner}"
     return expr

@@ -15,3 +15,10 @@ RETURNING *;
 INSERT INTO alerts (device_id, severity, code, message, context)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id, raised_at;
+
+-- name: raise_alert_once :one
+-- Raise an alert unless the device has the same one open; no row when it has.
+INSERT INTO alerts (device_id, severity, code, message, raised_at)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (device_id, code) WHERE cleared_at IS NULL DO NOTHING
+RETURNING id, raised_at;
