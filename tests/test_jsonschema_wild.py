@@ -112,3 +112,28 @@ def test_a_default_that_holds_itself_is_missing_when_absent(codecs: Any) -> None
     assert node.more is MISSING
     inner = codecs.NODE_JSON.decode('{"more": {"more": true}}')
     assert inner.more.more is True
+
+
+def test_a_pointer_to_a_keyword_the_draft_does_not_know_reaches_it(
+    codecs: Any,
+) -> None:
+    step = codecs.STEP_JSON.decode('{"if": "build.branch == \'main\'", "key": "k"}')
+    assert step.if_ == "build.branch == 'main'"
+    with pytest.raises(ValidationError):
+        codecs.STEP_JSON.decode('{"if": ""}')
+    with pytest.raises(ValidationError):
+        codecs.STEP_JSON.decode('{"if": 1}')
+
+
+def test_a_message_whose_one_value_is_null_generates(codecs: Any) -> None:
+    assert codecs.NOTHING_JSON.decode(b"null").root is None
+    with pytest.raises(ValidationError):
+        codecs.NOTHING_JSON.decode(b"0")
+
+
+def test_annotations_of_the_wrong_type_are_passed_over(codecs: Any) -> None:
+    config = codecs.TOOL_CONFIG_JSON.decode('{"name": "ab"}')
+    assert config.audit is MISSING  # not the string "false"
+    assert codecs.TOOL_CONFIG_JSON.encode(config) == b'{"name":"ab"}'
+    with pytest.raises(ValidationError):
+        codecs.TOOL_CONFIG_JSON.decode('{"name": "a"}')

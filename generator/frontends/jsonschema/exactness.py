@@ -228,7 +228,7 @@ def loosened(node: dict[str, Any]) -> dict[str, Any]:
     pattern = out.get("pattern")
     if isinstance(pattern, str) and not model_pattern(pattern):
         del out["pattern"]
-    if "default" in out and not _default_fits(out):
+    if "default" in out and not default_fits(out):
         del out["default"]  # an annotation; a model default must be typed
     return out
 
@@ -240,9 +240,14 @@ _TYPED_FORMATS = frozenset(
 )
 
 
-def _default_fits(node: dict[str, Any]) -> bool:
+def default_fits(node: dict[str, Any]) -> bool:
     """Whether a default is a value of the type the model gives the node."""
-    value = node["default"]
+    return fits(node, node["default"])
+
+
+def fits(node: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` is of a type the node says, and among its enum or
+    const (the annotations ``default`` and ``examples`` need not be)."""
     kinds = node.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
     kind = _kind(value)

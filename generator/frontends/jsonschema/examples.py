@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
+from generator.frontends.jsonschema.exactness import fits
 from generator.frontends.jsonschema.regex_example import regex_example
 from generator.frontends.jsonschema.registry import (
     META,
@@ -84,12 +85,9 @@ class ExampleMaker:
             return hint
         if not isinstance(node, dict):
             return OMIT  # false: nothing fits; a required one is repaired later
-        examples = node.get("examples")
-        if isinstance(examples, list) and examples:
-            return copy.deepcopy(examples[0])
-        for key in ("const", "default"):
-            if key in node:
-                return copy.deepcopy(node[key])
+        given = _given(node)
+        if given is not OMIT:
+            return copy.deepcopy(given)
         if isinstance(node.get("enum"), list):
             return next((v for v in node["enum"] if v is not None), None)
         if isinstance(node.get("$ref"), str):
@@ -309,6 +307,22 @@ class ExampleMaker:
             value = self.value(doc, where, extra, key, stack)
             return None if value is OMIT else value
         return key
+
+
+def _given(node: dict[str, Any]) -> Any:
+    """The value a schema names itself: an example, its const, its default;
+    else ``OMIT``.  Examples and defaults are annotations their authors
+    sometimes get wrong ("false" for a boolean, a file name for an object):
+    one of another type is passed over."""
+    examples = node.get("examples")
+    for example in examples if isinstance(examples, list) else ():
+        if fits(node, example):
+            return example
+    if "const" in node:
+        return node["const"]
+    if "default" in node and fits(node, node["default"]):
+        return node["default"]
+    return OMIT
 
 
 _KIND_KEYWORDS = (

@@ -33,7 +33,11 @@ from generator.frontends.jsonschema.check import Checker
 from generator.frontends.jsonschema.drafts import declared
 from generator.frontends.jsonschema.exact import ExactSchemas
 from generator.frontends.jsonschema.exactness import reasons
-from generator.frontends.jsonschema.example_search import forbidden, repaired
+from generator.frontends.jsonschema.example_search import (
+    NOT_FOUND,
+    forbidden,
+    repaired,
+)
 from generator.frontends.jsonschema.examples import ExampleMaker, SchemaValues
 from generator.frontends.jsonschema.normalize import normalize
 from generator.frontends.jsonschema.records import (
@@ -180,7 +184,7 @@ class _Messages:
             return None
         made = self.maker.message(m.doc)
         example = repaired(validator, made, SchemaValues(self.maker, m.doc))
-        if example is None:
+        if example is NOT_FOUND:
             self.diagnostics.append(
                 Diagnostic(
                     m.doc.span(""),
