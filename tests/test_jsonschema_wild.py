@@ -10,6 +10,7 @@ import io
 import json
 import shutil
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -137,3 +138,41 @@ def test_annotations_of_the_wrong_type_are_passed_over(codecs: Any) -> None:
     assert codecs.TOOL_CONFIG_JSON.encode(config) == b'{"name":"ab"}'
     with pytest.raises(ValidationError):
         codecs.TOOL_CONFIG_JSON.decode('{"name": "a"}')
+
+
+def test_a_pattern_in_web_syntax_has_literal_braces_and_brackets(
+    codecs: Any,
+) -> None:
+    codec = codecs.WORKFLOW_OUTPUT_JSON
+    assert codec.decode('{"value": "${{ if x }}", "path": "$[*][0]"}').path == "$[*][0]"
+    for bad in ('{"value": "${ if x }"}', '{"value": "${{ if }}", "path": "$[a]"}'):
+        with pytest.raises((DecodeError, ValidationError)):
+            codec.decode(bad)
+
+
+def test_a_class_written_before_its_local_base_is_moved_after_it() -> None:
+    """datamodel-code-generator may write an inline class extending a
+    recursive class it writes later (AsyncAPI 2.x's message ``headers``)."""
+    from generator.emitters.jsonmodels.dmcg import finish
+
+    code = (
+        "from __future__ import annotations\n"
+        "from enum import Enum\n"
+        "from svcforge import JsonSchemaModel\n"
+        "class Headers(Schema):\n"
+        "    kind: Kind = Kind.object\n"
+        "class Schema(JsonSchemaModel):\n"
+        "    items: Schema | bool | None = None\n"
+        "class Kind(Enum):\n"
+        "    object = 'object'\n"
+        "Schema.model_rebuild()\n"
+    )
+    module = types.ModuleType("wild_late_base")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(finish(code), "<models>", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
+    headers = module.Headers.model_validate({"items": {"items": True}})
+    assert headers.kind.value == "object"
+    assert headers.items.items is True

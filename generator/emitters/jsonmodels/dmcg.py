@@ -32,6 +32,7 @@ def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
     )
     from datamodel_code_generator.format import PythonVersion
 
+    _allow_late_bases()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         code = dmcg.generate(
@@ -69,8 +70,33 @@ def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
     return finish(code)
 
 
+def _allow_late_bases() -> None:
+    """datamodel-code-generator may write a class before the local base it
+    extends (an ``allOf`` of a recursive class written later: AsyncAPI's
+    ``headers``), and then refuses its own output; ``finish`` puts the
+    classes in an order Python accepts instead.  Its check stays for
+    everything else (inheritance cycles, method resolution orders)."""
+    from datamodel_code_generator import Error
+    from datamodel_code_generator.parser.base import Parser
+
+    check = Parser._check_model_inheritance
+    if getattr(check, "svcforge_lenient", False):
+        return
+
+    def lenient(self: Any, contexts: Any) -> None:
+        try:
+            check(self, contexts)
+        except Error as exc:
+            if "before its definition" not in str(exc):
+                raise
+
+    lenient.svcforge_lenient = True  # type: ignore[attr-defined]
+    Parser._check_model_inheritance = lenient  # type: ignore[method-assign]
+
+
 def finish(code: str) -> str:
     tree = ast.parse(code)
+    tree.body = bases_first(tree.body)
     unique_lists = _sets_to_unique_lists(tree)
     classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
     _drop_endless_defaults(tree, classes)
@@ -322,3 +348,65 @@ def _after_imports(body: list[ast.stmt]) -> int:
         (i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom)),
         len(body),
     )
+
+
+def bases_first(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module's statements in their order, except that a statement
+    which needs, when it runs, a name a later one defines (a base class, a
+    default) comes after that one.  Annotations are not run (``from
+    __future__ import annotations``), nor are ``lambda`` bodies."""
+    defined = {name: i for i, node in enumerate(body) for name in _defines(node)}
+    done: set[int] = set()
+    busy: set[int] = set()
+    out: list[ast.stmt] = []
+
+    def visit(i: int) -> None:
+        if i in done or i in busy:
+            return  # a cycle: left as written, Python reports it
+        busy.add(i)
+        for name in sorted(_needs(body[i])):
+            j = defined.get(name)
+            if j is not None and j > i:
+                visit(j)
+        busy.discard(i)
+        done.add(i)
+        out.append(body[i])
+
+    for i in range(len(body)):
+        visit(i)
+    return out
+
+
+def _defines(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    return []
+
+
+def _needs(node: ast.stmt) -> set[str]:
+    """Names a statement reads when it runs."""
+    if isinstance(node, ast.ClassDef):
+        roots: list[ast.AST] = [*node.bases, *node.keywords, *node.decorator_list]
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign):
+                roots.extend([stmt.value] if stmt.value is not None else [])
+            else:
+                roots.append(stmt)
+    elif isinstance(node, ast.AnnAssign):
+        roots = [node.value] if node.value is not None else []
+    else:
+        roots = [node]
+    out: set[str] = set()
+    todo = list(roots)
+    while todo:
+        item = todo.pop()
+        if isinstance(item, ast.Lambda):
+            continue
+        if isinstance(item, ast.Name):
+            out.add(item.id)
+        todo.extend(ast.iter_child_nodes(item))
+    return out

@@ -40,6 +40,7 @@ from generator.frontends.jsonschema.example_search import (
 )
 from generator.frontends.jsonschema.examples import ExampleMaker, SchemaValues
 from generator.frontends.jsonschema.normalize import normalize
+from generator.frontends.jsonschema.patterns import with_escaped_patterns
 from generator.frontends.jsonschema.records import (
     ClassNames,
     is_class,
@@ -119,6 +120,7 @@ def _checked_bundle(
     """The files as written that check, the registry of their normalised
     form, and their bundle; ``SchemaError`` with every problem found."""
     checker = Checker()
+    documents = [replace(d, value=with_escaped_patterns(d.value)) for d in documents]
     usable = [d for d in documents if checker.check_document(d)]
     if checker.diagnostics:
         raise SchemaError(checker.diagnostics)
