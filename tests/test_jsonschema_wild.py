@@ -176,3 +176,28 @@ def test_a_class_written_before_its_local_base_is_moved_after_it() -> None:
     headers = module.Headers.model_validate({"items": {"items": True}})
     assert headers.kind.value == "object"
     assert headers.items.items is True
+
+
+def test_a_default_of_the_wrong_kind_is_dropped() -> None:
+    """AsyncAPI's ``items`` (a schema or an array of them, default ``{}``):
+    datamodel-code-generator gives the ``{}`` to the array branch too, which
+    mypy --strict refuses."""
+    from generator.emitters.jsonmodels.dmcg import finish
+
+    code = (
+        "from __future__ import annotations\n"
+        "from typing import Annotated\n"
+        "from pydantic import Field, RootModel\n"
+        "from svcforge import JsonSchemaModel\n"
+        "class Item(JsonSchemaModel):\n"
+        "    name: str | None = None\n"
+        "class Items(RootModel[list[Item]]):\n"
+        "    root: Annotated[list[Item], Field(min_length=1)] = {}\n"
+        "class Other(JsonSchemaModel):\n"
+        "    tags: list[str] = {}\n"
+        "    counts: dict[str, int] = {}\n"
+    )
+    text = finish(code)
+    assert "root: Annotated[list[Item], Field(min_length=1)]\n" in text
+    assert "tags: list[str] | MISSING = MISSING" in text
+    assert "counts: dict[str, int] = Field(default_factory=dict)" in text

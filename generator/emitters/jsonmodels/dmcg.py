@@ -176,8 +176,48 @@ def _finish_class(node: ast.ClassDef, classes: set[str]) -> None:
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign):
             stmt.annotation = _none_last(stmt.annotation)
+            if _mistyped(stmt):
+                _drop_default(stmt)
             if isinstance(stmt.value, ast.List | ast.Dict | ast.Set):
                 stmt.value = _factory(stmt.value, stmt.annotation, classes)
+
+
+_LISTS = frozenset({"list", "UniqueList", "tuple"})
+
+
+def _mistyped(stmt: ast.AnnAssign) -> bool:
+    """A ``{}`` default of a list attribute, or ``[]`` of a map: a schema's
+    default given to a branch it does not fit (AsyncAPI's ``items``: a
+    schema or an array of them, default ``{}``)."""
+    if not isinstance(stmt.value, ast.Dict | ast.List | ast.Set):
+        return False
+    kinds = set()
+    annotation = stmt.annotation
+    if (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+    ):
+        annotation = annotation.slice.elts[0]
+    for part in _union_parts(annotation):
+        if isinstance(part, ast.Constant) and part.value is None:
+            continue
+        head = part.value if isinstance(part, ast.Subscript) else part
+        name = head.id if isinstance(head, ast.Name) else ""
+        kinds.add("list" if name in _LISTS else "dict" if name == "dict" else name)
+    wanted = "dict" if isinstance(stmt.value, ast.Dict) else "list"
+    return bool(kinds) and kinds <= {"list", "dict", "MISSING"} and wanted not in kinds
+
+
+def _drop_default(stmt: ast.AnnAssign) -> None:
+    """A root model's ``root`` gets no default (it is always given); an
+    attribute is MISSING when absent."""
+    if isinstance(stmt.target, ast.Name) and stmt.target.id == "root":
+        stmt.value = None
+    else:
+        stmt.annotation = _with_missing(stmt.annotation)
+        stmt.value = ast.Name("MISSING")
 
 
 def _drop_endless_defaults(tree: ast.Module, classes: set[str]) -> None:
