@@ -201,3 +201,16 @@ def test_a_default_of_the_wrong_kind_is_dropped() -> None:
     assert "root: Annotated[list[Item], Field(min_length=1)]\n" in text
     assert "tags: list[str] | MISSING = MISSING" in text
     assert "counts: dict[str, int] = Field(default_factory=dict)" in text
+
+
+def test_a_closed_tuple_is_a_tuple(codecs: Any) -> None:
+    codec = codecs.SPAN_JSON
+    span = codec.decode('{"range": ["a", 2], "open": ["b", 3]}')
+    assert span.range == ("a", 2)
+    assert codec.encode(span) == b'{"range":["a",2],"open":["b",3]}'
+    assert codec.model.model_fields["range"].annotation == tuple[str, int]
+    for bad in ('{"range": ["a"]}', '{"range": ["a", 2, 3]}', '{"range": [1, 2]}'):
+        with pytest.raises(ValidationError):  # the model alone refuses them
+            codec.model.model_validate_json(bad)
+    with pytest.raises(DecodeError):  # an open tuple: the exact validator
+        codec.decode('{"range": ["a", 2], "open": [1]}')

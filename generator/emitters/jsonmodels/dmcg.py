@@ -63,6 +63,9 @@ def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
             # set, which ``finish`` turns into svcforge's UniqueList (a list
             # keeps the producer's order, so encoding is deterministic).
             use_unique_items_as_set=True,
+            # A closed prefixItems (items: false, minItems covering it) is a
+            # tuple; the front-end leaves other tuples to the exact validator.
+            use_tuple_for_closed_arrays=True,
             aliases=aliases or None,
         )
     if not isinstance(code, str):  # several modules: never for one document

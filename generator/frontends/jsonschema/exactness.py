@@ -189,6 +189,7 @@ _FORMS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "$ref": lambda n: (
         "$ref" in n and bool(set(n) - {"$ref", "$dynamicRef"} & _ASSERTING)
     ),
+    "prefixItems": lambda n: "prefixItems" in n and not closed_tuple(n),
 }
 """The keywords of ``keywords.EXACT_WHEN``: whether a node uses one in a
 form the model cannot hold."""
@@ -203,7 +204,8 @@ def loosened(node: dict[str, Any]) -> dict[str, Any]:
         # it a RootModel of variants); the branches are checked exactly.
         out.pop("oneOf", None)
         out.pop("anyOf", None)
-    if "prefixItems" in node:
+    if "prefixItems" in node and not closed_tuple(node):
+        out.pop("prefixItems", None)
         out["items"] = {}
     if "patternProperties" in out and _pattern_properties(node) != "typed":
         del out["patternProperties"]
@@ -260,6 +262,21 @@ def fits(node: dict[str, Any], value: Any) -> bool:
     branches = [node, *(node.get("oneOf") or []), *(node.get("anyOf") or [])]
     formats = {b.get("format") for b in branches if isinstance(b, dict)}
     return value is None or not formats & _TYPED_FORMATS
+
+
+def closed_tuple(node: dict[str, Any]) -> bool:
+    """``prefixItems`` that a ``tuple[...]`` holds exactly: no item after
+    them (``items: false``) and every position present (``minItems``)."""
+    prefix = node.get("prefixItems")
+    least = node.get("minItems")
+    return (
+        isinstance(prefix, list)
+        and node.get("items") is False
+        and isinstance(least, int)
+        and not isinstance(least, bool)
+        and least >= len(prefix)
+        and all(item is not False for item in prefix)
+    )
 
 
 def _pattern_properties(node: dict[str, Any]) -> str:

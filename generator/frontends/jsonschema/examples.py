@@ -224,6 +224,9 @@ class ExampleMaker:
         count = min(max(node.get("minItems", 0), 1), _MAX_SIZE)
         if node.get("maxItems") is not None:
             count = min(count, node["maxItems"])
+        prefix = node.get("prefixItems")
+        if isinstance(prefix, list) and prefix:
+            return self._tuple(doc, ptr, prefix[: max(count, 1)], hint, stack)
         items = node.get("items", True)
         item = self.value(doc, pointer(ptr, "items"), items, hint, stack)
         if item is OMIT or count == 0:
@@ -236,6 +239,24 @@ class ExampleMaker:
                 values = [f"{item}{i}" if i else item for i in range(count)]
             elif isinstance(item, int) and not isinstance(item, bool):
                 values = [item + i for i in range(count)]
+        return values
+
+    def _tuple(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        prefix: list[Any],
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> list[Any]:
+        """An example of each position (the repair adds what is missing)."""
+        values = []
+        for i, sub in enumerate(prefix):
+            where = pointer(pointer(ptr, "prefixItems"), i)
+            value = self.value(doc, where, sub, hint, stack)
+            if value is OMIT:
+                break
+            values.append(value)
         return values
 
     def _object(
