@@ -56,6 +56,9 @@ class Manifest:
     """``[tool.svcforge.sql.types]``, checked; applied to the replayed schema."""
     compat: CompatDecl = field(default_factory=CompatDecl)
     """``[tool.svcforge.compat]``: the modes ``svcforge compat`` checks under."""
+    strict_keywords: bool = False
+    """A warning for each JSON Schema keyword its draft does not define
+    (annotations, which the specification says to ignore, otherwise)."""
 
     @property
     def package_dir(self) -> str:
@@ -134,6 +137,7 @@ def load_manifest(root: Path) -> Manifest:
         channels=channels,
         sql_types=sql_types,
         compat=table.compat,
+        strict_keywords=table.strict_keywords,
     )
 
 

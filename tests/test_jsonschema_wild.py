@@ -214,3 +214,40 @@ def test_a_closed_tuple_is_a_tuple(codecs: Any) -> None:
             codec.model.model_validate_json(bad)
     with pytest.raises(DecodeError):  # an open tuple: the exact validator
         codec.decode('{"range": ["a", 2], "open": [1]}')
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_strict_keywords_warns_of_keywords_the_draft_does_not_define(
+    tmp_path: Path, strict: bool
+) -> None:
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "properties": {
+            "name": {"type": "string", "minLenght": 2, "examples": ["ab"]},
+            "tags": {"type": "array", "prefixItems": [{"type": "string"}]},
+        },
+    }
+    (tmp_path / "schemas" / "messages").mkdir(parents=True)
+    (tmp_path / "schemas" / "messages" / "thing.json").write_text(
+        json.dumps(schema, indent=2)
+    )
+    option = "strict_keywords = true\n" if strict else ""
+    (tmp_path / "pyproject.toml").write_text(
+        f'[tool.svcforge]\npackage = "strict_case"\n{option}'
+    )
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        assert main(["regen", str(tmp_path)]) == 0
+    warnings = [line for line in err.getvalue().splitlines() if "warning:" in line]
+    if not strict:
+        assert warnings == []
+        return
+    assert warnings == [
+        "schemas/messages/thing.json:7:7: warning: unknown keyword 'minLenght': "
+        "draft 7 does not define it, so it is an annotation "
+        "(at /properties/name/minLenght)",
+        "schemas/messages/thing.json:14:7: warning: unknown keyword 'prefixItems': "
+        "draft 7 does not define it, so it is an annotation "
+        "(at /properties/tags/prefixItems)",
+    ]

@@ -51,7 +51,7 @@ _SINCE_2019 = frozenset(
     }
 )
 _SINCE_2020 = frozenset({"prefixItems", "$dynamicRef", "$dynamicAnchor"})
-_UNKNOWN_IN: dict[Draft, frozenset[str]] = {
+UNKNOWN_IN: dict[Draft, frozenset[str]] = {
     "4": _SINCE_2019
     | _SINCE_2020
     | {"const", "contains", "propertyNames", "if", "then", "else"},
@@ -77,7 +77,7 @@ def normalize(value: Any, draft: Draft) -> Any:
 def _schema(node: Any, draft: Draft) -> Any:
     if not isinstance(node, dict):
         return node
-    unknown = _UNKNOWN_IN[draft]
+    unknown = UNKNOWN_IN[draft]
     out = {k: v for k, v in node.items() if k not in unknown}
     held = {k: v for k, v in node.items() if k in unknown}
     if held:
