@@ -196,8 +196,16 @@ def test_a_default_of_the_wrong_kind_is_dropped() -> None:
         "class Other(JsonSchemaModel):\n"
         "    tags: list[str] = {}\n"
         "    counts: dict[str, int] = {}\n"
+        "    size: int = None\n"
+        "    flag: bool | None = 'false'\n"
+        "    kind: Item = None\n"
+        "    ratio: float | None = 1\n"
     )
     text = finish(code)
+    assert "size: int | MISSING = MISSING" in text
+    assert "flag: bool | MISSING | None = MISSING" in text
+    assert "kind: Item | MISSING = MISSING" in text
+    assert "ratio: float | None = 1" in text
     assert "root: Annotated[list[Item], Field(min_length=1)]\n" in text
     assert "tags: list[str] | MISSING = MISSING" in text
     assert "counts: dict[str, int] = Field(default_factory=dict)" in text

@@ -178,9 +178,9 @@ def _finish_class(node: ast.ClassDef, classes: set[str]) -> None:
         first.value.value = inspect.cleandoc(first.value.value)
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign):
-            stmt.annotation = _none_last(stmt.annotation)
             if _mistyped(stmt):
                 _drop_default(stmt)
+            stmt.annotation = _none_last(stmt.annotation)
             if isinstance(stmt.value, ast.List | ast.Dict | ast.Set):
                 stmt.value = _factory(stmt.value, stmt.annotation, classes)
 
@@ -188,14 +188,38 @@ def _finish_class(node: ast.ClassDef, classes: set[str]) -> None:
 _LISTS = frozenset({"list", "UniqueList", "tuple"})
 
 
+_PLAIN = frozenset({"list", "dict", "str", "int", "float", "bool", "MISSING"})
+
+
 def _mistyped(stmt: ast.AnnAssign) -> bool:
-    """A ``{}`` default of a list attribute, or ``[]`` of a map: a schema's
-    default given to a branch it does not fit (AsyncAPI's ``items``: a
-    schema or an array of them, default ``{}``)."""
-    if not isinstance(stmt.value, ast.Dict | ast.List | ast.Set):
+    """A default of another type than the attribute's: a schema's default
+    given to a branch it does not fit (AsyncAPI's ``items``: a schema or an
+    array of them, default ``{}``), or one its author got wrong behind a
+    ``$ref`` (``null`` for an enum).  Judged only where the annotation is
+    plain enough to tell; mypy --strict refuses the others too."""
+    value = stmt.value
+    kinds = _kinds(stmt.annotation)
+    if isinstance(value, ast.Constant) and value.value is None:
+        return "None" not in kinds and "Any" not in kinds
+    if not kinds or not kinds <= _PLAIN | {"None"}:
         return False
-    kinds = set()
-    annotation = stmt.annotation
+    match value:
+        case ast.Dict():
+            return "dict" not in kinds
+        case ast.List() | ast.Set():
+            return "list" not in kinds
+        case ast.Constant(value=bool()):
+            return "bool" not in kinds
+        case ast.Constant(value=int() | float()):
+            return not kinds & {"int", "float"}
+        case ast.Constant(value=str()):
+            return "str" not in kinds
+    return False
+
+
+def _kinds(annotation: ast.expr) -> set[str]:
+    """The outer type names of an annotation's union (``Annotated`` looked
+    through; ``list`` for every sequence)."""
     if (
         isinstance(annotation, ast.Subscript)
         and isinstance(annotation.value, ast.Name)
@@ -203,14 +227,15 @@ def _mistyped(stmt: ast.AnnAssign) -> bool:
         and isinstance(annotation.slice, ast.Tuple)
     ):
         annotation = annotation.slice.elts[0]
+    kinds = set()
     for part in _union_parts(annotation):
         if isinstance(part, ast.Constant) and part.value is None:
+            kinds.add("None")
             continue
         head = part.value if isinstance(part, ast.Subscript) else part
-        name = head.id if isinstance(head, ast.Name) else ""
-        kinds.add("list" if name in _LISTS else "dict" if name == "dict" else name)
-    wanted = "dict" if isinstance(stmt.value, ast.Dict) else "list"
-    return bool(kinds) and kinds <= {"list", "dict", "MISSING"} and wanted not in kinds
+        name = head.id if isinstance(head, ast.Name) else "?"
+        kinds.add("list" if name in _LISTS else name)
+    return kinds
 
 
 def _drop_default(stmt: ast.AnnAssign) -> None:
