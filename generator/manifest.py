@@ -59,6 +59,9 @@ class Manifest:
     """``[tool.svcforge.compat]``: the modes ``svcforge compat`` checks under."""
     policies: tuple[PolicyEntry, ...] = ()
     """``[tool.svcforge.policies]``, checked, sorted by name."""
+    strict_keywords: bool = False
+    """A warning for each JSON Schema keyword its draft does not define
+    (annotations, which the specification says to ignore, otherwise)."""
 
     @property
     def package_dir(self) -> str:
@@ -139,6 +142,7 @@ def load_manifest(root: Path) -> Manifest:
         sql_types=sql_types,
         compat=table.compat,
         policies=policies,
+        strict_keywords=table.strict_keywords,
     )
 
 

@@ -296,6 +296,11 @@ class ServiceTable(_Table):
     compat: CompatDecl = Field(
         default=CompatDecl(), description='a table like { mode = "FULL" }'
     )
+    strict_keywords: bool = Field(
+        default=False,
+        description="true or false (a warning for each keyword of a JSON Schema "
+        "that its draft does not define)",
+    )
     # Each channel is checked on its own (ChannelDecl), so that every entry's
     # errors name that channel; here only the shape of the whole is checked.
     channels: dict[str, Any] | list[Any] | None = Field(

@@ -115,6 +115,11 @@ def load_service(
     json_documents = _load_json_files(root, MESSAGES_DIR, "**/*.json", errors)
     json_read = len(errors) == before
     avro = _attempt(errors, parse_avro, documents, warnings) if avro_read else _FAILED
+    strict = not isinstance(manifest, _Failed) and manifest.strict_keywords
+    if strict and json_read and warnings is not None:
+        from generator.frontends.jsonschema.strict import unknown_keywords
+
+        warnings.extend(unknown_keywords(json_documents))
     json = _attempt(errors, _jsonschema, json_documents) if json_read else _FAILED
     overrides = None if isinstance(manifest, _Failed) else manifest.sql_types
     database = _attempt(errors, _database, root, overrides)

@@ -267,3 +267,20 @@ def test_config_may_not_take_a_runtime_group_name(tmp_path: Path) -> None:
     root = service(tmp_path, {"schemas/config/settings.json": config})
     err = regen_fails(root)
     assert "setting 'logging' is the name of a runtime settings group" in err
+
+
+def test_a_ref_to_something_that_is_no_schema(tmp_path: Path) -> None:
+    """SchemaStore's tslint.json refers to a draft-04 tuple's array of items:
+    no validator can compile that."""
+    schema = {
+        "$schema": "http://json-schema.org/draft-04/schema#",
+        "definitions": {"o": {"type": "array", "items": [{"type": "string"}]}},
+        "type": "object",
+        "properties": {"a": {"$ref": "#/definitions/o/items"}},
+    }
+    root = service(tmp_path, {"schemas/messages/thing.json": schema})
+    err = regen_fails(root)
+    assert (
+        "schemas/messages/thing.json:16:15: $ref '#/definitions/o/items' leads to "
+        "an array, which is no schema"
+    ) in err

@@ -32,6 +32,7 @@ def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
     )
     from datamodel_code_generator.format import PythonVersion
 
+    _allow_late_bases()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         code = dmcg.generate(
@@ -62,6 +63,9 @@ def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
             # set, which ``finish`` turns into svcforge's UniqueList (a list
             # keeps the producer's order, so encoding is deterministic).
             use_unique_items_as_set=True,
+            # A closed prefixItems (items: false, minItems covering it) is a
+            # tuple; the front-end leaves other tuples to the exact validator.
+            use_tuple_for_closed_arrays=True,
             aliases=aliases or None,
         )
     if not isinstance(code, str):  # several modules: never for one document
@@ -69,8 +73,33 @@ def generate_models(schema: Any, aliases: dict[str, str] | None = None) -> str:
     return finish(code)
 
 
+def _allow_late_bases() -> None:
+    """datamodel-code-generator may write a class before the local base it
+    extends (an ``allOf`` of a recursive class written later: AsyncAPI's
+    ``headers``), and then refuses its own output; ``finish`` puts the
+    classes in an order Python accepts instead.  Its check stays for
+    everything else (inheritance cycles, method resolution orders)."""
+    from datamodel_code_generator import Error
+    from datamodel_code_generator.parser.base import Parser
+
+    check = Parser._check_model_inheritance
+    if getattr(check, "svcforge_lenient", False):
+        return
+
+    def lenient(self: Any, contexts: Any) -> None:
+        try:
+            check(self, contexts)
+        except Error as exc:
+            if "before its definition" not in str(exc):
+                raise
+
+    lenient.svcforge_lenient = True  # type: ignore[attr-defined]
+    Parser._check_model_inheritance = lenient  # type: ignore[method-assign]
+
+
 def finish(code: str) -> str:
     tree = ast.parse(code)
+    tree.body = bases_first(tree.body)
     unique_lists = _sets_to_unique_lists(tree)
     classes = {n.name for n in tree.body if isinstance(n, ast.ClassDef)}
     _drop_endless_defaults(tree, classes)
@@ -149,9 +178,74 @@ def _finish_class(node: ast.ClassDef, classes: set[str]) -> None:
         first.value.value = inspect.cleandoc(first.value.value)
     for stmt in node.body:
         if isinstance(stmt, ast.AnnAssign):
+            if _mistyped(stmt):
+                _drop_default(stmt)
             stmt.annotation = _none_last(stmt.annotation)
             if isinstance(stmt.value, ast.List | ast.Dict | ast.Set):
                 stmt.value = _factory(stmt.value, stmt.annotation, classes)
+
+
+_LISTS = frozenset({"list", "UniqueList", "tuple"})
+
+
+_PLAIN = frozenset({"list", "dict", "str", "int", "float", "bool", "MISSING"})
+
+
+def _mistyped(stmt: ast.AnnAssign) -> bool:
+    """A default of another type than the attribute's: a schema's default
+    given to a branch it does not fit (AsyncAPI's ``items``: a schema or an
+    array of them, default ``{}``), or one its author got wrong behind a
+    ``$ref`` (``null`` for an enum).  Judged only where the annotation is
+    plain enough to tell; mypy --strict refuses the others too."""
+    value = stmt.value
+    kinds = _kinds(stmt.annotation)
+    if isinstance(value, ast.Constant) and value.value is None:
+        return "None" not in kinds and "Any" not in kinds
+    if not kinds or not kinds <= _PLAIN | {"None"}:
+        return False
+    match value:
+        case ast.Dict():
+            return "dict" not in kinds
+        case ast.List() | ast.Set():
+            return "list" not in kinds
+        case ast.Constant(value=bool()):
+            return "bool" not in kinds
+        case ast.Constant(value=int() | float()):
+            return not kinds & {"int", "float"}
+        case ast.Constant(value=str()):
+            return "str" not in kinds
+    return False
+
+
+def _kinds(annotation: ast.expr) -> set[str]:
+    """The outer type names of an annotation's union (``Annotated`` looked
+    through; ``list`` for every sequence)."""
+    if (
+        isinstance(annotation, ast.Subscript)
+        and isinstance(annotation.value, ast.Name)
+        and annotation.value.id == "Annotated"
+        and isinstance(annotation.slice, ast.Tuple)
+    ):
+        annotation = annotation.slice.elts[0]
+    kinds = set()
+    for part in _union_parts(annotation):
+        if isinstance(part, ast.Constant) and part.value is None:
+            kinds.add("None")
+            continue
+        head = part.value if isinstance(part, ast.Subscript) else part
+        name = head.id if isinstance(head, ast.Name) else "?"
+        kinds.add("list" if name in _LISTS else name)
+    return kinds
+
+
+def _drop_default(stmt: ast.AnnAssign) -> None:
+    """A root model's ``root`` gets no default (it is always given); an
+    attribute is MISSING when absent."""
+    if isinstance(stmt.target, ast.Name) and stmt.target.id == "root":
+        stmt.value = None
+    else:
+        stmt.annotation = _with_missing(stmt.annotation)
+        stmt.value = ast.Name("MISSING")
 
 
 def _drop_endless_defaults(tree: ast.Module, classes: set[str]) -> None:
@@ -322,3 +416,65 @@ def _after_imports(body: list[ast.stmt]) -> int:
         (i for i, n in enumerate(body) if not isinstance(n, ast.ImportFrom)),
         len(body),
     )
+
+
+def bases_first(body: list[ast.stmt]) -> list[ast.stmt]:
+    """The module's statements in their order, except that a statement
+    which needs, when it runs, a name a later one defines (a base class, a
+    default) comes after that one.  Annotations are not run (``from
+    __future__ import annotations``), nor are ``lambda`` bodies."""
+    defined = {name: i for i, node in enumerate(body) for name in _defines(node)}
+    done: set[int] = set()
+    busy: set[int] = set()
+    out: list[ast.stmt] = []
+
+    def visit(i: int) -> None:
+        if i in done or i in busy:
+            return  # a cycle: left as written, Python reports it
+        busy.add(i)
+        for name in sorted(_needs(body[i])):
+            j = defined.get(name)
+            if j is not None and j > i:
+                visit(j)
+        busy.discard(i)
+        done.add(i)
+        out.append(body[i])
+
+    for i in range(len(body)):
+        visit(i)
+    return out
+
+
+def _defines(node: ast.stmt) -> list[str]:
+    if isinstance(node, ast.ClassDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [t.id for t in node.targets if isinstance(t, ast.Name)]
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return [node.target.id]
+    return []
+
+
+def _needs(node: ast.stmt) -> set[str]:
+    """Names a statement reads when it runs."""
+    if isinstance(node, ast.ClassDef):
+        roots: list[ast.AST] = [*node.bases, *node.keywords, *node.decorator_list]
+        for stmt in node.body:
+            if isinstance(stmt, ast.AnnAssign):
+                roots.extend([stmt.value] if stmt.value is not None else [])
+            else:
+                roots.append(stmt)
+    elif isinstance(node, ast.AnnAssign):
+        roots = [node.value] if node.value is not None else []
+    else:
+        roots = [node]
+    out: set[str] = set()
+    todo = list(roots)
+    while todo:
+        item = todo.pop()
+        if isinstance(item, ast.Lambda):
+            continue
+        if isinstance(item, ast.Name):
+            out.add(item.id)
+        todo.extend(ast.iter_child_nodes(item))
+    return out

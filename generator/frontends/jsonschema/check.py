@@ -108,6 +108,13 @@ class Checker:
                         pointer(ptr, "$ref"),
                         f"unresolvable $ref {ref!r}: {target}",
                     )
+                elif not isinstance(target.node, dict | bool):
+                    self.error(
+                        doc,
+                        pointer(ptr, "$ref"),
+                        f"$ref {ref!r} leads to {describe(target.node)}, "
+                        "which is no schema (a schema is an object or a boolean)",
+                    )
             if isinstance(node.get("discriminator"), dict):
                 self.discriminator(registry, doc, ptr, node)
 

@@ -189,6 +189,7 @@ _FORMS: dict[str, Callable[[dict[str, Any]], bool]] = {
     "$ref": lambda n: (
         "$ref" in n and bool(set(n) - {"$ref", "$dynamicRef"} & _ASSERTING)
     ),
+    "prefixItems": lambda n: "prefixItems" in n and not closed_tuple(n),
 }
 """The keywords of ``keywords.EXACT_WHEN``: whether a node uses one in a
 form the model cannot hold."""
@@ -203,7 +204,8 @@ def loosened(node: dict[str, Any]) -> dict[str, Any]:
         # it a RootModel of variants); the branches are checked exactly.
         out.pop("oneOf", None)
         out.pop("anyOf", None)
-    if "prefixItems" in node:
+    if "prefixItems" in node and not closed_tuple(node):
+        out.pop("prefixItems", None)
         out["items"] = {}
     if "patternProperties" in out and _pattern_properties(node) != "typed":
         del out["patternProperties"]
@@ -228,7 +230,7 @@ def loosened(node: dict[str, Any]) -> dict[str, Any]:
     pattern = out.get("pattern")
     if isinstance(pattern, str) and not model_pattern(pattern):
         del out["pattern"]
-    if "default" in out and not _default_fits(out):
+    if "default" in out and not default_fits(out):
         del out["default"]  # an annotation; a model default must be typed
     return out
 
@@ -240,9 +242,14 @@ _TYPED_FORMATS = frozenset(
 )
 
 
-def _default_fits(node: dict[str, Any]) -> bool:
+def default_fits(node: dict[str, Any]) -> bool:
     """Whether a default is a value of the type the model gives the node."""
-    value = node["default"]
+    return fits(node, node["default"])
+
+
+def fits(node: dict[str, Any], value: Any) -> bool:
+    """Whether ``value`` is of a type the node says, and among its enum or
+    const (the annotations ``default`` and ``examples`` need not be)."""
     kinds = node.get("type")
     kinds = kinds if isinstance(kinds, list) else [kinds] if kinds else []
     kind = _kind(value)
@@ -255,6 +262,21 @@ def _default_fits(node: dict[str, Any]) -> bool:
     branches = [node, *(node.get("oneOf") or []), *(node.get("anyOf") or [])]
     formats = {b.get("format") for b in branches if isinstance(b, dict)}
     return value is None or not formats & _TYPED_FORMATS
+
+
+def closed_tuple(node: dict[str, Any]) -> bool:
+    """``prefixItems`` that a ``tuple[...]`` holds exactly: no item after
+    them (``items: false``) and every position present (``minItems``)."""
+    prefix = node.get("prefixItems")
+    least = node.get("minItems")
+    return (
+        isinstance(prefix, list)
+        and node.get("items") is False
+        and isinstance(least, int)
+        and not isinstance(least, bool)
+        and least >= len(prefix)
+        and all(item is not False for item in prefix)
+    )
 
 
 def _pattern_properties(node: dict[str, Any]) -> str:

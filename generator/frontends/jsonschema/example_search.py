@@ -44,6 +44,7 @@ _POOL: tuple[Any, ...] = (
 )
 _KEYS = ("example", "zz", "A", "x-y", "1", "_", "")
 _ROUNDS = 40
+_MAX_ROUNDS = 400
 _TRIES = 20000
 _MIN_TRIES = 300
 _WORK = 8_000_000
@@ -62,24 +63,32 @@ Builder = Callable[[Any], Iterator[tuple[list[Any], Any]]]
 value)``, such as an example of the subschema whose keyword failed."""
 
 
+class _NotFound:
+    """No valid instance was found (``None`` is JSON's ``null``)."""
+
+
+NOT_FOUND = _NotFound()
+
+
 def repaired(
     validator: jsonschema_rs.Validator, value: Any, build: Builder | None = None
-) -> Any | None:
-    """``value`` made valid, or None when no valid instance was found."""
+) -> Any:
+    """``value`` made valid, or ``NOT_FOUND``."""
     errors = _errors(validator, value)
-    for _ in range(_ROUNDS):
+    # Each round mends one error: a large schema may start with many.
+    for _ in range(min(_ROUNDS + 2 * len(errors), _MAX_ROUNDS)):
         if not errors:
             return value
-        best = None
+        best: Any = NOT_FOUND
         for candidate in _fixes(value, errors[0], build):
             found = _errors(validator, candidate)
             if _score(found) < _score(errors):
                 best, errors = candidate, found
                 break
-        if best is None:
-            return None
+        if best is NOT_FOUND:
+            return NOT_FOUND
         value = best
-    return value if not errors else None
+    return value if not errors else NOT_FOUND
 
 
 def _score(errors: list[Any]) -> tuple[int, int]:
@@ -115,8 +124,6 @@ def forbidden(
     budget = max(_MIN_TRIES, min(_TRIES, _WORK // max(1, len(json.dumps(example)))))
     out: dict[str, Any] = {}
     partial: dict[str, Any] = {}
-    seeds: list[Any] = []
-    tries = 0
     # Properties the repair left out (their first value broke a rule): put
     # back, they break it again.
     back = (
@@ -124,20 +131,8 @@ def forbidden(
         if isinstance(example, dict) and isinstance(hints, dict)
         else []
     )
-    # Seeds for a second change: another of the schema's values where the
-    # instance holds one of them (an enum's other member), still valid.
-    for where in list(_places(example)):
-        current = _get(example, where)
-        if isinstance(current, dict | list) or current not in values:
-            continue
-        for v in values:
-            candidate = _set(example, where, v)
-            if (
-                len(seeds) < _SEEDS
-                and candidate != example
-                and not _errors(validator, candidate)
-            ):
-                seeds.append(candidate)
+    seeds = _seeds(validator, example, values, budget)
+    tries = 0
     for seed in itertools.chain([example], seeds):
         first = seed is example
         # Lazily: a big example has millions of mutations.
@@ -157,6 +152,31 @@ def forbidden(
                 elif any(blamed):
                     partial.setdefault(keyword, candidate)
     return {**partial, **out}
+
+
+def _seeds(
+    validator: jsonschema_rs.Validator,
+    example: Any,
+    values: Sequence[Any],
+    budget: int,
+) -> list[Any]:
+    """Seeds for a second change: another of the schema's values where the
+    instance holds one of them (an enum's other member), still valid; within
+    ``budget`` tries, as the changes are."""
+    seeds: list[Any] = []
+    tries = 0
+    for where in list(_places(example)):
+        current = _get(example, where)
+        if isinstance(current, dict | list) or current not in values:
+            continue
+        for v in values:
+            if len(seeds) >= _SEEDS or tries >= budget:
+                return seeds
+            candidate = _set(example, where, v)
+            tries += 1
+            if candidate != example and not _errors(validator, candidate):
+                seeds.append(candidate)
+    return seeds
 
 
 _CONTAINS = ("contains", "minContains", "maxContains")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import Diagnostic
+from generator.frontends.jsonschema.exactness import fits
 from generator.frontends.jsonschema.regex_example import regex_example
 from generator.frontends.jsonschema.registry import (
     META,
@@ -84,12 +85,9 @@ class ExampleMaker:
             return hint
         if not isinstance(node, dict):
             return OMIT  # false: nothing fits; a required one is repaired later
-        examples = node.get("examples")
-        if isinstance(examples, list) and examples:
-            return copy.deepcopy(examples[0])
-        for key in ("const", "default"):
-            if key in node:
-                return copy.deepcopy(node[key])
+        given = _given(node)
+        if given is not OMIT:
+            return copy.deepcopy(given)
         if isinstance(node.get("enum"), list):
             return next((v for v in node["enum"] if v is not None), None)
         if isinstance(node.get("$ref"), str):
@@ -226,6 +224,9 @@ class ExampleMaker:
         count = min(max(node.get("minItems", 0), 1), _MAX_SIZE)
         if node.get("maxItems") is not None:
             count = min(count, node["maxItems"])
+        prefix = node.get("prefixItems")
+        if isinstance(prefix, list) and prefix:
+            return self._tuple(doc, ptr, prefix[: max(count, 1)], hint, stack)
         items = node.get("items", True)
         item = self.value(doc, pointer(ptr, "items"), items, hint, stack)
         if item is OMIT or count == 0:
@@ -238,6 +239,24 @@ class ExampleMaker:
                 values = [f"{item}{i}" if i else item for i in range(count)]
             elif isinstance(item, int) and not isinstance(item, bool):
                 values = [item + i for i in range(count)]
+        return values
+
+    def _tuple(
+        self,
+        doc: JsonDocument,
+        ptr: str,
+        prefix: list[Any],
+        hint: str,
+        stack: tuple[tuple[str, str], ...],
+    ) -> list[Any]:
+        """An example of each position (the repair adds what is missing)."""
+        values = []
+        for i, sub in enumerate(prefix):
+            where = pointer(pointer(ptr, "prefixItems"), i)
+            value = self.value(doc, where, sub, hint, stack)
+            if value is OMIT:
+                break
+            values.append(value)
         return values
 
     def _object(
@@ -309,6 +328,22 @@ class ExampleMaker:
             value = self.value(doc, where, extra, key, stack)
             return None if value is OMIT else value
         return key
+
+
+def _given(node: dict[str, Any]) -> Any:
+    """The value a schema names itself: an example, its const, its default;
+    else ``OMIT``.  Examples and defaults are annotations their authors
+    sometimes get wrong ("false" for a boolean, a file name for an object):
+    one of another type is passed over."""
+    examples = node.get("examples")
+    for example in examples if isinstance(examples, list) else ():
+        if fits(node, example):
+            return example
+    if "const" in node:
+        return node["const"]
+    if "default" in node and fits(node, node["default"]):
+        return node["default"]
+    return OMIT
 
 
 _KIND_KEYWORDS = (

@@ -48,6 +48,8 @@ TYPED: dict[str, str] = {
     "patternProperties": "`dict[str, T]` with the key pattern (one pattern, "
     "no `properties`, `additionalProperties: false`)",
     "items": "`list[T]`",
+    "prefixItems": "`tuple[A, B, ...]` when closed (`items: false`) and "
+    "`minItems` is at least its length",
     "enum": "`StrEnum`, `Literal`, or the type of its values",
     "const": "`Literal`",
     "format": "date-time, date, time, duration, uuid, email, uri, ipv4, ipv6... "
@@ -86,7 +88,6 @@ EXACT: dict[str, str] = {
     "contains": "contains",
     "minContains": "contains",
     "maxContains": "contains",
-    "prefixItems": "tuples (`list` of the union of their items, then exact)",
     "additionalItems": "tuples (draft-04 to 2019-09)",
     "unevaluatedProperties": "unevaluated properties",
     "unevaluatedItems": "unevaluated items",
@@ -107,7 +108,10 @@ EXACT_WHEN: dict[str, str] = {
     "enum": "values of mixed types, objects or arrays",
     "const": "an object or an array, or mixed with `enum`",
     "required": "a name that `properties` does not declare",
-    "items": "the array form (tuples, draft-04 to 2019-09)",
+    "items": "the array form (tuples, draft-04 to 2019-09), unless closed as "
+    "`prefixItems` is typed",
+    "prefixItems": "open (more items allowed) or with optional positions: a "
+    "`list` of the union of its items",
     "pattern": "what the model's regular expressions read otherwise "
     "(`\\d`, `\\w`, look-around...)",
     "$ref": "beside other assertions (2019-09 and 2020-12)",

@@ -33,9 +33,14 @@ from generator.frontends.jsonschema.check import Checker
 from generator.frontends.jsonschema.drafts import declared
 from generator.frontends.jsonschema.exact import ExactSchemas
 from generator.frontends.jsonschema.exactness import reasons
-from generator.frontends.jsonschema.example_search import forbidden, repaired
+from generator.frontends.jsonschema.example_search import (
+    NOT_FOUND,
+    forbidden,
+    repaired,
+)
 from generator.frontends.jsonschema.examples import ExampleMaker, SchemaValues
 from generator.frontends.jsonschema.normalize import normalize
+from generator.frontends.jsonschema.patterns import with_escaped_patterns
 from generator.frontends.jsonschema.records import (
     ClassNames,
     is_class,
@@ -115,6 +120,7 @@ def _checked_bundle(
     """The files as written that check, the registry of their normalised
     form, and their bundle; ``SchemaError`` with every problem found."""
     checker = Checker()
+    documents = [replace(d, value=with_escaped_patterns(d.value)) for d in documents]
     usable = [d for d in documents if checker.check_document(d)]
     if checker.diagnostics:
         raise SchemaError(checker.diagnostics)
@@ -180,7 +186,7 @@ class _Messages:
             return None
         made = self.maker.message(m.doc)
         example = repaired(validator, made, SchemaValues(self.maker, m.doc))
-        if example is None:
+        if example is NOT_FOUND:
             self.diagnostics.append(
                 Diagnostic(
                     m.doc.span(""),

@@ -28,6 +28,16 @@ _DOCS = ("title", "description", "$comment")
 # JSON pointers reach into them whatever the keywords around.
 _KEPT_BESIDE_REF = frozenset({"$ref", "$id", "$schema", "definitions", "$defs", *_DOCS})
 _OLD = ("4", "6", "7")
+_COUNTS = (
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minProperties",
+    "maxProperties",
+    "minContains",
+    "maxContains",
+)
 _SINCE_2019 = frozenset(
     {
         "$anchor",
@@ -41,7 +51,7 @@ _SINCE_2019 = frozenset(
     }
 )
 _SINCE_2020 = frozenset({"prefixItems", "$dynamicRef", "$dynamicAnchor"})
-_UNKNOWN_IN: dict[Draft, frozenset[str]] = {
+UNKNOWN_IN: dict[Draft, frozenset[str]] = {
     "4": _SINCE_2019
     | _SINCE_2020
     | {"const", "contains", "propertyNames", "if", "then", "else"},
@@ -51,7 +61,12 @@ _UNKNOWN_IN: dict[Draft, frozenset[str]] = {
     "2020-12": frozenset({"$recursiveRef", "dependencies"}),
 }
 """Keywords that assert something in 2020-12 but are unknown (annotations) in
-an earlier draft: dropped, so that normalising does not make them count."""
+an earlier draft: moved under ``HELD``, so that normalising does not make
+them count, while a JSON pointer to them (``#/definitions/common/if`` in a
+draft-06 file, where ``if`` is any unknown keyword) still finds them."""
+HELD = "$svcforgeHeld"
+"""Where the keywords an earlier draft does not know are kept: no pass reads
+it as a schema keyword; ``registry`` follows pointers into it."""
 
 
 def normalize(value: Any, draft: Draft) -> Any:
@@ -62,8 +77,11 @@ def normalize(value: Any, draft: Draft) -> Any:
 def _schema(node: Any, draft: Draft) -> Any:
     if not isinstance(node, dict):
         return node
-    unknown = _UNKNOWN_IN[draft]
+    unknown = UNKNOWN_IN[draft]
     out = {k: v for k, v in node.items() if k not in unknown}
+    held = {k: v for k, v in node.items() if k in unknown}
+    if held:
+        out[HELD] = held
     if draft in _OLD:
         _identifiers(out, draft)
         if isinstance(out.get("$ref"), str):
@@ -74,6 +92,10 @@ def _schema(node: Any, draft: Draft) -> Any:
         _exclusive(out, "exclusiveMaximum", "maximum")
     _items(out, draft)
     _dynamic(out, draft)
+    for key in _COUNTS:
+        value = out.get(key)
+        if isinstance(value, float) and value.is_integer():
+            out[key] = int(value)  # 2.0 is an integer since draft-06
     return _subschemas(out, draft)
 
 

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from jsonschema_specifications import REGISTRY as META_SCHEMAS
 
 from generator.frontends.jsonschema.drafts import declared, parse_draft
-from generator.frontends.jsonschema.normalize import normalize
+from generator.frontends.jsonschema.normalize import HELD, normalize
 from generator.frontends.jsonschema.walk import children
 from generator.jsonsource import JsonDocument
 
@@ -190,6 +190,11 @@ class Registry:
             ):
                 # An array ``items`` (before 2020-12) was normalised.
                 key = tokens[i] = "prefixItems"
+            held = node.get(HELD) if isinstance(node, dict) else None
+            if isinstance(held, dict) and key in held and key not in node:
+                # A keyword this draft does not know (normalize kept it aside).
+                tokens[i] = f"{HELD}/{token}"
+                node = held
             if isinstance(node, dict) and key in node:
                 node = node[key]
             elif isinstance(node, list) and key.isdigit() and int(key) < len(node):

@@ -20,8 +20,14 @@ def validation_problem(key: str, value: Any, draft: Draft = "2020-12") -> str:
     ``draft``, or ''."""
     if draft == "4" and key in ("exclusiveMinimum", "exclusiveMaximum"):
         return _boolean(key, value)
+    if draft != "4" and key in _COUNT_KEYS and _integral(value):
+        return ""  # since draft-06, 2.0 is an integer
     check = _CHECKS.get(key)
     return check(key, value) if check else ""
+
+
+def _integral(value: Any) -> bool:
+    return isinstance(value, float) and value.is_integer() and value >= 0
 
 
 def _type(key: str, value: Any) -> str:
