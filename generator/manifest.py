@@ -11,7 +11,7 @@ from typing import Any
 
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
-from generator.manifest_model import ChannelDecl, CompatDecl, ServiceTable
+from generator.manifest_model import ChannelDecl, CompatDecl, ServiceTable, TableDecl
 from generator.manifest_sql import TypeOverride, parse_sql_table
 from generator.naming import module_name
 from generator.tomlcheck import Where, check_table
@@ -20,6 +20,7 @@ from generator.tomlsource import KeyPath, TomlDocument, load_toml
 PYPROJECT = "pyproject.toml"
 TABLE: KeyPath = ("tool", "svcforge")
 CHANNELS: KeyPath = (*TABLE, "channels")
+TABLES: KeyPath = (*TABLE, "tables")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,15 @@ class ChannelEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class TableEntry:
+    """``[tool.svcforge.tables.<name>]``, checked, and where it was written."""
+
+    name: str
+    decl: TableDecl
+    where: Where
+
+
+@dataclass(frozen=True, slots=True)
 class Manifest:
     name: str
     """The service's name (``[project].name`` unless overridden)."""
@@ -56,6 +66,9 @@ class Manifest:
     """``[tool.svcforge.sql.types]``, checked; applied to the replayed schema."""
     compat: CompatDecl = field(default_factory=CompatDecl)
     """``[tool.svcforge.compat]``: the modes ``svcforge compat`` checks under."""
+    tables: tuple[TableEntry, ...] = ()
+    """``[tool.svcforge.tables]``, sorted by name; bound to the tables of
+    ``schemas/tables`` by ``frontends.caches``."""
 
     @property
     def package_dir(self) -> str:
@@ -118,6 +131,7 @@ def load_manifest(root: Path) -> Manifest:
     table, errors = check_table(ServiceTable, raw, Where(doc, TABLE, "[tool.svcforge]"))
     channels = _channels(raw.get("channels"), doc, errors)
     sql_types = parse_sql_table(raw.get("sql"), doc, errors)
+    tables = _tables(raw.get("tables"), doc, errors)
     if table is None or errors:
         raise SchemaError(errors)
     uses = _uses(table.uses if "uses" in raw else None, channels, doc, errors)
@@ -134,6 +148,7 @@ def load_manifest(root: Path) -> Manifest:
         channels=channels,
         sql_types=sql_types,
         compat=table.compat,
+        tables=tables,
     )
 
 
@@ -225,6 +240,23 @@ def _table_entry(
             )
         )
     return where, {**body, "name": name}
+
+
+def _tables(
+    raw: object, doc: TomlDocument, errors: list[Diagnostic]
+) -> tuple[TableEntry, ...]:
+    """Each ``[tool.svcforge.tables.<name>]`` checked on its own; problems go
+    to ``errors`` (a value that is no table at all: ``ServiceTable``)."""
+    if not isinstance(raw, dict):
+        return ()
+    out = []
+    for name in sorted(raw):
+        where = Where(doc, (*TABLES, name), f"table {name!r}")
+        decl, problems = check_table(TableDecl, raw[name], where)
+        errors.extend(problems)
+        if decl is not None:
+            out.append(TableEntry(name, decl, where))
+    return tuple(out)
 
 
 def _entry_name(index: int, body: Any) -> str:

@@ -54,6 +54,9 @@ def _module(service: ir.Service, settings: ir.Settings, env: Environment) -> str
     if "database" in groups:
         attributes.append("self.database: Final = self.parts.require_database()")
         parts.append("the database")
+    if any(t.cache is not None for t in service.tables):
+        attributes.append("self.cache: Final = self.parts.row_cache()")
+        parts.append("the row cache (give it to the repositories of cached tables)")
     attributes += [
         "self.messaging: Final = self.parts.messaging",
         "self.service: Final = self.parts.service",
@@ -105,7 +108,7 @@ def _wrap(*paragraphs: str) -> str:
 
 def _sources(service: ir.Service) -> list[str]:
     out = [m.path for m in service.migrations]
-    if service.channels:
+    if service.channels or any(t.cache is not None for t in service.tables):
         out.append("pyproject.toml")
     return out
 

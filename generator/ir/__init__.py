@@ -86,6 +86,7 @@ from generator.ir.tables import (
     Migration,
     SqlComposite,
     Table,
+    TableCache,
     TableKind,
 )
 
@@ -150,6 +151,7 @@ __all__ = [
     "StoreConversion",
     "StoreValue",
     "Table",
+    "TableCache",
     "TableKind",
     "Type",
     "Union",

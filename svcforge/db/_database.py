@@ -6,7 +6,14 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 
@@ -171,6 +178,8 @@ class Connection(_Runs):
 
     def __init__(self, raw: Any) -> None:
         self._raw = raw
+        self._depth = 0
+        self._after: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def raw(self) -> Any:
@@ -180,13 +189,31 @@ class Connection(_Runs):
     async def _run(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return await getattr(self._raw, method)(*args, **kwargs)
 
+    def after_transaction(self, step: Callable[[], Awaitable[None]]) -> bool:
+        """Run ``step`` once the outermost ``transaction()`` block of this
+        connection has ended (committed or rolled back): the repository cache
+        lifts its hold on the rows written there.  False (nothing scheduled)
+        outside such a block."""
+        if self._depth == 0:
+            return False
+        self._after.append(step)
+        return True
+
     @asynccontextmanager
     async def transaction(
         self, *, isolation: Isolation | None = None, readonly: bool = False
     ) -> AsyncIterator[Connection]:
         """A transaction, or a savepoint when one is already open."""
-        async with self._raw.transaction(isolation=isolation, readonly=readonly):
-            yield self
+        self._depth += 1
+        try:
+            async with self._raw.transaction(isolation=isolation, readonly=readonly):
+                yield self
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._after:
+                steps, self._after = self._after, []
+                for step in steps:
+                    await step()
 
 
 class Database(_Runs):
@@ -448,7 +475,7 @@ class Database(_Runs):
         rolled back when it raises."""
         async with (
             self.acquire() as conn,
-            conn.raw.transaction(isolation=isolation, readonly=readonly),
+            conn.transaction(isolation=isolation, readonly=readonly),
         ):
             yield conn
 

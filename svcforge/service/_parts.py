@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import structlog
 from pydantic import BaseModel
 
-from svcforge.db import Database, DatabaseSettings, Migration
+from svcforge.db import Database, DatabaseSettings, Migration, RowCache
 from svcforge.db._outbox import OUTBOX_MIGRATION
 from svcforge.messaging import (
     Broker,
@@ -90,6 +90,7 @@ class ServiceParts:
         self.migrations = list(migrations)
         self.relay: OutboxRelay | None = None
         self._store_metrics: StoreMetrics | None = None
+        self._cache: RowCache | None = None
         self._postgres: Any = None
         self.service = Service(
             name,
@@ -124,6 +125,21 @@ class ServiceParts:
                 "the service has no database: add postgres to [tool.svcforge] uses"
             )
         return self.database
+
+    def row_cache(self) -> RowCache | None:
+        """The Redis that the repositories of cached tables read through
+        (closed when the service stops); None while Redis runs embedded (the
+        in-memory broker keeps no keys): they then read PostgreSQL alone."""
+        if (
+            self._cache is None
+            and hasattr(self.settings, "redis")
+            and "redis" not in self.embedded
+        ):
+            self._cache = RowCache(
+                self.settings.redis.url, registry=self.messaging.metrics.registry
+            )
+            self.service.workers.append(self._cache)
+        return self._cache
 
     def store(self, channel: ConsumeChannel[M], spec: Any) -> StoreHandler[M]:
         """Consume ``channel`` by storing each batch in ``spec``'s table
