@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any, TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar, get_args
 
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
@@ -98,12 +98,20 @@ def _place(model: type[BaseModel], loc: tuple[int | str, ...]) -> _Place:
         elif current is not None and part in current.model_fields:
             path.append(part)
             field = current.model_fields[part]
-            nested = field.annotation
-            is_model = isinstance(nested, type) and issubclass(nested, BaseModel)
-            current = nested if isinstance(nested, type) and is_model else None
+            current = _model_of(field.annotation)
         else:
             break  # a union member's tag, or an unknown key
     return _Place(tuple(path), field, current)
+
+
+def _model_of(annotation: object) -> type[BaseModel] | None:
+    """The model of a field holding one (or None: ``cache = { ... }``)."""
+    if _is_model(annotation):
+        return annotation
+    members = [a for a in get_args(annotation) if a is not type(None)]
+    if len(members) == 1 and _is_model(members[0]):
+        return members[0]
+    return None
 
 
 def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:

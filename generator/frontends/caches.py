@@ -25,11 +25,21 @@ def bind_caches(manifest: Manifest, service: ir.Service) -> ir.Service:
     ``SchemaError`` with every problem."""
     errors: list[Diagnostic] = []
     cached: dict[str, ir.TableCache] = {}
+    asking = [e for e in manifest.tables if e.decl.cache is not None]
+    if asking and "redis" not in manifest.uses:
+        errors.append(
+            asking[0].where.diagnostic(
+                ("cache",),
+                "cache keeps rows in Redis, but uses does not list redis",
+                'add "redis" to [tool.svcforge] uses and svcforge[cache] to the '
+                "dependencies",
+            )
+        )
     for entry in manifest.tables:
         table = _table(entry, service, errors)
         if table is None or entry.decl.cache is None:
             continue
-        problems = _problems(entry, table, manifest)
+        problems = _problems(entry, table)
         if problems:
             errors += problems
             continue
@@ -72,20 +82,9 @@ def _table(
     return None
 
 
-def _problems(
-    entry: TableEntry, table: ir.Table, manifest: Manifest
-) -> list[Diagnostic]:
+def _problems(entry: TableEntry, table: ir.Table) -> list[Diagnostic]:
     where = entry.where
     out = []
-    if "redis" not in manifest.uses:
-        out.append(
-            where.diagnostic(
-                ("cache",),
-                "cache keeps rows in Redis, but uses does not list redis",
-                'add "redis" to [tool.svcforge] uses and svcforge[cache] to the '
-                "dependencies",
-            )
-        )
     if not table.writable:
         out.append(
             where.diagnostic(

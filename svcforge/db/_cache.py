@@ -271,7 +271,7 @@ class _Cached:
         self.hit = cache.hits.labels(spec.table)
         self.miss = cache.misses.labels(spec.table)
         self.error = cache.errors.labels(spec.table)
-        self.flights: dict[bytes, asyncio.Future[Row | None]] = {}
+        self.flights: dict[bytes, asyncio.Future[tuple[Row | None, bool]]] = {}
 
     def _failed(self, exc: BaseException) -> None:
         self.error.inc()
@@ -306,6 +306,7 @@ class _Cached:
                 self.hit.inc()
                 return row
         self.miss.inc()
+        row = None
         flight = self.flights.get(name)
         if flight is None:
             return await self._lead(name, db, key, lease=data is None)
