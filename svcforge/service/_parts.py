@@ -35,6 +35,7 @@ from svcforge.messaging import (
     RedisBroker,
 )
 from svcforge.service._outbox import OutboxChannel, OutboxRelay
+from svcforge.service._reload import SettingsReloader
 from svcforge.service._runner import Service, Setup
 from svcforge.service._settings import OutboxSettings, ServiceSettings
 from svcforge.service._stores import StoreHandler, StoreMetrics
@@ -99,6 +100,11 @@ class ServiceParts:
             settings=runner,
             setup=[self._started, self._migrate],
         )
+        # Settings marked reloadable are re-read on SIGHUP and when .env
+        # changes, for as long as the service runs.
+        self.reloader: SettingsReloader[Any] = SettingsReloader(settings)
+        if hasattr(type(settings), "load"):
+            self.service.workers.append(self.reloader)
 
     def _broker(self, settings: Any, group: str) -> Broker | None:
         if not hasattr(settings, group):
