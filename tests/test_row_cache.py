@@ -284,3 +284,28 @@ def test_unreachable_redis_reads_postgres_and_refuses_writes(
             assert got is not None and got.display_name == row.display_name
 
     run(check)
+
+
+def test_a_redis_that_never_answers_times_out_to_postgres(postgres_dsn: str) -> None:
+    """A server that accepts the connection but never replies: each get
+    waits ``timeout_s`` at most, then reads PostgreSQL."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+
+        async def check() -> None:
+            registry = CollectorRegistry()
+            url = f"redis://127.0.0.1:{port}/0"
+            cache = RowCache(url, registry=registry, timeout_s=0.2)
+            async with _database(postgres_dsn) as db:
+                row = await UserRepository(db).insert(_user())
+                repo = UserRepository(db, cache)
+                loop = asyncio.get_running_loop()
+                start = loop.time()
+                assert await repo.get(row.id) == row
+                assert loop.time() - start < 2.0
+                assert _count(registry, "svcforge_cache_errors_total") >= 1
+            await cache.close()
+
+        run(check)

@@ -27,36 +27,73 @@ class RedisReplyError(RuntimeError):
 
 
 class _Protocol(asyncio.Protocol):
-    def __init__(self) -> None:
+    """Replies matched to requests in order.  One timer per connection, not
+    one per request (``asyncio.timeout`` per command cost a quarter of a
+    cache hit): when the oldest request waited ``timeout_s``, every waiting
+    request fails with ``TimeoutError`` and the connection is dropped."""
+
+    def __init__(self, timeout_s: float) -> None:
         import hiredis
 
+        self.timeout_s = timeout_s
+        self.loop = asyncio.get_running_loop()
         self.reader = hiredis.Reader()
         self.reply_error: type[BaseException] = hiredis.ReplyError
-        self.waiting: deque[asyncio.Future[Any]] = deque()
+        self.waiting: deque[tuple[asyncio.Future[Any], float]] = deque()
         self.transport: asyncio.Transport | None = None
         self.lost: BaseException | None = None
+        self.timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
 
+    def send(self, data: bytes) -> asyncio.Future[Any]:
+        loop = self.loop
+        waiter = loop.create_future()
+        self.waiting.append((waiter, loop.time() + self.timeout_s))
+        assert self.transport is not None
+        self.transport.write(data)
+        if self.timer is None:
+            self.timer = loop.call_later(self.timeout_s, self._watch)
+        return waiter
+
+    def _watch(self) -> None:
+        self.timer = None
+        if not self.waiting:
+            return
+        deadline = self.waiting[0][1]
+        if deadline > self.loop.time():
+            self.timer = self.loop.call_at(deadline, self._watch)
+            return
+        self._fail(TimeoutError(f"Redis did not answer in {self.timeout_s:g} s"))
+        if self.transport is not None:
+            self.transport.abort()
+
     def data_received(self, data: bytes) -> None:
         self.reader.feed(data)
         while (reply := self.reader.gets()) is not False:
-            waiter = self.waiting.popleft()
-            if waiter.done():  # its caller timed out or was cancelled
+            waiter = self.waiting.popleft()[0]
+            if waiter.done():  # its caller was cancelled
                 continue
             if isinstance(reply, self.reply_error):
                 waiter.set_exception(RedisReplyError(str(reply)))
             else:
                 waiter.set_result(reply)
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        self.lost = exc or ConnectionError("connection to Redis closed")
+    def _fail(self, exc: BaseException) -> None:
+        if self.lost is None:
+            self.lost = exc
         while self.waiting:
-            waiter = self.waiting.popleft()
+            waiter = self.waiting.popleft()[0]
             if not waiter.done():
-                waiter.set_exception(ConnectionError(f"Redis: {self.lost}"))
+                waiter.set_exception(exc)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        self._fail(ConnectionError(f"Redis: {exc or 'connection closed'}"))
 
 
 class RedisConnection:
@@ -80,23 +117,15 @@ class RedisConnection:
         self.timeout_s = timeout_s
         self._protocol: _Protocol | None = None
         self._connecting: asyncio.Lock | None = None
+        import hiredis
+
+        self._pack = hiredis.pack_command
 
     async def call(self, *args: bytes | str | int) -> Any:
         protocol = self._protocol
         if protocol is None or protocol.lost is not None:
             protocol = await self._connect()
-        async with asyncio.timeout(self.timeout_s):
-            return await self._send(protocol, args)
-
-    @staticmethod
-    def _send(protocol: _Protocol, args: tuple[bytes | str | int, ...]) -> Any:
-        import hiredis
-
-        waiter = asyncio.get_running_loop().create_future()
-        protocol.waiting.append(waiter)
-        assert protocol.transport is not None
-        protocol.transport.write(hiredis.pack_command(cast(Any, args)))
-        return waiter
+        return await protocol.send(self._pack(cast(Any, args)))
 
     async def _connect(self) -> _Protocol:
         if self._connecting is None:
@@ -108,7 +137,7 @@ class RedisConnection:
             loop = asyncio.get_running_loop()
             async with asyncio.timeout(self.timeout_s):
                 _, protocol = await loop.create_connection(
-                    _Protocol,
+                    lambda: _Protocol(self.timeout_s),
                     self._host,
                     self._port,
                     ssl=ssl.create_default_context() if self._tls else None,
@@ -120,7 +149,7 @@ class RedisConnection:
                 if self._db:
                     hello.append(("SELECT", self._db))
                 for command in hello:
-                    await self._send(protocol, command)
+                    await protocol.send(self._pack(cast(Any, command)))
             self._protocol = protocol
             return protocol
 
