@@ -14,8 +14,13 @@ Also one-row inserts into a table with server defaults, every value given
 and the defaulted ones left ``UNSET`` (the generated INSERT then says
 ``DEFAULT`` there), against raw asyncpg's INSERT naming only given columns.
 
+And gets answered by the row cache (``[tool.svcforge.tables.<name>] cache``,
+a Redis this script starts too), every one a hit, against raw asyncpg's
+uncached get: ``cached_get_vs_raw``; with the size and decode time of a row
+in the cache's encoding (msgspec MessagePack) next to pickle and orjson.
+
 Ends with ``bench: get_vs_raw=… copy_vs_raw=… list_vs_raw=… get_vs_orm=…
-insert_vs_raw=… insert_default_vs_raw=…``: how many times faster the
+insert_vs_raw=… insert_default_vs_raw=… cached_get_vs_raw=…``: how many times faster the
 generated code ran than the other, the median over rounds of the two times
 measured side by side in one round (the table shows each one's best time).
 Contenders take turns within a round, gets in chunks of 500, so that load
@@ -47,8 +52,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from generator.pipeline import generate
 from generator.writer import write_tree
-from svcforge.db import Database
-from svcforge.testing import start_postgres
+from svcforge.db import Database, RowCache
+from svcforge.testing import start_postgres, start_redis
 
 TABLE_SQL = """
 CREATE TABLE trades (
@@ -73,6 +78,8 @@ CREATE TABLE fills (
     filled_at timestamptz NOT NULL DEFAULT now()
 );
 """
+# The same rows in a table whose repository reads through the row cache.
+CACHED_SQL = TABLE_SQL.replace("CREATE TABLE trades", "CREATE TABLE cached_trades")
 T0 = dt.datetime(2024, 1, 2, 9, 30, tzinfo=dt.UTC)
 
 
@@ -197,8 +204,12 @@ def generated_repository(workdir: Path) -> Any:
     (root / "schemas" / "tables").mkdir(parents=True)
     (root / "pyproject.toml").write_text(
         '[project]\nname = "bench_svc"\n\n[tool.svcforge]\npackage = "bench_svc"\n'
+        'uses = ["postgres", "redis"]\n\n'
+        "[tool.svcforge.tables.cached_trades]\ncache = { ttl_s = 3600 }\n"
     )
-    (root / "schemas" / "tables" / "001_trades.sql").write_text(TABLE_SQL + FILLS_SQL)
+    (root / "schemas" / "tables" / "001_trades.sql").write_text(
+        TABLE_SQL + FILLS_SQL + CACHED_SQL
+    )
     manifest, files = generate(root)
     write_tree(root, manifest, files)
     sys.path.insert(0, str(root / "src"))
@@ -214,11 +225,12 @@ class Sizes:
 
 
 async def run(
-    dsn: str, sizes: Sizes, workdir: Path
+    dsn: str, redis_url: str, sizes: Sizes, workdir: Path
 ) -> tuple[dict[str, float], dict[str, list[float]]]:
     """The best time of each contender, and its time in every round."""
     generated_repository(workdir)
     gen = importlib.import_module("bench_svc.generated.db.trades")
+    cached = importlib.import_module("bench_svc.generated.db.cached_trades")
     fills = importlib.import_module("bench_svc.generated.db.fills")
     rows = [values(i) for i in range(max(sizes.copy_rows, sizes.list_rows))]
     inserts = [
@@ -235,7 +247,9 @@ async def run(
         dsn.replace("postgresql://", "postgresql+asyncpg://"), pool_size=4
     )
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    await raw.execute(TABLE_SQL + FILLS_SQL)
+    await raw.execute(TABLE_SQL + FILLS_SQL + CACHED_SQL)
+    cache = RowCache(redis_url)
+    cached_repo = cached.CachedTradeRepository(db, cache)
     repo = gen.TradeRepository(db)
     fill_repo = fills.FillRepository(db)
     results: dict[str, float] = {}
@@ -290,6 +304,21 @@ async def run(
         await fn(ids)  # warm up: prepared statements, connections
     chunks = [ids[i : i + 500] for i in range(0, len(ids), 500)]
     rounds.update(await race(sizes.runs, gets, chunks=chunks))
+
+    # Cache hits (the warm-up stores every row) against the uncached raw get.
+    await raw.copy_records_to_table(
+        "cached_trades", records=rows[: sizes.list_rows], columns=COLUMNS
+    )
+
+    async def cached_get(chunk: list[int]) -> None:
+        for i in chunk:
+            await cached_repo.get(i)
+
+    await cached_get(ids)
+    hits = {"cached_get_raw": raw_get, "cached_get_gen": cached_get}
+    rounds.update(await race(sizes.runs, hits, chunks=chunks))
+    results.update(encodings(rows[0]))
+    await cache.close()
 
     async def raw_list(_: None) -> None:
         await raw.fetch(list_sql, sizes.list_rows)
@@ -397,6 +426,40 @@ async def run(
     return results, rounds
 
 
+def encodings(row: tuple[Any, ...]) -> dict[str, float]:
+    """Bytes of one row and microseconds to decode it: the cache's encoding
+    (typed MessagePack, back to the row's own types) beside pickle (typed,
+    but code runs on load: unfit for a shared store) and orjson (untyped:
+    decimals and timestamps come back as strings)."""
+    import pickle
+
+    import msgspec
+    import orjson
+
+    types = tuple[int, str, Decimal, Decimal, dt.datetime, int, bool]
+    packed = msgspec.msgpack.Encoder().encode(row)
+    decoder = msgspec.msgpack.Decoder(types)
+    options = orjson.OPT_PASSTHROUGH_DATACLASS
+    candidates = {
+        "msgspec msgpack (used)": (packed, lambda: decoder.decode(packed)),
+        "pickle": (pickle.dumps(row, 5), lambda: pickle.loads(pickle.dumps(row, 5))),
+        "orjson (untyped)": (
+            orjson.dumps(row, default=str, option=options),
+            lambda: orjson.loads(orjson.dumps(row, default=str, option=options)),
+        ),
+    }
+    out: dict[str, float] = {}
+    for name, (data, decode) in candidates.items():
+        blob = bytes(data)
+        n = 20_000
+        start = time.perf_counter()
+        for _ in range(n):
+            decode()
+        out[f"enc:{name}"] = len(blob)
+        out[f"dec:{name}"] = (time.perf_counter() - start) / n * 1e6
+    return out
+
+
 def report(results: dict[str, float], sizes: Sizes) -> str:
     def rate(n: int, seconds: float) -> str:
         return f"{n / seconds:>12,.0f}/s"
@@ -422,6 +485,17 @@ def report(results: dict[str, float], sizes: Sizes) -> str:
         lines.append(
             f"{label:<28}{rate(n, g):>14}{rate(n, r):>14}{'':>16}{r / g:>9.2f}"
         )
+    g, r = results["cached_get_gen"], results["cached_get_raw"]
+    label = f"cached get (hits) x{sizes.gets:,}"
+    lines.append(
+        f"{label:<28}{rate(sizes.gets, g):>14}{rate(sizes.gets, r):>14}{'':>16}{r / g:>9.2f}"
+    )
+    lines.append("")
+    lines.append("a row in the cache (pickle and orjson time a round trip):")
+    for key, size in results.items():
+        if key.startswith("enc:"):
+            decode = results["dec:" + key[4:]]
+            lines.append(f"  {key[4:]:<34}{size:>5.0f} bytes{decode:>9.2f} us")
     lines.append("")
     lines.append(
         f"row objects for {sizes.list_rows:,} fetched records (conversion time; lower is better):"
@@ -449,10 +523,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = Sizes(500, 200, 500, 1) if args.quick else Sizes(50_000, 10_000, 10_000, 5)
     server = start_postgres()
+    redis = start_redis()
     try:
         with tempfile.TemporaryDirectory(prefix="svcforge-bench-") as tmp:
-            results, rounds = asyncio.run(run(server.dsn(), sizes, Path(tmp)))
+            results, rounds = asyncio.run(
+                run(server.dsn(), redis.url, sizes, Path(tmp))
+            )
     finally:
+        redis.stop()
         server.stop()
     print(report(results, sizes))
     ratios = {
@@ -464,6 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         "insert_default_vs_raw": paired(
             rounds, "insert_default_raw", "insert_default_gen"
         ),
+        "cached_get_vs_raw": paired(rounds, "cached_get_raw", "cached_get_gen"),
     }
     print("bench: " + " ".join(f"{k}={v:.2f}" for k, v in ratios.items()))
     return 0

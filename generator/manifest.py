@@ -11,7 +11,12 @@ from typing import Any
 
 from generator.errors import Diagnostic, SchemaError
 from generator.ir import Span
-from generator.manifest_model import ChannelDecl, CompatDecl, ServiceTable
+from generator.manifest_model import (
+    ChannelDecl,
+    CompatDecl,
+    ServiceTable,
+    TableDecl,
+)
 from generator.manifest_policies import PolicyEntry, parse_policies
 from generator.manifest_sql import TypeOverride, parse_sql_table
 from generator.naming import module_name
@@ -21,6 +26,7 @@ from generator.tomlsource import KeyPath, TomlDocument, load_toml
 PYPROJECT = "pyproject.toml"
 TABLE: KeyPath = ("tool", "svcforge")
 CHANNELS: KeyPath = (*TABLE, "channels")
+TABLES: KeyPath = (*TABLE, "tables")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +44,15 @@ class ChannelEntry:
     def value_span(self, key: str) -> Span:
         """Where the value of ``key`` was written (the header if it was not)."""
         return self.where.span((key,))
+
+
+@dataclass(frozen=True, slots=True)
+class TableEntry:
+    """``[tool.svcforge.tables.<name>]``, checked, and where it was written."""
+
+    name: str
+    decl: TableDecl
+    where: Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +77,9 @@ class Manifest:
     strict_keywords: bool = False
     """A warning for each JSON Schema keyword its draft does not define
     (annotations, which the specification says to ignore, otherwise)."""
+    tables: tuple[TableEntry, ...] = ()
+    """``[tool.svcforge.tables]``, sorted by name; bound to the tables of
+    ``schemas/tables`` by ``frontends.caches``."""
 
     @property
     def package_dir(self) -> str:
@@ -125,6 +143,7 @@ def load_manifest(root: Path) -> Manifest:
     channels = _channels(raw.get("channels"), doc, errors)
     sql_types = parse_sql_table(raw.get("sql"), doc, errors)
     policies = parse_policies(raw.get("policies"), doc, errors)
+    tables = _tables(raw.get("tables"), doc, errors)
     if table is None or errors:
         raise SchemaError(errors)
     uses = _uses(table.uses if "uses" in raw else None, channels, doc, errors)
@@ -143,6 +162,7 @@ def load_manifest(root: Path) -> Manifest:
         compat=table.compat,
         policies=policies,
         strict_keywords=table.strict_keywords,
+        tables=tables,
     )
 
 
@@ -234,6 +254,23 @@ def _table_entry(
             )
         )
     return where, {**body, "name": name}
+
+
+def _tables(
+    raw: object, doc: TomlDocument, errors: list[Diagnostic]
+) -> tuple[TableEntry, ...]:
+    """Each ``[tool.svcforge.tables.<name>]`` checked on its own; problems go
+    to ``errors`` (a value that is no table at all: ``ServiceTable``)."""
+    if not isinstance(raw, dict):
+        return ()
+    out = []
+    for name in sorted(raw):
+        where = Where(doc, (*TABLES, name), f"table {name!r}")
+        decl, problems = check_table(TableDecl, raw[name], where)
+        errors.extend(problems)
+        if decl is not None:
+            out.append(TableEntry(name, decl, where))
+    return tuple(out)
 
 
 def _entry_name(index: int, body: Any) -> str:

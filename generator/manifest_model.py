@@ -279,6 +279,25 @@ class CompatDecl(_Table):
     )
 
 
+class CacheDecl(_Table):
+    """``cache = { ttl_s = 30 }`` of a table: its repository's gets read
+    through Redis (``svcforge.db.RowCache``)."""
+
+    ttl_s: PositiveInt = Field(
+        description="a positive integer (seconds a cached row is kept)",
+        examples=[30],
+    )
+
+
+class TableDecl(_Table):
+    """``[tool.svcforge.tables.<name>]``: what the service adds to a table of
+    ``schemas/tables`` (named as there, ``users`` or ``public.users``)."""
+
+    cache: CacheDecl | None = Field(
+        default=None, description="a table like { ttl_s = 30 }"
+    )
+
+
 class ServiceTable(_Table):
     """``[tool.svcforge]``: the package to generate into and its channels."""
 
@@ -311,6 +330,10 @@ class ServiceTable(_Table):
     # Each policy is checked on its own (``manifest_policies``).
     policies: dict[str, Any] | None = Field(
         default=None, description="tables: [tool.svcforge.policies.<name>]"
+    )
+    # Each table is checked on its own (TableDecl), like the channels.
+    tables: dict[str, Any] | None = Field(
+        default=None, description="tables: [tool.svcforge.tables.<name>]"
     )
     # Checked by ``manifest_sql`` (``[tool.svcforge.sql.types]``).
     sql: dict[str, Any] | None = Field(

@@ -172,6 +172,10 @@ def load_service(
         from generator.frontends.stores import bind_stores
 
         service = bind_stores(manifest.channels, service)
+    if manifest.tables:
+        from generator.frontends.caches import bind_caches
+
+        service = bind_caches(manifest, service)
     return manifest, service
 
 

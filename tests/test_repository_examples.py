@@ -66,6 +66,7 @@ def test_bench_quick_mode_prints_the_table_and_the_bench_line() -> None:
     lines = out.stdout.strip().splitlines()
     assert lines[0].split()[:4] == ["operation", "generated", "raw", "asyncpg"]
     assert any(line.startswith("get by pk") for line in lines)
+    assert any(line.startswith("cached get (hits)") for line in lines)
     assert any("dataclass(slots=True)" in line for line in lines)
     last = lines[-1]
     assert last.startswith("bench: ")
@@ -77,6 +78,7 @@ def test_bench_quick_mode_prints_the_table_and_the_bench_line() -> None:
         "get_vs_orm",
         "insert_vs_raw",
         "insert_default_vs_raw",
+        "cached_get_vs_raw",
     ]
     for kv in last.removeprefix("bench: ").split():
         float(kv.split("=")[1])

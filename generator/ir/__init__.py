@@ -94,6 +94,7 @@ from generator.ir.tables import (
     Migration,
     SqlComposite,
     Table,
+    TableCache,
     TableKind,
 )
 
@@ -164,6 +165,7 @@ __all__ = [
     "StoreConversion",
     "StoreValue",
     "Table",
+    "TableCache",
     "TableKind",
     "Type",
     "Union",

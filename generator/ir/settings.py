@@ -40,6 +40,9 @@ class Setting:
     """Pydantic ``Field`` constraints in schema order: ``("ge", 60)``…"""
     example: JsonValue = None
     """A valid value, for the generated tests (required settings only)."""
+    reloadable: bool = False
+    """``"x-svcforge-reload": true`` (on it or on a group holding it): re-read
+    while the service runs (SIGHUP, a changed env file)."""
 
 
 @dataclass(frozen=True, slots=True)

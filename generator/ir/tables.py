@@ -74,6 +74,14 @@ TableKind = Literal["table", "view", "materialized view"]
 
 
 @dataclass(frozen=True, slots=True)
+class TableCache:
+    """``[tool.svcforge.tables.<name>] cache = { ttl_s = ... }``: the
+    repository's gets read through Redis."""
+
+    ttl_s: int
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     schema: str
     name: str
@@ -100,6 +108,8 @@ class Table:
     partitioned: bool = False
     """``PARTITION BY``: its partitions (``PARTITION OF``) are no tables of
     their own here; rows go through the parent."""
+    cache: TableCache | None = None
+    """Set by the manifest (``frontends.caches``), not by the migrations."""
 
     @property
     def qualname(self) -> str:

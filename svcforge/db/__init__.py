@@ -4,6 +4,7 @@
 ``apply_migrations``/``Database.migrate`` apply a service's migrations.
 """
 
+from svcforge.db._cache import CacheSpec, RowCache, TableCache, table_cache
 from svcforge.db._codecs import register_codecs
 from svcforge.db._connection import Connection
 from svcforge.db._database import (
@@ -50,6 +51,7 @@ __all__ = [
     "OUTBOX_MIGRATION",
     "OUTBOX_TABLE",
     "UNSET",
+    "CacheSpec",
     "Cidr",
     "CompositeType",
     "Connection",
@@ -64,8 +66,10 @@ __all__ = [
     "MigrationError",
     "NoRowReturned",
     "Record",
+    "RowCache",
     "Store",
     "StoreSpec",
+    "TableCache",
     "Unset",
     "apply_migrations",
     "changed",
@@ -80,4 +84,5 @@ __all__ = [
     "naive_utc",
     "register_codecs",
     "returned",
+    "table_cache",
 ]

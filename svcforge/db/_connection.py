@@ -4,7 +4,14 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Sequence, Sized
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Sequence,
+    Sized,
+)
 from contextlib import asynccontextmanager
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -114,6 +121,8 @@ class Connection(StatementRunner):
     def __init__(self, raw: Any, endpoint: Endpoint | None = None) -> None:
         self._raw = raw
         self._endpoint = endpoint
+        self._depth = 0
+        self._after: list[Callable[[], Awaitable[None]]] = []
 
     @property
     def raw(self) -> Any:
@@ -129,10 +138,28 @@ class Connection(StatementRunner):
     async def _plain(self, method: str, *args: Any, **kwargs: Any) -> Any:
         return await getattr(self._raw, method)(*args, **kwargs)
 
+    def after_transaction(self, step: Callable[[], Awaitable[None]]) -> bool:
+        """Run ``step`` once the outermost ``transaction()`` block of this
+        connection has ended (committed or rolled back): the repository cache
+        lifts its hold on the rows written there.  False (nothing scheduled)
+        outside such a block."""
+        if self._depth == 0:
+            return False
+        self._after.append(step)
+        return True
+
     @asynccontextmanager
     async def transaction(
         self, *, isolation: Isolation | None = None, readonly: bool = False
     ) -> AsyncIterator[Connection]:
         """A transaction, or a savepoint when one is already open."""
-        async with self._raw.transaction(isolation=isolation, readonly=readonly):
-            yield self
+        self._depth += 1
+        try:
+            async with self._raw.transaction(isolation=isolation, readonly=readonly):
+                yield self
+        finally:
+            self._depth -= 1
+            if self._depth == 0 and self._after:
+                steps, self._after = self._after, []
+                for step in steps:
+                    await step()

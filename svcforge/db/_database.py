@@ -394,7 +394,7 @@ class Database(StatementRunner):
         rolled back when it raises."""
         async with (
             self.acquire() as conn,
-            conn.raw.transaction(isolation=isolation, readonly=readonly),
+            conn.transaction(isolation=isolation, readonly=readonly),
         ):
             yield conn
 

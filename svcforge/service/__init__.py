@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from svcforge.service._logging import configure_logging
     from svcforge.service._outbox import OUTBOX_ID, OutboxChannel, OutboxRelay
     from svcforge.service._parts import ServiceParts, settings_or_exit
+    from svcforge.service._reload import SettingsReloader, reloadable_paths
     from svcforge.service._runner import Check, Service, ServiceFailed, Setup, Worker
     from svcforge.service._stores import StoreHandler, StoreHook
 
@@ -43,11 +44,13 @@ __all__ = [
     "ServiceFailed",
     "ServiceParts",
     "ServiceSettings",
+    "SettingsReloader",
     "Setup",
     "StoreHandler",
     "StoreHook",
     "Worker",
     "configure_logging",
+    "reloadable_paths",
     "settings_or_exit",
 ]
 
@@ -57,6 +60,8 @@ _LAZY = {
     "OutboxRelay": "svcforge.service._outbox",
     "ServiceParts": "svcforge.service._parts",
     "settings_or_exit": "svcforge.service._parts",
+    "SettingsReloader": "svcforge.service._reload",
+    "reloadable_paths": "svcforge.service._reload",
     "StoreHandler": "svcforge.service._stores",
     "StoreHook": "svcforge.service._stores",
     "Check": "svcforge.service._runner",

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 import structlog
 from pydantic import BaseModel
 
-from svcforge.db import Database, DatabaseSettings, Migration
+from svcforge.db import Database, DatabaseSettings, Migration, RowCache
 from svcforge.db._outbox import OUTBOX_MIGRATION
 from svcforge.messaging import (
     Broker,
@@ -36,6 +36,7 @@ from svcforge.messaging import (
 )
 from svcforge.resilience import Policies, Policy, PolicySpec
 from svcforge.service._outbox import OutboxChannel, OutboxRelay
+from svcforge.service._reload import SettingsReloader
 from svcforge.service._runner import Service, Setup
 from svcforge.service._settings import OutboxSettings, ServiceSettings
 from svcforge.service._stores import StoreHandler, StoreMetrics
@@ -92,6 +93,7 @@ class ServiceParts:
         self.relay: OutboxRelay | None = None
         self._store_metrics: StoreMetrics | None = None
         self._policies: Policies | None = None
+        self._cache: RowCache | None = None
         self._postgres: Any = None
         self.service = Service(
             name,
@@ -100,6 +102,11 @@ class ServiceParts:
             settings=runner,
             setup=[self._started, self._migrate],
         )
+        # Settings marked reloadable are re-read on SIGHUP and when .env
+        # changes, for as long as the service runs.
+        self.reloader: SettingsReloader[Any] = SettingsReloader(settings)
+        if hasattr(type(settings), "load"):
+            self.service.workers.append(self.reloader)
 
     def _broker(self, settings: Any, group: str) -> Broker | None:
         if not hasattr(settings, group):
@@ -126,6 +133,21 @@ class ServiceParts:
                 "the service has no database: add postgres to [tool.svcforge] uses"
             )
         return self.database
+
+    def row_cache(self) -> RowCache | None:
+        """The Redis that the repositories of cached tables read through
+        (closed when the service stops); None while Redis runs embedded (the
+        in-memory broker keeps no keys): they then read PostgreSQL alone."""
+        if (
+            self._cache is None
+            and hasattr(self.settings, "redis")
+            and "redis" not in self.embedded
+        ):
+            self._cache = RowCache(
+                self.settings.redis.url, registry=self.messaging.metrics.registry
+            )
+            self.service.workers.append(self._cache)
+        return self._cache
 
     def store(self, channel: ConsumeChannel[M], spec: Any) -> StoreHandler[M]:
         """Consume ``channel`` by storing each batch in ``spec``'s table

@@ -15,6 +15,7 @@ from jinja2 import Environment
 from generator import ir
 from generator.emitters.pysrc import INDENT, docstring, header, py_str
 from generator.emitters.pysrc import imports as imports_text
+from generator.emitters.repos.cache import cache_spec, held
 from generator.emitters.repos.statements import Statements, key_const
 from generator.emitters.sqlpy import (
     Imports,
@@ -49,6 +50,7 @@ class TableModule:
         self.pk = [t.column(c) for c in pk]
         self.updatable = [c for c in self.insertable if c.name not in pk]
         self.sql = Statements(t)
+        self.cached = t.cache is not None and bool(self.pk)
 
     def annotation(self, c: ir.Column, optional: bool = False) -> str:
         return py_type(c.type, c.nullable or optional, self.service, self.imports)
@@ -97,17 +99,18 @@ class TableModule:
         t = self.table
         self.imports.add_from("svcforge.db", "Executor")
         lines = [f"class {self.repo}:"]
-        lines += docstring(
+        doc = (
             f"Statements on ``{t.qualname}``.  Give it a ``Database`` or a\n"
             "``Connection`` (inside ``Database.transaction()`` for example): it runs\n"
-            "the same either way.",
-            I1,
+            "the same either way."
         )
-        lines += [
-            "",
-            f"{I1}def __init__(self, db: Executor) -> None:",
-            f"{I2}self.db = db",
-        ]
+        if self.cached:
+            doc += (
+                "\n\nGets read through the row cache given as ``cache`` (a\n"
+                "``svcforge.db.RowCache``); updates, upserts and deletes invalidate."
+            )
+        lines += docstring(doc, I1)
+        lines += ["", *self.init_method()]
         methods = []
         if self.pk:
             methods.append(self.get_method())
@@ -128,6 +131,19 @@ class TableModule:
         for m in methods:
             lines += ["", *m]
         return "\n".join(lines)
+
+    def init_method(self) -> list[str]:
+        if not self.cached:
+            return [
+                f"{I1}def __init__(self, db: Executor) -> None:",
+                f"{I2}self.db = db",
+            ]
+        self.imports.add_from("svcforge.db", "CacheSpec", "RowCache", "table_cache")
+        return [
+            f"{I1}def __init__(self, db: Executor, cache: RowCache | None = None) -> None:",
+            f"{I2}self.db = db",
+            f"{I2}self.cache = table_cache(cache, CACHE, {self.row})",
+        ]
 
     def _params(self, columns: list[ir.Column]) -> list[str]:
         return [
@@ -151,13 +167,30 @@ class TableModule:
             f"{self.row} | None",
             "The row with this primary key, or None.",
         )
-        return lines + self._fetch_row("GET", [c.py_name for c in self.pk])
+        keys = [c.py_name for c in self.pk]
+        if self.cached:
+            call = spread("row = await self.cache.get(", ["self.db", *keys], ")", I2)
+            return [
+                *lines,
+                call,
+                f"{I2}return None if row is None else {self.row}(*row)",
+            ]
+        return lines + self._fetch_row("GET", keys)
 
     def get_by_method(self, key: ir.Key) -> list[str]:
         cols = [self.table.column(c) for c in key.columns]
         doc = f"The row with this {', '.join(key.columns)} (unique key\n``{key.name}``), or None."
         lines = self._method(key.lookup, self._params(cols), f"{self.row} | None", doc)
-        return lines + self._fetch_row(key_const(key), [c.py_name for c in cols])
+        values = [c.py_name for c in cols]
+        if self.cached:
+            args = ["self.db", py_str(key.lookup), *values]
+            call = spread("row = await self.cache.get_by(", args, ")", I2)
+            return [
+                *lines,
+                call,
+                f"{I2}return None if row is None else {self.row}(*row)",
+            ]
+        return lines + self._fetch_row(key_const(key), values)
 
     def _returned(self, const: str) -> list[str]:
         values = [f"row.{c.py_name}" for c in self.insertable]
@@ -181,7 +214,7 @@ class TableModule:
             "primary key; return it as stored."
         )
         lines = self._method("upsert", [f"row: {self.new}"], self.row, doc)
-        return lines + self._returned("UPSERT")
+        return lines + self._held(self._returned("UPSERT"), "row.")
 
     def insert_many_method(self) -> list[str]:
         """COPY; without server defaults the values stream straight into it
@@ -238,14 +271,24 @@ class TableModule:
         lines = self._method("update", params, f"{self.row} | None", doc)
         args = [*(c.py_name for c in self.pk)]
         args += [f"*changed({c.py_name})" for c in self.updatable]
-        return lines + self._fetch_row("UPDATE", args)
+        return lines + self._held(self._fetch_row("UPDATE", args))
 
     def delete_method(self) -> list[str]:
         doc = "Delete the row with this primary key; whether there was one."
         lines = self._method("delete", self._params(self.pk), "bool", doc)
         args = ["DELETE", *(c.py_name for c in self.pk)]
-        lines.append(spread("status = await self.db.execute(", args, ")", I2))
-        return [*lines, f'{I2}return status == "DELETE 1"']
+        body = [
+            spread("status = await self.db.execute(", args, ")", I2),
+            f'{I2}return status == "DELETE 1"',
+        ]
+        return lines + self._held(body)
+
+    def _held(self, body: list[str], owner: str = "") -> list[str]:
+        """A write's statements, inside the cache's hold on its row when the
+        table is cached (``owner``: where the key's values are)."""
+        if not self.cached:
+            return body
+        return held(body, [owner + c.py_name for c in self.pk], I2)
 
     def count_method(self) -> list[str]:
         lines = self._method("count", [], "int", "How many rows the table holds.")
@@ -280,6 +323,9 @@ class TableModule:
 
     def constants(self) -> list[str]:
         out = self.sql.statements()
+        if self.cached:
+            self.imports.add_from("typing", "Final")
+            out.append(cache_spec(self.table))
         if self.insertable:
             cols = [py_str(c.name) for c in self.insertable]
             self.imports.add_from("typing", "Final")
@@ -301,7 +347,7 @@ class TableModule:
         constants = self.constants()
         doc = f"Rows and repository of {t.kind} ``{t.qualname}``."
         return env.get_template("repo.py.j2").render(
-            header=header(t.sources),
+            header=header((*t.sources, "pyproject.toml") if self.cached else t.sources),
             doc="\n".join(docstring(doc, "")),
             import_block=imports_text(self.imports),
             constants=constants,

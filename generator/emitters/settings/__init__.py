@@ -124,6 +124,9 @@ def _field(s: ir.Setting, needed: Imports) -> str:
     elif not isinstance(s.default, ir.Missing):
         args.append(f"default={json_expr(s.default)}")
     args += [f"{k}={json_expr(v)}" for k, v in s.constraints]
+    if s.reloadable:
+        # Read by svcforge.service.SettingsReloader: re-read while running.
+        args.append('json_schema_extra={"x-svcforge-reload": True}')
     if s.doc and not (s.type.kind == "group" and s.type.group in _runtime_classes):
         args.append(f"description={py_str(s.doc)}")
     lead = f"{INDENT}{s.name}: {ann}"

@@ -13,6 +13,8 @@ from jinja2 import Environment
 from generator import ir
 from generator.emitters.pysrc import header
 
+RELOAD_NOTE = "Reloaded while running (SIGHUP, or a changed .env file)."
+
 
 @dataclass(frozen=True, slots=True)
 class Variable:
@@ -147,6 +149,8 @@ def emit_env_example(
                 facts.append(_sentence(constraint_text(v.setting)))
             default = default_text(v.setting)
             facts.append("Required." if default is None else "Optional.")
+            if v.setting.reloadable:
+                facts.append(RELOAD_NOTE)
             lines += ["", *_comment(" ".join(f for f in facts if f))]
             lines.append(f"{v.name}=" if default is None else f"# {v.name}={default}")
         blocks.append("\n".join(lines))
@@ -177,8 +181,11 @@ def emit_reference(service: ir.Service, settings: ir.Settings, env: Environment)
                 if default
                 else "(empty)"
             )
+            doc = v.setting.doc
+            if v.setting.reloadable:
+                doc = f"{doc.rstrip('.')}. {RELOAD_NOTE}" if doc else RELOAD_NOTE
             rows.append(
-                f"| `{v.name}` | {_cell(kind)} | {_cell(shown)} | {_cell(v.setting.doc)} |"
+                f"| `{v.name}` | {_cell(kind)} | {_cell(shown)} | {_cell(doc)} |"
             )
         tables.append(
             {

@@ -55,7 +55,12 @@ def _module(service: ir.Service, settings: ir.Settings, env: Environment) -> str
     if "database" in groups:
         attributes.append("self.database: Final = self.parts.require_database()")
         parts.append("the database")
+    if any(t.cache is not None for t in service.tables):
+        attributes.append("self.cache: Final = self.parts.row_cache()")
+        parts.append("the row cache (give it to the repositories of cached tables)")
+    needed.add("from svcforge.service import SettingsReloader")
     attributes += [
+        "self.reloader: Final[SettingsReloader[Settings]] = self.parts.reloader",
         "self.messaging: Final = self.parts.messaging",
         "self.service: Final = self.parts.service",
     ]
@@ -88,7 +93,10 @@ def _module(service: ir.Service, settings: ir.Settings, env: Environment) -> str
         f"{service.name} assembled from its settings.",
         f"``build()`` reads the settings (``{prefix}*`` variables, then ``.env``) "
         "and makes everything the service runs on, in one call: "
-        f"{', '.join(parts)} and the runner (HTTP port, logging, shutdown).  A "
+        f"{', '.join(parts)} and the runner (HTTP port, logging, shutdown).  "
+        "``reloader.current`` holds the settings in force: those marked "
+        "reloadable change on SIGHUP or a changed ``.env`` "
+        "(``reloader.subscribe(callback)``).  A "
         "server none of whose variables is set runs embedded while "
         f"``{prefix}RUNNER__ENVIRONMENT`` is ``development`` (the default): the "
         "in-memory broker, a throwaway PostgreSQL; ``production`` requires "
@@ -111,7 +119,7 @@ def _wrap(*paragraphs: str) -> str:
 
 def _sources(service: ir.Service) -> list[str]:
     out = [m.path for m in service.migrations]
-    if service.channels:
+    if service.channels or any(t.cache is not None for t in service.tables):
         out.append("pyproject.toml")
     return out
 

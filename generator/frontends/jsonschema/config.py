@@ -127,14 +127,22 @@ def _file_settings(
             )
             continue
         stem = posixpath.splitext(posixpath.basename(doc.path))[0]
+        reloadable = parser.reloadable(doc, "", doc.value)
         if posixpath.basename(doc.path) == ROOT_FILE:
             group = parser.group(doc, "", doc.value, "Settings")
-            root_settings += group.settings
+            root_settings += [
+                replace(s, reloadable=True) if reloadable else s for s in group.settings
+            ]
+            for s in group.settings if reloadable else ():
+                if s.type.kind == "group":
+                    parser.reload_group(s.type.group)
             docs = group.doc
             continue
         name = module_name(stem)
         group = parser.group(doc, "", doc.value, parser.class_name(name))
         parser.groups.append(group)
+        if reloadable:
+            parser.reload_group(group.py_name)
         root_settings.append(
             ir.Setting(
                 name=name,

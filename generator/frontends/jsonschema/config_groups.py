@@ -5,14 +5,16 @@ string, integer, number, boolean, arrays of those, ``null`` in a type list,
 enums and const, defaults, descriptions, the numeric, length and pattern
 constraints, and ``$ref`` to ``$defs`` or another config file.  A string with
 ``writeOnly: true`` or ``format: password`` is a secret (``SecretStr``); it may
-not have a default, which would be committed.  Unions, maps and conditionals
+not have a default, which would be committed.  ``"x-svcforge-reload": true`` on a
+setting (or on a group: every setting in it) makes it reloadable: the running
+service re-reads it on SIGHUP and when its env file changes.  Unions, maps and conditionals
 have no environment-variable form and are rejected.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator import ir
@@ -26,6 +28,9 @@ from generator.frontends.jsonschema.keywords import EXACT, describe
 from generator.frontends.jsonschema.registry import Registry, Target
 from generator.jsonsource import JsonDocument, pointer
 from generator.naming import field_names, pascal_case, unique
+
+RELOAD = "x-svcforge-reload"
+"""The annotation that makes a setting (or a group) reloadable."""
 
 _CONSTRAINT_NAMES = {
     "minimum": "ge",
@@ -161,8 +166,12 @@ class SettingsParser:
             return ir.Setting(name, ir.SettingType("string"), doc.span(ptr))
         self.keywords(doc, ptr, node)
         doc_text = " ".join(str(node.get("description", "")).split())
+        reloadable = self.reloadable(doc, ptr, node)
         if node.get("type") == "object" or "properties" in node:
-            return self.nested(doc, ptr, name, node, required, doc_text)
+            nested = self.nested(doc, ptr, name, node, required, doc_text)
+            if reloadable:
+                self.reload_group(nested.type.group)
+            return nested
         kind = self.setting_type(doc, ptr, node)
         secret = node.get("writeOnly") is True or node.get("format") == "password"
         if secret and kind.kind != "string":
@@ -200,7 +209,32 @@ class SettingsParser:
             example=self.example(doc, ptr, node, kind, name)
             if default is ir.MISSING
             else None,
+            reloadable=reloadable,
         )
+
+    def reloadable(self, doc: JsonDocument, ptr: str, node: dict[str, Any]) -> bool:
+        """``"x-svcforge-reload"``: true or false, nothing else."""
+        value = node.get(RELOAD, False)
+        if isinstance(value, bool):
+            return value
+        self.error(
+            doc,
+            pointer(ptr, RELOAD),
+            f"{RELOAD} must be true or false, found {describe(value)}",
+        )
+        return False
+
+    def reload_group(self, py_name: str) -> None:
+        """Mark every setting of the group ``py_name`` (and of its groups)
+        reloadable."""
+        for i, group in enumerate(self.groups):
+            if group.py_name != py_name:
+                continue
+            settings = tuple(replace(s, reloadable=True) for s in group.settings)
+            self.groups[i] = replace(group, settings=settings)
+            for s in settings:
+                if s.type.kind == "group":
+                    self.reload_group(s.type.group)
 
     def nested(
         self,
