@@ -25,7 +25,7 @@ from svcforge.messaging._dispatch import Dispatcher, shutting_down
 from svcforge.messaging._metrics import ChannelMetrics
 from svcforge.messaging._spec import ChannelSpec, Transport
 from svcforge.settings._secret import describe
-from svcforge.tracing._switch import SpanHooks, switch
+from svcforge.tracing._switch import SpanHooks, current_span, switch
 
 __all__ = ["BatchDispatcher", "BatchHandler"]
 
@@ -156,16 +156,8 @@ class BatchDispatcher(Dispatcher[M]):
     async def _handle_in(
         self, hooks: SpanHooks, span: Any, message: M, ctx: MessageContext, value: bytes
     ) -> None:
-        token = hooks.activate(span)
-        error: BaseException | None = None
-        try:
+        with current_span(hooks, span):
             await self.handle(message, ctx, value)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            hooks.deactivate(token)
-            hooks.end(span, error)
 
     async def _run(self, messages: list[M], contexts: list[MessageContext]) -> None:
         """The batch handler, with the channel's retries (each attempt with

@@ -26,7 +26,7 @@ from svcforge.messaging._context import MessageContext, current_message
 from svcforge.messaging._metrics import ChannelMetrics
 from svcforge.messaging._spec import ChannelSpec, Transport
 from svcforge.settings._secret import describe, scrub
-from svcforge.tracing._switch import SpanHooks, switch
+from svcforge.tracing._switch import SpanHooks, current_span, switch
 
 __all__ = ["Dispatcher", "TombstoneHandler", "shutting_down"]
 
@@ -147,20 +147,11 @@ class Dispatcher(Generic[M]):
     ) -> None:
         """``dispatch`` in a CONSUMER span, the child of the context the
         record carries, current while the handler runs."""
-        span = self.start_span(hooks, ctx)
-        token = hooks.activate(span)
-        error: BaseException | None = None
-        try:
+        with current_span(hooks, self.start_span(hooks, ctx)):
             message = await self.admit(value, ctx)
             if message is not None:
                 self.observe_latency(ctx)
                 await self.handle(message, ctx, value)
-        except BaseException as exc:
-            error = exc
-            raise
-        finally:
-            hooks.deactivate(token)
-            hooks.end(span, error)
 
     def start_span(self, hooks: SpanHooks, ctx: MessageContext) -> Any:
         """The CONSUMER span of one record."""

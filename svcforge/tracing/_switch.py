@@ -5,10 +5,11 @@ that stays ``None`` until ``configure_tracing`` or ``enable_tracing`` set it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
-__all__ = ["Endpoint", "SpanHooks", "switch"]
+__all__ = ["Endpoint", "SpanHooks", "current_span", "switch"]
 
 Endpoint = tuple[str, int | None, str | None]
 """A database's server address, port and database name (span attributes)."""
@@ -78,3 +79,19 @@ class _Switch:
 switch = _Switch()
 """``switch.hooks`` is None while tracing is off: one attribute read per
 publish, message and statement is all it costs then."""
+
+
+@contextmanager
+def current_span(hooks: SpanHooks, span: Any) -> Iterator[None]:
+    """``span`` current for the block, then ended (with the block's error,
+    if it raised one)."""
+    token = hooks.activate(span)
+    error: BaseException | None = None
+    try:
+        yield
+    except BaseException as exc:
+        error = exc
+        raise
+    finally:
+        hooks.deactivate(token)
+        hooks.end(span, error)
